@@ -1,0 +1,111 @@
+using System.Text.Json.Nodes;
+using ScimFunctions.Protocol.Schema;
+
+namespace ScimFunctions.Protocol.Resources;
+
+/// <summary>
+/// The <c>attributes</c> / <c>excludedAttributes</c> parameters (RFC 7644 §3.4.2.5), decided once per
+/// request so the store can skip work for attributes that will not be returned (members).
+/// </summary>
+public sealed class AttributeProjection
+{
+    readonly ResourceTypeDefinition _type;
+    readonly IReadOnlyList<ResolvedAttribute>? _attributes;
+    readonly IReadOnlyList<ResolvedAttribute> _excluded;
+
+    AttributeProjection(ResourceTypeDefinition type, IReadOnlyList<ResolvedAttribute>? attributes, IReadOnlyList<ResolvedAttribute> excluded)
+    {
+        _type = type;
+        _attributes = attributes;
+        _excluded = excluded;
+    }
+
+    public static AttributeProjection Default(ResourceTypeDefinition type) => new(type, null, []);
+
+    /// <summary>Parses the comma-separated parameter values. Unknown names are ignored (they select nothing).</summary>
+    public static AttributeProjection Parse(ResourceTypeDefinition type, string? attributes, string? excludedAttributes)
+    {
+        var included = string.IsNullOrWhiteSpace(attributes) ? null : ResolveAll(type, attributes);
+        return new AttributeProjection(type, included, string.IsNullOrWhiteSpace(excludedAttributes) ? [] : ResolveAll(type, excludedAttributes));
+    }
+
+    static List<ResolvedAttribute> ResolveAll(ResourceTypeDefinition type, string list) =>
+        [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(name => AttributeResolver.Resolve(type, AttributeResolver.ParsePath(name)))
+            .OfType<ResolvedAttribute>()];
+
+    /// <summary>Whether a top-level attribute of the core schema will be in the response at all.</summary>
+    public bool Includes(string attributeName)
+    {
+        var definition = _type.Schema.FindAttribute(attributeName) ?? CommonAttributes.Find(attributeName);
+        if (definition is null) return false;
+        return IsReturned(_type.Schema, definition, null);
+    }
+
+    bool IsReturned(SchemaDefinition schema, AttributeDefinition attribute, AttributeDefinition? sub)
+    {
+        var target = sub ?? attribute;
+        if (target.Returned == Returned.Never || attribute.Returned == Returned.Never) return false;
+        if (target.Returned == Returned.Always || attribute.Returned == Returned.Always) return true;
+        if (_attributes is not null)
+        {
+            return _attributes.Any(a => a.Schema == schema && a.Attribute == attribute && (a.SubAttribute is null || sub is null || a.SubAttribute == sub));
+        }
+        if (target.Returned == Returned.Request) return false;
+        return !_excluded.Any(a => a.Schema == schema && a.Attribute == attribute && (a.SubAttribute is null || a.SubAttribute == sub));
+    }
+
+    /// <summary>Applies the projection to a rendered resource in place. <c>schemas</c> and <c>id</c> are always kept.</summary>
+    public JsonObject Apply(JsonObject resource)
+    {
+        foreach (var (key, value) in resource.ToList())
+        {
+            if (key is "schemas") continue;
+            if (_type.FindExtension(key) is { } extension)
+            {
+                if (value is JsonObject extensionObject) ApplyToObject(extensionObject, extension);
+                if (value is not JsonObject { Count: > 0 }) resource.Remove(key);
+                continue;
+            }
+            var definition = CommonAttributes.Find(key) ?? _type.Schema.FindAttribute(key);
+            if (definition is null) continue;
+            Trim(resource, key, value, _type.Schema, definition);
+        }
+        return resource;
+    }
+
+    void ApplyToObject(JsonObject obj, SchemaDefinition schema)
+    {
+        foreach (var (key, value) in obj.ToList())
+        {
+            var definition = schema.FindAttribute(key);
+            // Unknown extension attributes follow the extension: kept unless a projection names others.
+            if (definition is null)
+            {
+                if (_attributes is not null && !_attributes.Any(a => a.Schema == schema)) obj.Remove(key);
+                continue;
+            }
+            Trim(obj, key, value, schema, definition);
+        }
+    }
+
+    void Trim(JsonObject owner, string key, JsonNode? value, SchemaDefinition schema, AttributeDefinition definition)
+    {
+        if (!definition.IsComplex || definition.SubAttributes.Count == 0)
+        {
+            if (!IsReturned(schema, definition, null)) owner.Remove(key);
+            return;
+        }
+        var anySub = false;
+        foreach (var element in value is JsonArray array ? array.OfType<JsonObject>() : value is JsonObject single ? [single] : [])
+        {
+            foreach (var (subKey, _) in element.ToList())
+            {
+                var sub = definition.FindSubAttribute(subKey);
+                if (sub is null ? !IsReturned(schema, definition, null) : !IsReturned(schema, definition, sub)) element.Remove(subKey);
+            }
+            anySub |= element.Count > 0;
+        }
+        if (!anySub) owner.Remove(key);
+    }
+}
