@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Logging;
+using ScimFunctions.Storage.Tenants;
+using ScimFunctions.Storage.Tokens;
+
+namespace ScimFunctions.Storage;
+
+/// <summary>What one maintenance run did (counts only: no secrets).</summary>
+public sealed record MaintenanceSummary(int Tenants, int TokensDisabled, int TokensDeleted);
+
+/// <summary>
+/// The periodic clean-up the timer function runs (and the admin CLI can run): tokens that expired or
+/// were superseded are disabled (validation already rejects them; this makes the store say so), and
+/// records unusable for longer than <see cref="DeleteAfter"/> are deleted.
+/// </summary>
+public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, TimeProvider time, ILogger<MaintenanceJob> log)
+{
+    public static readonly TimeSpan DeleteAfter = TimeSpan.FromDays(30);
+
+    public async Task<MaintenanceSummary> RunAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        int tenantCount = 0, disabled = 0, deleted = 0;
+        foreach (var tenant in await tenants.ListAsync(ct))
+        {
+            tenantCount++;
+            foreach (var record in await tokens.ListAsync(tenant.Tenant, ct))
+            {
+                if (record.IsUsableAt(now)) continue;
+                if (now - record.Expires > DeleteAfter)
+                {
+                    await tokens.DeleteAsync(record, ct);
+                    deleted++;
+                }
+                else if (record.State != TokenState.Revoked)
+                {
+                    await tokens.UpdateAsync(record with { State = TokenState.Revoked }, ct);
+                    disabled++;
+                }
+            }
+        }
+        log.LogInformation("Maintenance: {Tenants} tenants, {TokensDisabled} token versions disabled, {TokensDeleted} deleted",
+            tenantCount, disabled, deleted);
+        return new MaintenanceSummary(tenantCount, disabled, deleted);
+    }
+}

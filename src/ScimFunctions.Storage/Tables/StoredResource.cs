@@ -1,0 +1,18 @@
+using System.Text.Json.Nodes;
+using Azure;
+
+namespace ScimFunctions.Storage.Tables;
+
+public enum ResourceKind { User, Group }
+
+/// <summary>A resource as stored: the canonical document (see ScimJson) and the metadata the table row carries.
+/// <see cref="Version"/> counts writes and becomes meta.version; <see cref="ETag"/> is the table's, used
+/// for the conditional write that makes read-modify-write safe.</summary>
+public sealed record StoredResource(
+    ResourceKind Kind,
+    string Id,
+    JsonObject Document,
+    long Version,
+    DateTimeOffset Created,
+    DateTimeOffset LastModified,
+    ETag ETag);
