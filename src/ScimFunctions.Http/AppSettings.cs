@@ -1,0 +1,45 @@
+namespace ScimFunctions.Http;
+
+/// <summary>
+/// Every configuration key the code reads, as app-setting names (sections joined with "__", as Azure
+/// app settings and environment variables spell them). The deployment template sets the required ones;
+/// the infra tests compare the two lists so neither side can drift.
+/// </summary>
+public static class AppSettings
+{
+    /// <summary>Table endpoint reached with the managed identity, e.g. https://acct.table.core.windows.net.</summary>
+    public const string StorageTableEndpoint = "Storage__TableEndpoint";
+
+    /// <summary>Connection string (Azurite or a dev account). Used instead of the endpoint when set.</summary>
+    public const string StorageConnectionString = "Storage__ConnectionString";
+
+    /// <summary>Table name prefix (default "scim").</summary>
+    public const string StorageTablePrefix = "Storage__TablePrefix";
+
+    /// <summary>Key Vault URI for token hashes. When empty, the table-backed token store is used.</summary>
+    public const string KeyVaultUri = "KeyVault__Uri";
+
+    /// <summary>Seconds a validated token hash is cached in memory: the window in which a revocation takes effect.</summary>
+    public const string TokenCacheSeconds = "Tokens__CacheSeconds";
+
+    /// <summary>NCRONTAB schedule of the maintenance timer (token expiry, audit retention).</summary>
+    public const string MaintenanceSchedule = "MaintenanceSchedule";
+
+    /// <summary>Largest accepted request body, in bytes.</summary>
+    public const string MaxBodyBytes = "Limits__MaxBodyBytes";
+
+    /// <summary>Largest page size a list request may ask for.</summary>
+    public const string MaxPageSize = "Limits__MaxPageSize";
+
+    /// <summary>Page size when the client gives no <c>count</c>.</summary>
+    public const string DefaultPageSize = "Limits__DefaultPageSize";
+
+    /// <summary>Longest filter accepted.</summary>
+    public const string MaxFilterLength = "Limits__MaxFilterLength";
+
+    /// <summary>Required settings: the function app cannot serve without them in Azure.</summary>
+    public static readonly IReadOnlyList<string> RequiredInAzure = [StorageTableEndpoint, KeyVaultUri, TokenCacheSeconds, MaintenanceSchedule];
+
+    /// <summary>Optional settings: each has a default documented in the README.</summary>
+    public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, MaxFilterLength];
+}

@@ -1,0 +1,20 @@
+namespace ScimFunctions.Http;
+
+/// <summary>Request limits; each is configurable (Limits:*) and answered with a SCIM error.</summary>
+public sealed record ScimLimits
+{
+    /// <summary>Largest request body (413 beyond).</summary>
+    public int MaxBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Largest page a list may return; larger <c>count</c> values are lowered to it (RFC 7644 §3.4.2.4).</summary>
+    public int MaxPageSize { get; init; } = 1000;
+
+    /// <summary>Page size when the client gives no <c>count</c>.</summary>
+    public int DefaultPageSize { get; init; } = 100;
+
+    /// <summary>Longest filter accepted (400 invalidFilter beyond).</summary>
+    public int MaxFilterLength { get; init; } = 4096;
+
+    /// <summary>Deepest JSON nesting accepted in a body.</summary>
+    public int MaxJsonDepth { get; init; } = 32;
+}

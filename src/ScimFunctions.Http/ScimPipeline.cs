@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net;
+using Azure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using ScimFunctions.Protocol;
+using ScimFunctions.Storage;
+using ScimFunctions.Storage.Tables;
+using ScimFunctions.Storage.Tenants;
+using ScimFunctions.Storage.Tokens;
+
+namespace ScimFunctions.Http;
+
+/// <summary>
+/// What every SCIM request goes through, under both hosts: tenant check, bearer authentication,
+/// the storage-request scope, one mapping from exceptions to SCIM errors, and one log line.
+/// It runs inside the handler call (not as host middleware) so the Functions app and the local host
+/// behave identically.
+/// </summary>
+public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, ScimTables tables, ScimLimits limits, ILogger<ScimPipeline> log)
+{
+    /// <summary>Runs a handler that needs an authenticated tenant.</summary>
+    public async Task<IResult> RunAsync(HttpContext http, string tenant, string operation, Func<ScimRequest, Task<IResult>> handler)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var storage = StorageRequestCounter.BeginScope();
+        IResult result;
+        try
+        {
+            await tables.EnsureCreatedAsync();
+            result = await AuthenticateAsync(http, tenant) is { } settings
+                ? await handler(new ScimRequest(http, settings, limits))
+                : Unauthorized(http, tenant);
+        }
+        catch (Exception e) when (ToError(e, http) is { } error)
+        {
+            result = error;
+        }
+        http.Response.Headers["X-Storage-Requests"] = storage.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var status = result switch
+        {
+            ScimJsonResult json => (int)json.Status,
+            _ => 0,
+        };
+        log.LogInformation("SCIM {Method} {Operation} tenant {Tenant} status {Status} in {ElapsedMs:0.0} ms, {StorageRequests} storage requests, request {RequestId}, client {Client}",
+            http.Request.Method, operation, tenant, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds, storage.Count,
+            http.TraceIdentifier, ClientKind(http));
+        return result;
+    }
+
+    async Task<TenantSettings?> AuthenticateAsync(HttpContext http, string tenant)
+    {
+        if (!TenantIds.IsValid(tenant)) return null;
+        var header = http.Request.Headers.Authorization.ToString();
+        string? token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var check = await tokens.ValidateAsync(tenant, token, client, http.RequestAborted);
+        if (check == TokenCheck.Throttled)
+            throw new ThrottledException();
+        if (check != TokenCheck.Valid) return null;
+        return await tenants.GetAsync(tenant, http.RequestAborted);
+    }
+
+    static IResult Unauthorized(HttpContext http, string tenant)
+    {
+        var hasHeader = http.Request.Headers.Authorization.Count > 0;
+        http.Response.Headers.WWWAuthenticate = hasHeader ? "Bearer realm=\"scim\", error=\"invalid_token\"" : "Bearer realm=\"scim\"";
+        return ScimResults.Error(HttpStatusCode.Unauthorized, null,
+            hasHeader ? "The bearer token is not valid for this tenant." : "Send the tenant's Secret Token as 'Authorization: Bearer <token>'.");
+    }
+
+    /// <summary>The single exception → SCIM error mapping. Transient storage trouble is 503 with
+    /// Retry-After (the client retries); a bug is a 500 with a SCIM body and no details.</summary>
+    IResult? ToError(Exception e, HttpContext http)
+    {
+        switch (e)
+        {
+            case ScimException scim:
+                return ScimResults.Error(scim);
+            case ThrottledException:
+                http.Response.Headers.RetryAfter = "60";
+                return ScimResults.Error(HttpStatusCode.TooManyRequests, null, "Too many failed authentication attempts; retry later.");
+            case ConcurrencyConflictException:
+                return ScimResults.Error(HttpStatusCode.PreconditionFailed, null, "The resource was changed by another request; read it again.");
+            case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
+                return ScimResults.Error(HttpStatusCode.BadRequest, null, "The request was cancelled by the client.");
+            case RequestFailedException or IOException or TimeoutException or HttpRequestException or OperationCanceledException or AggregateException:
+                log.LogWarning(e, "Storage unavailable for {Method} {Path}", http.Request.Method, http.Request.Path.Value);
+                http.Response.Headers.RetryAfter = "5";
+                return ScimResults.Error(HttpStatusCode.ServiceUnavailable, null, "Storage is temporarily unavailable; retry the request.");
+            default:
+                log.LogError(e, "Unhandled error for {Method} {Path}", http.Request.Method, http.Request.Path.Value);
+                return ScimResults.Error(HttpStatusCode.InternalServerError, null, "An internal error occurred.");
+        }
+    }
+
+    /// <summary>Which provisioning client is calling, for the logs (Entra sends ADSCIMVersion).</summary>
+    static string ClientKind(HttpContext http) =>
+        http.Request.Headers.TryGetValue("ADSCIMVersion", out var v) ? "entra/" + v
+        : http.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent && agent.Contains("Okta", StringComparison.OrdinalIgnoreCase) ? "okta"
+        : "other";
+
+    sealed class ThrottledException : Exception;
+}
+
+/// <summary>Tenant settings with a short in-memory cache: one point read per tenant per window, not per request.</summary>
+public sealed class TenantDirectory(TenantStore store, TimeProvider time)
+{
+    static readonly TimeSpan Window = TimeSpan.FromSeconds(30);
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset Until, TenantSettings? Settings)> _cache = new();
+
+    public async Task<TenantSettings?> GetAsync(string tenant, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(tenant, out var hit) && hit.Until > now) return hit.Settings;
+        var settings = await store.GetAsync(tenant, ct);
+        _cache[tenant] = (now + Window, settings);
+        return settings;
+    }
+}

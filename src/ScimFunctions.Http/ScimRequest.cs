@@ -1,0 +1,60 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+using ScimFunctions.Protocol;
+using ScimFunctions.Storage.Tenants;
+
+namespace ScimFunctions.Http;
+
+/// <summary>An authenticated SCIM request: who the tenant is, its settings, and its base URL.</summary>
+public sealed class ScimRequest(HttpContext http, TenantSettings tenant, ScimLimits limits)
+{
+    public HttpContext Http => http;
+    public string Tenant => tenant.Tenant;
+    public TenantSettings Settings => tenant;
+    public CancellationToken Aborted => http.RequestAborted;
+
+    /// <summary>The Tenant URL: absolute, as the client reached us.</summary>
+    public string BaseUrl { get; } = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/scim/v2/{tenant.Tenant}";
+
+    public string? Query(string name) => http.Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
+
+    /// <summary>Reads the body as a JSON object, enforcing the size limit and the accepted content types.</summary>
+    public async Task<JsonObject> ReadJsonObjectAsync()
+    {
+        var request = http.Request;
+        if (request.ContentType is { Length: > 0 } contentType
+            && MediaTypeHeaderValue.TryParse(contentType, out var media)
+            && !media.MediaType.Equals(ScimMediaTypes.Scim, StringComparison.OrdinalIgnoreCase)
+            && !media.MediaType.Equals(ScimMediaTypes.Json, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ScimException(HttpStatusCode.UnsupportedMediaType, null,
+                $"Send the body as {ScimMediaTypes.Scim} or {ScimMediaTypes.Json}.");
+        }
+        if (request.ContentLength > limits.MaxBodyBytes) throw TooLarge();
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, Aborted)) > 0)
+        {
+            if (buffer.Length + read > limits.MaxBodyBytes) throw TooLarge();
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0) throw ScimException.BadRequest(ScimType.InvalidSyntax, "The request body is empty.");
+        try
+        {
+            var node = JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length),
+                documentOptions: new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth, AllowDuplicateProperties = false });
+            return node as JsonObject ?? throw ScimException.BadRequest(ScimType.InvalidSyntax, "The request body must be a JSON object.");
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+        {
+            throw ScimException.BadRequest(ScimType.InvalidSyntax, "The request body is not valid JSON.");
+        }
+    }
+
+    ScimException TooLarge() => new(HttpStatusCode.RequestEntityTooLarge, null, $"The request body exceeds {limits.MaxBodyBytes} bytes.");
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using ScimFunctions.Protocol;
+using ScimFunctions.Protocol.Patching;
+using ScimFunctions.Protocol.Resources;
+using ScimFunctions.Protocol.Schema;
+using ScimFunctions.Storage.Tables;
+
+namespace ScimFunctions.Http;
+
+/// <summary>/Users and /Users/{id} (RFC 7644 §3.2-§3.6).</summary>
+public sealed class UserHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits)
+{
+    static readonly ResourceTypeDefinition Type = ScimSchemas.UserType;
+
+    /// <summary>PATCH and PUT retry this often when another request changed the user in between.</summary>
+    const int MaxWriteAttempts = 8;
+
+    public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, Type, limits));
+
+    public async Task<IResult> SearchAsync(ScimRequest request) =>
+        await RunQueryAsync(request, ListQuery.FromSearchRequest(await request.ReadJsonObjectAsync(), Type, limits));
+
+    async Task<IResult> RunQueryAsync(ScimRequest request, ListQuery query) =>
+        new ScimJsonResult(HttpStatusCode.OK, await queries.ListAsync(request, ResourceKind.User, query,
+            query.Projection.Includes("groups") ? (rendered, stored) => AddGroupsAsync(request, rendered, stored.Id) : null));
+
+    /// <summary>The read-only <c>groups</c> attribute, from the user's reverse membership rows.</summary>
+    async Task AddGroupsAsync(ScimRequest request, JsonObject rendered, string userId)
+    {
+        var groups = new JsonArray();
+        await foreach (var group in membership.GroupsOfUserAsync(request.Tenant, userId, request.Aborted))
+        {
+            var item = new JsonObject { ["value"] = group.GroupId, ["$ref"] = ResourceRenderer.Location(request.BaseUrl, ResourceKind.Group, group.GroupId) };
+            if (group.DisplayName is not null) item["display"] = group.DisplayName;
+            item["type"] = "direct";
+            groups.Add(item);
+        }
+        if (groups.Count > 0) rendered.Add("groups", groups);
+    }
+
+    public async Task<IResult> CreateAsync(ScimRequest request)
+    {
+        var document = ResourceNormalizer.Normalize(Type, await request.ReadJsonObjectAsync()).Document;
+        var created = await store.CreateAsync(request.Tenant, ResourceKind.User, document, request.Aborted);
+        return await Respond(request, created, HttpStatusCode.Created);
+    }
+
+    public async Task<IResult> GetAsync(ScimRequest request, string id)
+    {
+        var user = await FindAsync(request, id);
+        if (ResourceRenderer.Matches(request.Http.Request.Headers.IfNoneMatch, user))
+            return new ScimEmptyResult(HttpStatusCode.NotModified, ResourceRenderer.Version(user));
+        return await Respond(request, user, HttpStatusCode.OK);
+    }
+
+    public async Task<IResult> ReplaceAsync(ScimRequest request, string id)
+    {
+        var body = await request.ReadJsonObjectAsync();
+        var document = ResourceNormalizer.Normalize(Type, body).Document;
+        return await WriteAsync(request, id, _ => document);
+    }
+
+    public async Task<IResult> PatchAsync(ScimRequest request, string id)
+    {
+        var body = await request.ReadJsonObjectAsync();
+        return await WriteAsync(request, id, current => PatchEngine.Apply(Type, current.Document, body) is { Changed: true } outcome ? outcome.Resource : null);
+    }
+
+    public async Task<IResult> DeleteAsync(ScimRequest request, string id)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var user = await FindAsync(request, id);
+            CheckIfMatch(request, user);
+            // Memberships first: a retry after an interruption finds the user and finishes the job.
+            await membership.RemoveUserFromAllGroupsAsync(request.Tenant, user.Id, request.Aborted);
+            try
+            {
+                await store.DeleteAsync(request.Tenant, user, request.Aborted);
+                return new ScimEmptyResult(HttpStatusCode.NoContent);
+            }
+            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !HasIfMatch(request))
+            {
+            }
+        }
+    }
+
+    /// <summary>Read, change, conditional write; on a concurrent change, read again and re-apply, so
+    /// concurrent PATCHes of different attributes never lose an update. With If-Match the client asked
+    /// for its version only, so a conflict is its 412.</summary>
+    async Task<IResult> WriteAsync(ScimRequest request, string id, Func<StoredResource, JsonObject?> change)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await FindAsync(request, id);
+            CheckIfMatch(request, current);
+            var document = change(current);
+            if (document is null) return await Respond(request, current, HttpStatusCode.OK);
+            try
+            {
+                var updated = await store.ReplaceAsync(request.Tenant, current, document, request.Aborted);
+                return await Respond(request, updated, HttpStatusCode.OK);
+            }
+            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !HasIfMatch(request))
+            {
+            }
+        }
+    }
+
+    async Task<StoredResource> FindAsync(ScimRequest request, string id) =>
+        await store.GetAsync(request.Tenant, ResourceKind.User, id, request.Aborted)
+        ?? throw ScimException.NotFound($"User {id} not found.");
+
+    static bool HasIfMatch(ScimRequest request) => request.Http.Request.Headers.IfMatch.Count > 0;
+
+    static void CheckIfMatch(ScimRequest request, StoredResource current)
+    {
+        if (HasIfMatch(request) && !ResourceRenderer.Matches(request.Http.Request.Headers.IfMatch, current))
+            throw ScimException.PreconditionFailed($"The user's version is {ResourceRenderer.Version(current)}; read it again.");
+    }
+
+    async Task<IResult> Respond(ScimRequest request, StoredResource user, HttpStatusCode status)
+    {
+        var projection = AttributeProjection.Parse(Type, request.Query("attributes"), request.Query("excludedAttributes"));
+        var rendered = ResourceRenderer.Render(user, request.BaseUrl);
+        if (projection.Includes("groups")) await AddGroupsAsync(request, rendered, user.Id);
+        var body = projection.Apply(rendered);
+        return new ScimJsonResult(status, body,
+            location: status == HttpStatusCode.Created ? ResourceRenderer.Location(request.BaseUrl, ResourceKind.User, user.Id) : null,
+            etag: ResourceRenderer.Version(user));
+    }
+}

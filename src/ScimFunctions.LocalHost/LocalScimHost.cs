@@ -1,0 +1,19 @@
+using ScimFunctions.Http;
+
+namespace ScimFunctions.LocalHost;
+
+/// <summary>Builds the local host: the shared SCIM services and routes on Kestrel. The integration
+/// tests build the very same app, with their own configuration.</summary>
+public static class LocalScimHost
+{
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
+        builder.Services.AddScim(builder.Configuration);
+
+        var app = builder.Build();
+        app.MapScim();
+        return app;
+    }
+}
