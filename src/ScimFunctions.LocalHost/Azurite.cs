@@ -96,6 +96,20 @@ public sealed class Azurite : IAsyncDisposable
         if (process.ExitCode != 0) throw new InvalidOperationException($"npm ci failed with exit code {process.ExitCode}.");
     }
 
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

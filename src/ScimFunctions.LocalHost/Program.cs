@@ -14,7 +14,8 @@ if (string.IsNullOrEmpty(probe["Storage:ConnectionString"]) && string.IsNullOrEm
 {
     var location = Path.Combine(RepositoryRoot.Find(), ".azurite");
     Directory.CreateDirectory(location);
-    azurite = await Azurite.StartAsync(port: 0, location: location);
+    // Azurite's usual table port when free, so the admin CLI can use UseDevelopmentStorage=true.
+    azurite = await Azurite.StartAsync(port: Azurite.IsFree(10002) ? 10002 : 0, location: location);
     overrides["Storage:ConnectionString"] = azurite.ConnectionString;
 }
 
@@ -34,6 +35,7 @@ try
     Console.WriteLine($"Tenant URL: {url.TrimEnd('/')}/scim/v2/{tenant}");
     Console.WriteLine($"Secret Token: {issued.Token}");
     Console.WriteLine();
+    if (azurite is not null) Console.WriteLine($"Storage: Azurite on 127.0.0.1:{azurite.Port}, data in .azurite/");
     Console.WriteLine("Serving until Ctrl+C.");
     await app.WaitForShutdownAsync();
 }
