@@ -1,0 +1,189 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Azure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using ScimFunctions.Http.Groups;
+using ScimFunctions.Protocol;
+using ScimFunctions.Protocol.Patching;
+using ScimFunctions.Protocol.Resources;
+using ScimFunctions.Protocol.Schema;
+using ScimFunctions.Storage.Tables;
+
+namespace ScimFunctions.Http;
+
+/// <summary>
+/// /Groups and /Groups/{id} (RFC 7644 §3.2-§3.6). The group row holds displayName and externalId;
+/// members are rows (see <see cref="MembershipStore"/>), written after the document and streamed on read.
+///
+/// Unknown member ids (no such user in the tenant, malformed ids, group ids: nested groups are not
+/// supported) are skipped, never rejected: the known members of the same request are applied and the
+/// request succeeds, the skipped ids are named in the <see cref="UnappliedHeader"/> response header and
+/// counted in a warning log (contract §5: failing the request would also fail the valid members, and
+/// Entra would retry it for days).
+/// </summary>
+public sealed class GroupHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits, ILogger<GroupHandlers> log)
+{
+    static readonly ResourceTypeDefinition Type = ScimSchemas.GroupType;
+
+    public const string UnappliedHeader = "X-Scim-Unapplied-Members";
+
+    /// <summary>The header lists at most this many ids (the log has the full count).</summary>
+    const int MaxUnappliedListed = 100;
+
+    /// <summary>PATCH, PUT and DELETE retry this often when another request changed the group in between.</summary>
+    const int MaxWriteAttempts = 8;
+
+    public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, Type, limits));
+
+    public async Task<IResult> SearchAsync(ScimRequest request) =>
+        await RunQueryAsync(request, ListQuery.FromSearchRequest(await request.ReadJsonObjectAsync(), Type, limits));
+
+    async Task<IResult> RunQueryAsync(ScimRequest request, ListQuery query)
+    {
+        var named = query.Filter is null ? [] : MemberFilter.ReferencedIds(query.Filter);
+        var list = await queries.ListAsync(request, ResourceKind.Group, query, beforeFilter: named.Count == 0 ? null : async (rendered, group) =>
+        {
+            var present = await membership.WhichAreMembersAsync(request.Tenant, group.Id, named, request.Aborted);
+            if (present.Count > 0) rendered["members"] = new JsonArray([.. present.Select(id => (JsonNode)new JsonObject { ["value"] = id })]);
+        });
+        return Members(request, query.Projection) is { } members
+            ? new GroupStreamResult(HttpStatusCode.OK, list, members)
+            : new ScimJsonResult(HttpStatusCode.OK, list);
+    }
+
+    public async Task<IResult> CreateAsync(ScimRequest request)
+    {
+        var normalized = ResourceNormalizer.Normalize(Type, await request.ReadJsonObjectAsync());
+        var group = await store.CreateAsync(request.Tenant, ResourceKind.Group, normalized.Document, request.Aborted);
+        if (normalized.MemberIds is { Count: > 0 } ids)
+            group = Applied(request, group, await membership.EditAsync(request.Tenant, group.Id, ids, [], ETag.All, request.Aborted));
+        return Respond(request, group, HttpStatusCode.Created);
+    }
+
+    public async Task<IResult> GetAsync(ScimRequest request, string id)
+    {
+        var group = await FindAsync(request, id);
+        if (ResourceRenderer.Matches(request.Http.Request.Headers.IfNoneMatch, group))
+            return new ScimEmptyResult(HttpStatusCode.NotModified, ResourceRenderer.Version(group));
+        return Respond(request, group, HttpStatusCode.OK);
+    }
+
+    /// <summary>PUT replaces displayName/externalId and, when the body has a <c>members</c> key, the member
+    /// set (by a diff against the rows). Choice: without a <c>members</c> key membership is left as is,
+    /// so a client that does not manage members cannot empty a group by accident.</summary>
+    public async Task<IResult> ReplaceAsync(ScimRequest request, string id)
+    {
+        var normalized = ResourceNormalizer.Normalize(Type, await request.ReadJsonObjectAsync());
+        MembershipEdit? edit = null;
+        if (normalized.MemberIds is { } ids)
+        {
+            edit = new MembershipEdit();
+            edit.ApplyClear();
+            foreach (var member in ids) edit.ApplyAdd(member);
+        }
+        var group = await WriteAsync(request, id, _ => (normalized.Document, edit));
+        return Respond(request, group, HttpStatusCode.OK);
+    }
+
+    /// <summary>PATCH answers 204 (Entra's recommendation for groups: no member list is serialised), or
+    /// 200 with the resource when the request asks for attributes.</summary>
+    public async Task<IResult> PatchAsync(ScimRequest request, string id)
+    {
+        var body = await request.ReadJsonObjectAsync();
+        var group = await WriteAsync(request, id, current =>
+        {
+            var outcome = PatchEngine.Apply(Type, current.Document, body);
+            return (outcome.Changed ? outcome.Resource : null, outcome.Members);
+        });
+        return request.Query("attributes") is not null || request.Query("excludedAttributes") is not null
+            ? Respond(request, group, HttpStatusCode.OK)
+            : new ScimEmptyResult(HttpStatusCode.NoContent, ResourceRenderer.Version(group));
+    }
+
+    public async Task<IResult> DeleteAsync(ScimRequest request, string id)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var group = await FindAsync(request, id);
+            CheckIfMatch(request, group);
+            // Member rows first, then the group row conditional on the ETag read before: a membership write
+            // in between moves that ETag, so the delete fails and the rows are cleaned again.
+            await membership.RemoveAllMembersAsync(request.Tenant, group.Id, request.Aborted);
+            try
+            {
+                await store.DeleteAsync(request.Tenant, group, request.Aborted);
+                return new ScimEmptyResult(HttpStatusCode.NoContent);
+            }
+            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !HasIfMatch(request))
+            {
+            }
+        }
+    }
+
+    /// <summary>Read, change, conditional write of the document (retried on a concurrent change, as for
+    /// users), then the membership edit. Membership writes merge the group row with ETag *, so concurrent
+    /// member changes never conflict; with If-Match the first of them is conditional on the read version.</summary>
+    async Task<StoredResource> WriteAsync(ScimRequest request, string id, Func<StoredResource, (JsonObject? Document, MembershipEdit? Edit)> change)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await FindAsync(request, id);
+            CheckIfMatch(request, current);
+            var (document, edit) = change(current);
+            try
+            {
+                var updated = document is null || JsonNode.DeepEquals(document, current.Document)
+                    ? current
+                    : await store.ReplaceAsync(request.Tenant, current, document, request.Aborted);
+                if (edit is null || edit.IsEmpty) return updated;
+                var etag = HasIfMatch(request) && ReferenceEquals(updated, current) ? current.ETag : ETag.All;
+                var result = edit.ClearAll
+                    ? await membership.ReplaceAllAsync(request.Tenant, id, edit.Add, etag, request.Aborted)
+                    : await membership.EditAsync(request.Tenant, id, edit.Add, edit.Remove, etag, request.Aborted);
+                return Applied(request, updated, result);
+            }
+            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !HasIfMatch(request))
+            {
+            }
+        }
+    }
+
+    /// <summary>The group as it is after a membership write, and the report of skipped member ids.</summary>
+    StoredResource Applied(ScimRequest request, StoredResource group, MembershipChange change)
+    {
+        if (change.Unapplied.Count > 0)
+        {
+            // Ids come from the client: escaped, so any text is a valid header value.
+            request.Http.Response.Headers[UnappliedHeader] = string.Join(',', change.Unapplied.Take(MaxUnappliedListed).Select(Uri.EscapeDataString));
+            log.LogWarning("Tenant {Tenant} group {GroupId}: {Count} member ids not applied (no such user)", request.Tenant, group.Id, change.Unapplied.Count);
+        }
+        return change.LastModified is { } at ? group with { LastModified = at } : group;
+    }
+
+    async Task<StoredResource> FindAsync(ScimRequest request, string id) =>
+        await store.GetAsync(request.Tenant, ResourceKind.Group, id, request.Aborted)
+        ?? throw ScimException.NotFound($"Group {id} not found.");
+
+    static bool HasIfMatch(ScimRequest request) => request.Http.Request.Headers.IfMatch.Count > 0;
+
+    static void CheckIfMatch(ScimRequest request, StoredResource current)
+    {
+        if (HasIfMatch(request) && !ResourceRenderer.Matches(request.Http.Request.Headers.IfMatch, current))
+            throw ScimException.PreconditionFailed($"The group's version is {ResourceRenderer.Version(current)}; read it again.");
+    }
+
+    MemberStream? Members(ScimRequest request, AttributeProjection projection) =>
+        MemberStream.For(projection, request.BaseUrl, (groupId, ct) => membership.MembersAsync(request.Tenant, groupId, ct));
+
+    IResult Respond(ScimRequest request, StoredResource group, HttpStatusCode status)
+    {
+        var projection = AttributeProjection.Parse(Type, request.Query("attributes"), request.Query("excludedAttributes"));
+        var body = projection.Apply(ResourceRenderer.Render(group, request.BaseUrl));
+        var location = status == HttpStatusCode.Created ? ResourceRenderer.Location(request.BaseUrl, ResourceKind.Group, group.Id) : null;
+        var etag = ResourceRenderer.Version(group);
+        return Members(request, projection) is { } members
+            ? new GroupStreamResult(status, body, members, location, etag)
+            : new ScimJsonResult(status, body, location, etag);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Text.Json.Nodes;
+using ScimFunctions.Protocol;
+using ScimFunctions.Protocol.Filtering;
+using ScimFunctions.Protocol.Resources;
+using ScimFunctions.Protocol.Schema;
+using ScimFunctions.Storage.Tables;
+
+namespace ScimFunctions.Http;
+
+/// <summary>
+/// Answers list and search requests. Filters Entra and Okta send (userName/externalId/id/email/displayName
+/// equality, alone or and-ed with anything) are answered from index rows by point reads and short range
+/// queries; every other filter scans the tenant's resources of that kind page by page, evaluating in memory.
+/// </summary>
+public sealed class QueryExecutor(ResourceStore store)
+{
+    /// <param name="beforeFilter">Adds computed data the filter needs to a rendered candidate before it is
+    /// evaluated (a group's members named by the filter, by point reads).</param>
+    public async Task<JsonObject> ListAsync(ScimRequest request, ResourceKind kind, ListQuery query, Func<JsonObject, StoredResource, Task>? enrich = null,
+        Func<JsonObject, StoredResource, Task>? beforeFilter = null)
+    {
+        var type = ResourceRenderer.TypeOf(kind);
+        // Compiling checks every path against the schema first: an unknown attribute is a 400 even on an empty tenant.
+        var matches = query.Filter is null ? null : FilterEvaluator.Compile(query.Filter, type);
+        var candidates = query.Filter is null ? null : await CandidatesAsync(request.Tenant, kind, query.Filter, request.Aborted);
+        IAsyncEnumerable<StoredResource> source = candidates is null
+            ? store.ScanAsync(request.Tenant, kind, request.Aborted)
+            : ReadAllAsync(request.Tenant, kind, candidates, request.Aborted);
+
+        var total = 0;
+        var page = new List<JsonObject>();
+        var sorted = query.SortBy is null ? null : new List<JsonObject>();
+        await foreach (var stored in source)
+        {
+            var rendered = ResourceRenderer.Render(stored, request.BaseUrl);
+            if (beforeFilter is not null) await beforeFilter(rendered, stored);
+            if (matches is not null && !matches(rendered)) continue;
+            total++;
+            if (sorted is not null) sorted.Add(rendered);
+            else if (total >= query.StartIndex && page.Count < query.Count)
+            {
+                if (enrich is not null) await enrich(rendered, stored);
+                page.Add(rendered);
+            }
+        }
+        if (sorted is not null && query.SortBy is { } sortBy)
+        {
+            sorted.Sort((a, b) =>
+            {
+                var order = FilterEvaluator.CompareForSort(First(a, type, sortBy), First(b, type, sortBy), sortBy.Target);
+                return query.Descending ? -order : order;
+            });
+            page.AddRange(sorted.Skip(query.StartIndex - 1).Take(query.Count));
+        }
+
+        return new JsonObject
+        {
+            ["schemas"] = new JsonArray(ScimUrns.ListResponse),
+            ["totalResults"] = total,
+            ["itemsPerPage"] = page.Count,
+            ["startIndex"] = query.StartIndex,
+            ["Resources"] = new JsonArray([.. page.Select(r => (JsonNode)query.Projection.Apply(r))]),
+        };
+    }
+
+    static JsonNode? First(JsonObject resource, ResourceTypeDefinition type, ResolvedAttribute attribute) =>
+        FilterEvaluator.SelectValues(resource, type, attribute).FirstOrDefault();
+
+    async IAsyncEnumerable<StoredResource> ReadAllAsync(string tenant, ResourceKind kind, IReadOnlyCollection<string> ids, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var id in ids.Order(StringComparer.Ordinal))
+            if (await store.GetAsync(tenant, kind, id, ct) is { } resource) yield return resource;
+    }
+
+    /// <summary>The ids an index can narrow the filter to, or null when only a scan can answer it.
+    /// The full filter is still evaluated on each candidate, so an index only has to over-approximate.</summary>
+    async Task<IReadOnlyCollection<string>?> CandidatesAsync(string tenant, ResourceKind kind, FilterNode filter, CancellationToken ct)
+    {
+        switch (filter)
+        {
+            case LogicalNode { Operator: LogicalOperator.And } and:
+                return await CandidatesAsync(tenant, kind, and.Left, ct) ?? await CandidatesAsync(tenant, kind, and.Right, ct);
+            case LogicalNode { Operator: LogicalOperator.Or } or:
+                if (await CandidatesAsync(tenant, kind, or.Left, ct) is not { } left) return null;
+                if (await CandidatesAsync(tenant, kind, or.Right, ct) is not { } right) return null;
+                return [.. left.Union(right)];
+            case ValuePathNode { Filter: var inner } valuePath when IsEmails(kind, valuePath.Path):
+                return EqualityValue(inner, "value") is { } email ? await store.FindIdsByPrefixAsync(tenant, RowKeys.UserEmailPrefix(email), ct) : null;
+            case ValuePathNode { Filter: var inner } valuePath when IsMembers(kind, valuePath.Path):
+                return EqualityValue(inner, "value") is { } memberId ? await GroupsOfMemberAsync(tenant, memberId, ct) : null;
+            case ComparisonNode { Operator: ComparisonOperator.Eq, Value: { } value } eq when value.TryGetValue<string>(out var text):
+                return await LookupAsync(tenant, kind, eq.Path, text, ct);
+            default:
+                return null;
+        }
+    }
+
+    async Task<IReadOnlyCollection<string>?> LookupAsync(string tenant, ResourceKind kind, AttributePath path, string value, CancellationToken ct)
+    {
+        var resolved = AttributeResolver.Resolve(ResourceRenderer.TypeOf(kind), path);
+        if (resolved is null || resolved.IsExtension) return null;
+        switch (resolved.Attribute.Name, resolved.SubAttribute?.Name, kind)
+        {
+            case ("id", null, _):
+                return [value];
+            case ("userName", null, ResourceKind.User):
+                return await store.FindIdByClaimAsync(tenant, RowKeys.UserName(value), ct) is { } userId ? [userId] : [];
+            case ("displayName", null, ResourceKind.Group):
+                return await store.FindIdByClaimAsync(tenant, RowKeys.GroupName(value), ct) is { } groupId ? [groupId] : [];
+            case ("externalId", null, ResourceKind.User):
+                return await store.FindIdsByPrefixAsync(tenant, RowKeys.UserExternalIdPrefix(value), ct);
+            case ("externalId", null, ResourceKind.Group):
+                return await store.FindIdsByPrefixAsync(tenant, RowKeys.GroupExternalIdPrefix(value), ct);
+            case ("emails", "value" or null, ResourceKind.User):
+                return await store.FindIdsByPrefixAsync(tenant, RowKeys.UserEmailPrefix(value), ct);
+            case ("members", "value" or null, ResourceKind.Group):
+                return await GroupsOfMemberAsync(tenant, value, ct);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The groups a user is a member of, from the user's memberof rows (one range query).</summary>
+    async Task<IReadOnlyCollection<string>> GroupsOfMemberAsync(string tenant, string userId, CancellationToken ct) =>
+        ResourceIds.IsWellFormed(userId) ? await store.FindIdsByPrefixAsync(tenant, RowKeys.MemberOfPrefix(userId), ct) : [];
+
+    static bool IsMembers(ResourceKind kind, AttributePath path) =>
+        kind == ResourceKind.Group && path.SubAttribute is null && path.Name.Equals("members", StringComparison.OrdinalIgnoreCase)
+        && (path.SchemaUrn is null || path.SchemaUrn.Equals(ScimUrns.Group, StringComparison.OrdinalIgnoreCase));
+
+    static bool IsEmails(ResourceKind kind, AttributePath path) =>
+        kind == ResourceKind.User && path.SubAttribute is null && path.Name.Equals("emails", StringComparison.OrdinalIgnoreCase)
+        && (path.SchemaUrn is null || path.SchemaUrn.Equals(ScimUrns.User, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The string <c>sub eq "x"</c> requires inside a value-path filter (through and-ed terms).</summary>
+    static string? EqualityValue(FilterNode node, string subAttribute) => node switch
+    {
+        ComparisonNode { Operator: ComparisonOperator.Eq, Value: { } v } c
+            when c.Path.SchemaUrn is null && c.Path.SubAttribute is null
+              && c.Path.Name.Equals(subAttribute, StringComparison.OrdinalIgnoreCase)
+              && v.TryGetValue<string>(out var s) => s,
+        LogicalNode { Operator: LogicalOperator.And } and => EqualityValue(and.Left, subAttribute) ?? EqualityValue(and.Right, subAttribute),
+        _ => null,
+    };
+}

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using ScimFunctions.Storage;
+using ScimFunctions.Storage.Tables;
+using ScimFunctions.Storage.Tenants;
+using ScimFunctions.Storage.Tokens;
+
+namespace ScimFunctions.Http;
+
+public static class ScimServiceCollectionExtensions
+{
+    /// <summary>Registers the stores, token service and handlers from configuration (see <see cref="AppSettings"/>).
+    /// Both hosts call this, so they run the same services.</summary>
+    public static IServiceCollection AddScim(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions());
+        services.AddSingleton(configuration.GetSection("Limits").Get<ScimLimits>() ?? new ScimLimits());
+        services.AddSingleton(new TokenOptions
+        {
+            CacheWindow = TimeSpan.FromSeconds(configuration.GetValue("Tokens:CacheSeconds", 60)),
+        });
+        services.AddSingleton<StorageRequestCounter>();
+        services.AddSingleton(sp => new ScimTables(sp.GetRequiredService<StorageOptions>(), sp.GetRequiredService<StorageRequestCounter>()));
+        services.AddSingleton(sp => new ResourceStore(sp.GetRequiredService<ScimTables>().Resources, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new MembershipStore(sp.GetRequiredService<ScimTables>().Resources, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new TenantStore(sp.GetRequiredService<ScimTables>().Resources, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ITokenStore>(sp => configuration["KeyVault:Uri"] is { Length: > 0 } vaultUri
+            ? new KeyVaultTokenStore(new Azure.Security.KeyVault.Secrets.SecretClient(new Uri(vaultUri), new Azure.Identity.DefaultAzureCredential()), sp.GetRequiredService<TimeProvider>())
+            : new TableTokenStore(sp.GetRequiredService<ScimTables>().Tokens));
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<MaintenanceJob>();
+        services.AddSingleton<TenantDirectory>();
+        services.AddSingleton<ScimPipeline>();
+        services.AddSingleton<QueryExecutor>();
+        services.AddSingleton<UserHandlers>();
+        services.AddSingleton<GroupHandlers>();
+        services.AddSingleton<DiscoveryHandlers>();
+        services.AddSingleton<ScimEndpoints>();
+        return services;
+    }
+
+    /// <summary>Maps every route of <see cref="ScimRoutes"/> to <see cref="ScimEndpoints"/> (the local host's
+    /// equivalent of the Functions app's triggers).</summary>
+    public static IEndpointRouteBuilder MapScim(this IEndpointRouteBuilder app)
+    {
+        ScimEndpoints E(HttpContext http) => http.RequestServices.GetRequiredService<ScimEndpoints>();
+        app.Map(ScimRoutes.Users, (HttpContext h, string tenant) => E(h).Users(h, tenant));
+        app.Map(ScimRoutes.UsersSearch, (HttpContext h, string tenant) => E(h).UsersSearch(h, tenant));
+        app.Map(ScimRoutes.User, (HttpContext h, string tenant, string id) => E(h).User(h, tenant, id));
+        app.Map(ScimRoutes.Groups, (HttpContext h, string tenant) => E(h).Groups(h, tenant));
+        app.Map(ScimRoutes.GroupsSearch, (HttpContext h, string tenant) => E(h).GroupsSearch(h, tenant));
+        app.Map(ScimRoutes.Group, (HttpContext h, string tenant, string id) => E(h).Group(h, tenant, id));
+        app.Map(ScimRoutes.ServiceProviderConfig, (HttpContext h, string tenant) => E(h).ServiceProviderConfig(h, tenant));
+        app.Map(ScimRoutes.ResourceTypes, (HttpContext h, string tenant) => E(h).ResourceTypes(h, tenant));
+        app.Map(ScimRoutes.ResourceType, (HttpContext h, string tenant, string id) => E(h).ResourceType(h, tenant, id));
+        app.Map(ScimRoutes.Schemas, (HttpContext h, string tenant) => E(h).Schemas(h, tenant));
+        app.Map(ScimRoutes.Schema, (HttpContext h, string tenant, string id) => E(h).Schema(h, tenant, id));
+        app.Map(ScimRoutes.Me, (HttpContext h, string tenant) => E(h).Me(h, tenant));
+        app.Map(ScimRoutes.Fallback, (HttpContext h, string tenant) => E(h).NotFound(h, tenant));
+        return app;
+    }
+}

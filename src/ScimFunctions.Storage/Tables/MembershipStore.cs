@@ -1,0 +1,296 @@
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Data.Tables;
+using ScimFunctions.Protocol;
+using ScimFunctions.Protocol.Resources;
+
+namespace ScimFunctions.Storage.Tables;
+
+/// <summary>A user's group, for the read-only <c>groups</c> attribute.</summary>
+public sealed record GroupReference(string GroupId, string? DisplayName);
+
+/// <summary>What a membership write did: the group's new LastModified (null when nothing changed) and
+/// the requested member ids that were skipped because no such user exists in the tenant.</summary>
+public sealed record MembershipChange(DateTimeOffset? LastModified, IReadOnlyList<string> Unapplied);
+
+/// <summary>
+/// Group membership as rows in the tenant partition, both directions (member|group|user and
+/// memberof|user|group), never as a list inside the group entity.
+///
+/// Invariant: a member row pair exists only while its group row and its user row exist. Every
+/// transaction that adds a pair also merges the user row (and the group row), and a Merge fails the
+/// whole transaction when the row is gone; deletes of a user or group remove the pairs first and then
+/// delete the row conditionally on the ETag they read, which every membership write moves.
+/// </summary>
+public sealed class MembershipStore(TableClient table, TimeProvider time)
+{
+    readonly ResourceStore _resources = new(table, time);
+    readonly TableClient _table = table;
+    readonly TimeProvider _time = time;
+
+    /// <summary>Entity-group transactions hold at most 100 operations.</summary>
+    const int MaxOperations = 100;
+
+    /// <summary>Concurrent point reads per request: fast without flooding the partition.</summary>
+    const int ReadParallelism = 16;
+
+    /// <summary>A user's groups get a display name for at most this many groups (one point read each).</summary>
+    const int MaxNamedGroups = 100;
+
+    /// <summary>Retries of one transaction whose rows were changed by a concurrent request.</summary>
+    const int MaxAttempts = 8;
+
+    /// <summary>The group's member ids in id order, streamed page by page from the member rows.</summary>
+    public async IAsyncEnumerable<string> MembersAsync(string tenant, string groupId, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var id in IdsUnderAsync(tenant, RowKeys.MemberPrefix(groupId), ct)) yield return id;
+    }
+
+    /// <summary>Which of <paramref name="userIds"/> are members: one point read each, never a scan.</summary>
+    public async Task<IReadOnlyList<string>> WhichAreMembersAsync(string tenant, string groupId, IReadOnlyList<string> userIds, CancellationToken ct)
+    {
+        var candidates = userIds.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal).ToList();
+        var found = await ExistAsync(tenant, [.. candidates.Select(u => RowKeys.Member(groupId, u))], ct);
+        return [.. candidates.Where((_, i) => found[i])];
+    }
+
+    /// <summary>Adds and removes members (the two lists never overlap). Cost: one point read per named id,
+    /// then one transaction per 33 additions or 49 removals, whatever the group's size.
+    /// <paramref name="groupETag"/> makes the first transaction conditional on the group's version (If-Match).</summary>
+    public async Task<MembershipChange> EditAsync(string tenant, string groupId, IReadOnlyList<string> add, IReadOnlyList<string> remove,
+        ETag groupETag, CancellationToken ct)
+    {
+        var batch = new Batch(this, tenant, groupId, groupETag);
+        batch.Unapplied.AddRange(add.Where(id => !ResourceIds.IsWellFormed(id)));
+        var removing = await WhichAreMembersAsync(tenant, groupId, remove, ct);
+        var adding = add.Where(ResourceIds.IsWellFormed).ToList();
+        var present = (await WhichAreMembersAsync(tenant, groupId, adding, ct)).ToHashSet(StringComparer.Ordinal);
+        // Already a member: nothing to write (Entra re-sends existing members), so LastModified stays.
+        await batch.SubmitAsync([.. removing.Select(u => Pair.Remove(u, groupId)), .. adding.Where(u => !present.Contains(u)).Select(u => Pair.Add(u, groupId))], ct);
+        return batch.Result;
+    }
+
+    /// <summary>Makes the member set exactly <paramref name="members"/> (PUT, PATCH replace): streams the
+    /// current member rows once, deleting those not wanted as it goes, then adds the missing ones.
+    /// Memory holds the requested ids, never the current members.</summary>
+    public async Task<MembershipChange> ReplaceAllAsync(string tenant, string groupId, IReadOnlyList<string> members, ETag groupETag, CancellationToken ct)
+    {
+        var batch = new Batch(this, tenant, groupId, groupETag);
+        batch.Unapplied.AddRange(members.Where(id => !ResourceIds.IsWellFormed(id)));
+        var missing = members.Where(ResourceIds.IsWellFormed).ToHashSet(StringComparer.Ordinal);
+        var unwanted = new List<Pair>();
+        await foreach (var userId in MembersAsync(tenant, groupId, ct))
+        {
+            if (missing.Remove(userId)) continue;
+            unwanted.Add(Pair.Remove(userId, groupId));
+            if (unwanted.Count == Batch.Capacity(Pair.RemoveCost, withGroupMerge: true))
+            {
+                await batch.SubmitAsync(unwanted, ct);
+                unwanted.Clear();
+            }
+        }
+        await batch.SubmitAsync(unwanted, ct);
+        await batch.SubmitAsync([.. members.Where(missing.Contains).Distinct(StringComparer.Ordinal).Select(u => Pair.Add(u, groupId))], ct);
+        return batch.Result;
+    }
+
+    /// <summary>Deletes every member row pair of a group, before the group row itself is deleted. The group
+    /// row is not touched, so the caller's conditional delete fails only if another request wrote to it.</summary>
+    public async Task RemoveAllMembersAsync(string tenant, string groupId, CancellationToken ct)
+    {
+        var batch = new Batch(this, tenant, touchGroup: null, ETag.All);
+        await batch.SubmitStreamAsync(MembersAsync(tenant, groupId, ct), u => Pair.Remove(u, groupId), Pair.RemoveCost, ct);
+    }
+
+    /// <summary>The groups a user belongs to, with their display names (one point read per group, for
+    /// the first <see cref="MaxNamedGroups"/>; later groups come without a display name).</summary>
+    public async IAsyncEnumerable<GroupReference> GroupsOfUserAsync(string tenant, string userId, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (!ResourceIds.IsWellFormed(userId)) yield break;
+        var seen = 0;
+        var pending = new List<string>();
+        await foreach (var groupId in IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(userId), ct))
+        {
+            if (++seen <= MaxNamedGroups)
+            {
+                pending.Add(groupId);
+                if (pending.Count < ReadParallelism) continue;
+            }
+            foreach (var group in await NameAsync(tenant, pending, ct)) yield return group;
+            pending.Clear();
+            if (seen > MaxNamedGroups) yield return new GroupReference(groupId, null);
+        }
+        foreach (var group in await NameAsync(tenant, pending, ct)) yield return group;
+    }
+
+    /// <summary>Removes the user from every group (before the user row is deleted), in batches, moving
+    /// each group's LastModified. The user row is not touched (see <see cref="RemoveAllMembersAsync"/>).</summary>
+    public async Task RemoveUserFromAllGroupsAsync(string tenant, string userId, CancellationToken ct)
+    {
+        if (!ResourceIds.IsWellFormed(userId)) return;
+        var batch = new Batch(this, tenant, touchGroup: null, ETag.All);
+        await batch.SubmitStreamAsync(IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(userId), ct), g => Pair.RemoveTouchingGroup(userId, g), Pair.RemoveTouchingGroupCost, ct);
+    }
+
+    async Task<GroupReference[]> NameAsync(string tenant, List<string> groupIds, CancellationToken ct) =>
+        await Task.WhenAll(groupIds.Select(async id =>
+            new GroupReference(id, await _resources.GetAsync(tenant, ResourceKind.Group, id, ct) is { } g ? ScimJson.GetString(g.Document, "displayName") : null)));
+
+    /// <summary>The ids held by the rows under a key prefix (member or memberof rows), in key order.</summary>
+    async IAsyncEnumerable<string> IdsUnderAsync(string tenant, string prefix, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey"], cancellationToken: ct))
+            yield return row.RowKey[prefix.Length..];
+    }
+
+    /// <summary>Point reads, a few at a time. Chosen over <c>RowKey eq … or …</c> queries, which Table
+    /// storage answers with a scan of the partition (the whole tenant).</summary>
+    async Task<bool[]> ExistAsync(string tenant, IReadOnlyList<string> rowKeys, CancellationToken ct)
+    {
+        var found = new bool[rowKeys.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, rowKeys.Count), new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = ct },
+            async (i, token) => found[i] = (await _table.GetEntityIfExistsAsync<TableEntity>(tenant, rowKeys[i], ["RowKey"], token)).HasValue);
+        return found;
+    }
+
+    enum PairKind { Add, Remove, RemoveTouchingGroup }
+
+    /// <summary>One membership change: both rows, plus the merge that proves the user (add) or moves the
+    /// group's LastModified (a user leaving all groups) in the same transaction.</summary>
+    readonly record struct Pair(PairKind Kind, string UserId, string GroupId)
+    {
+        public const int AddCost = 3;
+        public const int RemoveCost = 2;
+        public const int RemoveTouchingGroupCost = 3;
+
+        public static Pair Add(string userId, string groupId) => new(PairKind.Add, userId, groupId);
+        public static Pair Remove(string userId, string groupId) => new(PairKind.Remove, userId, groupId);
+        public static Pair RemoveTouchingGroup(string userId, string groupId) => new(PairKind.RemoveTouchingGroup, userId, groupId);
+
+        public int Cost => Kind == PairKind.Remove ? RemoveCost : AddCost;
+
+        public IEnumerable<TableTransactionAction> Actions(string tenant, DateTimeOffset now)
+        {
+            var member = new TableEntity(tenant, RowKeys.Member(GroupId, UserId)) { ["Id"] = UserId };
+            var memberOf = new TableEntity(tenant, RowKeys.MemberOf(UserId, GroupId)) { ["Id"] = GroupId };
+            if (Kind == PairKind.Add)
+            {
+                // Upsert: a concurrent request adding the same member is not a failure.
+                yield return new(TableTransactionActionType.UpsertReplace, member);
+                yield return new(TableTransactionActionType.UpsertReplace, memberOf);
+                // The existence check for the user: a Merge of a missing row fails the transaction (404).
+                yield return new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.User(UserId)) { ["MemberTouched"] = now }, ETag.All);
+                yield break;
+            }
+            yield return new(TableTransactionActionType.Delete, member, ETag.All);
+            yield return new(TableTransactionActionType.Delete, memberOf, ETag.All);
+            if (Kind == PairKind.RemoveTouchingGroup)
+                yield return new(TableTransactionActionType.UpdateMerge, GroupTouch(tenant, GroupId, now), ETag.All);
+        }
+    }
+
+    static TableEntity GroupTouch(string tenant, string groupId, DateTimeOffset now) =>
+        new(tenant, RowKeys.Group(groupId)) { ["LastModified"] = now };
+
+    /// <summary>Packs pairs into transactions and submits them, repairing a transaction that failed because
+    /// a concurrent request changed its rows (a user deleted, a member already removed) and trying again.</summary>
+    sealed class Batch(MembershipStore store, string tenant, string? touchGroup, ETag groupETag)
+    {
+        DateTimeOffset? _lastModified;
+
+        public List<string> Unapplied { get; } = [];
+        public MembershipChange Result => new(_lastModified, Unapplied);
+
+        public static int Capacity(int pairCost, bool withGroupMerge) => (MaxOperations - (withGroupMerge ? 1 : 0)) / pairCost;
+
+        /// <summary>Streams ids and submits a transaction whenever one is full: bounded memory for any size.</summary>
+        public async Task SubmitStreamAsync(IAsyncEnumerable<string> ids, Func<string, Pair> pair, int pairCost, CancellationToken ct)
+        {
+            var pending = new List<Pair>();
+            await foreach (var id in ids)
+            {
+                pending.Add(pair(id));
+                if (pending.Count < Capacity(pairCost, touchGroup is not null)) continue;
+                await SubmitAsync(pending, ct);
+                pending.Clear();
+            }
+            await SubmitAsync(pending, ct);
+        }
+
+        public async Task SubmitAsync(IReadOnlyList<Pair> pairs, CancellationToken ct)
+        {
+            var chunk = new List<Pair>();
+            var operations = touchGroup is null ? 0 : 1;
+            foreach (var pair in pairs)
+            {
+                if (operations + pair.Cost > MaxOperations)
+                {
+                    await SubmitChunkAsync(chunk, ct);
+                    chunk = [];
+                    operations = touchGroup is null ? 0 : 1;
+                }
+                chunk.Add(pair);
+                operations += pair.Cost;
+            }
+            await SubmitChunkAsync(chunk, ct);
+        }
+
+        async Task SubmitChunkAsync(List<Pair> chunk, CancellationToken ct)
+        {
+            for (var attempt = 1; chunk.Count > 0; attempt++)
+            {
+                var now = store._time.GetUtcNow();
+                var actions = new List<TableTransactionAction>();
+                // The group's LastModified moves in every transaction (it is part of meta.version), and the
+                // Merge fails the transaction if the group was deleted meanwhile.
+                if (touchGroup is not null) actions.Add(new(TableTransactionActionType.UpdateMerge, GroupTouch(tenant, touchGroup, now), groupETag));
+                var owners = new List<int>();
+                foreach (var (pair, index) in chunk.Select((p, i) => (p, i)))
+                {
+                    foreach (var action in pair.Actions(tenant, now))
+                    {
+                        actions.Add(action);
+                        owners.Add(index);
+                    }
+                }
+                try
+                {
+                    await store._table.SubmitTransactionAsync(actions, ct);
+                    _lastModified = now;
+                    groupETag = ETag.All; // If-Match is checked once, by the first write.
+                    return;
+                }
+                catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex is { } failed)
+                {
+                    var offset = touchGroup is null ? 0 : 1;
+                    if (failed < offset && e.Status == 412) throw new ConcurrencyConflictException();
+                    if (failed < offset && e.Status == 404) throw ScimException.NotFound($"Group {touchGroup} not found.");
+                    if (e.Status != 404 || attempt == MaxAttempts) throw;
+                    await RepairAsync(chunk, chunk[owners[failed - offset]], ct);
+                }
+            }
+        }
+
+        /// <summary>After a 404 in <paramref name="failed"/>: re-reads what the chunk depends on and drops
+        /// the pairs that no longer apply (users that do not exist, members already removed).</summary>
+        async Task RepairAsync(List<Pair> chunk, Pair failed, CancellationToken ct)
+        {
+            if (failed.Kind == PairKind.Add)
+            {
+                var adds = chunk.Where(p => p.Kind == PairKind.Add).ToList();
+                var exists = await store.ExistAsync(tenant, [.. adds.Select(p => RowKeys.User(p.UserId))], ct);
+                var unknown = adds.Where((_, i) => !exists[i]).ToList();
+                Unapplied.AddRange(unknown.Select(p => p.UserId));
+                chunk.RemoveAll(unknown.Contains);
+                return;
+            }
+            // A group deleted without its rows cannot happen by the invariant; if it ever did, stop touching it.
+            if (failed.Kind == PairKind.RemoveTouchingGroup && !(await store.ExistAsync(tenant, [RowKeys.Group(failed.GroupId)], ct))[0])
+                chunk[chunk.IndexOf(failed)] = failed with { Kind = PairKind.Remove };
+            var removes = chunk.Where(p => p.Kind != PairKind.Add).ToList();
+            var present = await store.ExistAsync(tenant, [.. removes.Select(p => RowKeys.Member(p.GroupId, p.UserId))], ct);
+            chunk.RemoveAll(removes.Where((_, i) => !present[i]).Contains);
+        }
+    }
+}

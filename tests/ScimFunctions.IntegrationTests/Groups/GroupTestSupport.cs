@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using ScimFunctions.Storage;
+
+namespace ScimFunctions.IntegrationTests.Groups;
+
+/// <summary>A fresh host and tenant per test, over the shared Azurite.</summary>
+public abstract class GroupTestBase(AzuriteFixture azurite) : IAsyncLifetime
+{
+    protected const string GroupUrn = "urn:ietf:params:scim:schemas:core:2.0:Group";
+    protected const string PatchUrn = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+    protected const string ListUrn = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+    ScimHost? _host;
+    TenantClient? _client;
+
+    protected ScimHost Host => _host!;
+    protected TenantClient Client => _client!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await ScimHost.StartAsync(azurite);
+        _client = await _host.CreateTenantAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null) await _host.DisposeAsync();
+    }
+
+    protected async Task<JsonObject> CreateGroupAsync(string displayName, params IReadOnlyList<string> members)
+    {
+        var body = new JsonObject { ["schemas"] = new JsonArray(GroupUrn), ["displayName"] = displayName };
+        if (members.Count > 0) body["members"] = Refs(members);
+        var response = await Client.PostAsync("Groups", body);
+        var json = await response.ReadJsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, json.ToJsonString());
+        return json;
+    }
+
+    /// <summary>Creates users in parallel (a few at a time) and returns their ids sorted, the order member lists use.</summary>
+    protected async Task<List<string>> CreateUsersAsync(int count, string prefix = "user")
+    {
+        var ids = new string[count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            ids[i] = (await Client.CreateUserAsync($"{prefix}{i}-{Guid.NewGuid():N}@example.com"))["id"]!.GetValue<string>());
+        return [.. ids.Order(StringComparer.Ordinal)];
+    }
+
+    protected Task<HttpResponseMessage> PatchAsync(string groupId, params JsonObject[] operations) =>
+        Client.PatchAsync($"Groups/{groupId}", new JsonObject { ["schemas"] = new JsonArray(PatchUrn), ["Operations"] = new JsonArray(operations) });
+
+    protected async Task PatchNoContentAsync(string groupId, params JsonObject[] operations)
+    {
+        var response = await PatchAsync(groupId, operations);
+        Assert.True(response.StatusCode == HttpStatusCode.NoContent, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>The member ids a GET of the group returns, in order.</summary>
+    protected async Task<List<string>> MemberIdsAsync(string groupId)
+    {
+        var response = await Client.GetAsync($"Groups/{groupId}");
+        var json = await response.ReadJsonAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return json["members"] is JsonArray members ? [.. members.Select(m => m!["value"]!.GetValue<string>())] : [];
+    }
+
+    /// <summary>Row keys of the tenant partition starting with <paramref name="prefix"/>, read straight from the table.</summary>
+    protected async Task<List<string>> RowKeysAsync(string prefix)
+    {
+        var table = Host.Services.GetRequiredService<ScimTables>().Resources;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Client.Tenant} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
+        var keys = new List<string>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey"])) keys.Add(row.RowKey);
+        return keys;
+    }
+
+    protected static JsonObject Op(string op, string? path, JsonNode? value = null)
+    {
+        var operation = new JsonObject { ["op"] = op };
+        if (path is not null) operation["path"] = path;
+        if (value is not null) operation["value"] = value;
+        return operation;
+    }
+
+    protected static JsonArray Refs(params IEnumerable<string> ids) => new([.. ids.Select(id => (JsonNode)new JsonObject { ["value"] = id })]);
+
+    protected static int StorageRequests(HttpResponseMessage response) =>
+        int.Parse(response.Headers.GetValues("X-Storage-Requests").Single(), CultureInfo.InvariantCulture);
+
+    protected static string Filter(string filter) => Uri.EscapeDataString(filter);
+}
