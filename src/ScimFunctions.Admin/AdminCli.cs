@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScimFunctions.Http;
 using ScimFunctions.Storage;
+using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
 
@@ -111,13 +112,19 @@ public static class AdminCli
             await using var services = Build(parse);
             var store = services.GetRequiredService<TenantStore>();
             if (await store.GetAsync(parse.GetValue(Tenant)!, ct) is not { } settings) return await NotFoundAsync(output, parse);
+            var wasDryRun = settings.Mode == OperationMode.DryRun;
             settings = settings with
             {
                 Deprovision = parse.GetValue(deprovision) ?? settings.Deprovision,
                 Mode = parse.GetValue(mode) ?? settings.Mode,
             };
             await store.UpdateAsync(settings, ct);
-            await WriteAsync(output, parse, Describe(settings), $"Deprovisioning: {settings.Deprovision}\nMode: {settings.Mode}");
+            // Leaving dry-run makes everything provisioned meanwhile live.
+            var promoted = wasDryRun && settings.Mode == OperationMode.Sync
+                ? await services.GetRequiredService<ResourceStore>().PromotePendingAsync(settings.Tenant, ct)
+                : 0;
+            await WriteAsync(output, parse, new { tenant = settings.Tenant, deprovision = settings.Deprovision.ToString(), mode = settings.Mode.ToString(), promoted },
+                $"Deprovisioning: {settings.Deprovision}\nMode: {settings.Mode}" + (promoted > 0 ? $"\n{promoted} pending users and groups are now live." : ""));
             return 0;
         });
 

@@ -55,7 +55,8 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     public async Task<IResult> CreateAsync(ScimRequest request)
     {
         var normalized = ResourceNormalizer.Normalize(Type, await request.ReadJsonObjectAsync());
-        var group = await store.CreateAsync(request.Tenant, ResourceKind.Group, normalized.Document, request.Aborted);
+        var group = await store.CreateAsync(request.Tenant, ResourceKind.Group, normalized.Document, request.Aborted,
+            pending: request.Settings.Mode == ScimFunctions.Storage.Tenants.OperationMode.DryRun);
         if (normalized.MemberIds is { Count: > 0 } ids)
             group = Applied(request, group, await membership.EditAsync(request.Tenant, group.Id, ids, [], ETag.All, request.Aborted));
         return Respond(request, group, HttpStatusCode.Created);

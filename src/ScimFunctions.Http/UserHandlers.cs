@@ -6,6 +6,7 @@ using ScimFunctions.Protocol.Patching;
 using ScimFunctions.Protocol.Resources;
 using ScimFunctions.Protocol.Schema;
 using ScimFunctions.Storage.Tables;
+using ScimFunctions.Storage.Tenants;
 
 namespace ScimFunctions.Http;
 
@@ -43,7 +44,8 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
     public async Task<IResult> CreateAsync(ScimRequest request)
     {
         var document = ResourceNormalizer.Normalize(Type, await request.ReadJsonObjectAsync()).Document;
-        var created = await store.CreateAsync(request.Tenant, ResourceKind.User, document, request.Aborted);
+        var created = await store.CreateAsync(request.Tenant, ResourceKind.User, document, request.Aborted,
+            pending: request.Settings.Mode == OperationMode.DryRun);
         return await Respond(request, created, HttpStatusCode.Created);
     }
 
@@ -78,7 +80,10 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
             await membership.RemoveUserFromAllGroupsAsync(request.Tenant, user.Id, request.Aborted);
             try
             {
-                await store.DeleteAsync(request.Tenant, user, request.Aborted);
+                if (request.Settings.Deprovision == DeprovisionMode.Disable)
+                    await store.SoftDeleteAsync(request.Tenant, user, request.Aborted);
+                else
+                    await store.DeleteAsync(request.Tenant, user, request.Aborted);
                 return new ScimEmptyResult(HttpStatusCode.NoContent);
             }
             catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !HasIfMatch(request))

@@ -26,15 +26,17 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
     {
         if (!ResourceIds.IsWellFormed(id)) return null;
         var response = await table.GetEntityIfExistsAsync<TableEntity>(tenant, RowKey(kind, id), cancellationToken: ct);
-        return response.HasValue && response.Value is { } entity ? ToResource(kind, entity) : null;
+        return response.HasValue && response.Value is { } entity && !IsDeleted(entity) ? ToResource(kind, entity) : null;
     }
 
-    public async Task<StoredResource> CreateAsync(string tenant, ResourceKind kind, JsonObject document, CancellationToken ct)
+    /// <param name="pending">Dry-run mode: the resource is stored but marked pending, not yet live for the application.</param>
+    public async Task<StoredResource> CreateAsync(string tenant, ResourceKind kind, JsonObject document, CancellationToken ct, bool pending = false)
     {
         var id = ResourceIds.New();
         var now = time.GetUtcNow();
         var keys = IndexKeys.For(kind, id, document);
         var entity = ToEntity(tenant, kind, id, document, version: 1, created: now, lastModified: now);
+        if (pending) entity[PendingProperty] = true;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, entity) };
         actions.Add(new(TableTransactionActionType.Add, IndexRow(tenant, keys.UniqueClaim, id)));
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Add, IndexRow(tenant, k, id))));
@@ -50,6 +52,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         var oldKeys = IndexKeys.For(existing.Kind, existing.Id, existing.Document);
         var newKeys = IndexKeys.For(existing.Kind, existing.Id, document);
         var entity = ToEntity(tenant, existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, now);
+        if (existing.Pending) entity[PendingProperty] = true;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, entity, existing.ETag) };
         int? claimIndex = null;
         if (!string.Equals(oldKeys.UniqueClaim, newKeys.UniqueClaim, StringComparison.Ordinal))
@@ -77,6 +80,41 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         await SubmitAsync(actions, existing.Kind, uniqueClaimIndex: null, ct);
     }
 
+    /// <summary>
+    /// Deprovisioning in "disable" mode: the row stays, with <c>active: false</c> and marked deleted, so the
+    /// application still sees it; SCIM reads no longer do (404), and its userName and index rows are freed
+    /// so the identity provider can create the user again.
+    /// </summary>
+    public async Task SoftDeleteAsync(string tenant, StoredResource existing, CancellationToken ct)
+    {
+        var keys = IndexKeys.For(existing.Kind, existing.Id, existing.Document);
+        var document = existing.Document.DeepClone().AsObject();
+        document["active"] = false;
+        var entity = ToEntity(tenant, existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, time.GetUtcNow());
+        entity[DeletedProperty] = true;
+        if (existing.Pending) entity[PendingProperty] = true;
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.UpdateReplace, entity, existing.ETag),
+            new(TableTransactionActionType.Delete, IndexRow(tenant, keys.UniqueClaim, existing.Id), ETag.All),
+        };
+        actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
+        await SubmitAsync(actions, existing.Kind, uniqueClaimIndex: null, ct);
+    }
+
+    /// <summary>Leaving dry-run: every pending user and group of the tenant becomes live. Returns how many.</summary>
+    public async Task<int> PromotePendingAsync(string tenant, CancellationToken ct)
+    {
+        var count = 0;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and Pending eq {true}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+        {
+            await table.UpdateEntityAsync(new TableEntity(tenant, row.RowKey) { [PendingProperty] = false }, row.ETag, TableUpdateMode.Merge, ct);
+            count++;
+        }
+        return count;
+    }
+
     /// <summary>The id holding a unique claim (userName / displayName), by one point read.</summary>
     public async Task<string?> FindIdByClaimAsync(string tenant, string claimRowKey, CancellationToken ct)
     {
@@ -100,7 +138,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         var prefix = kind == ResourceKind.User ? RowKeys.UserPrefix : RowKeys.GroupPrefix;
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
-            yield return ToResource(kind, entity);
+            if (!IsDeleted(entity)) yield return ToResource(kind, entity);
     }
 
     async Task SubmitAsync(List<TableTransactionAction> actions, ResourceKind kind, int? uniqueClaimIndex, CancellationToken ct)
@@ -119,6 +157,12 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
             throw new ConcurrencyConflictException();
         }
     }
+
+    /// <summary>Row flags the application reads (see the README): not part of the SCIM document.</summary>
+    public const string PendingProperty = "Pending";
+    public const string DeletedProperty = "Deleted";
+
+    static bool IsDeleted(TableEntity entity) => entity.GetBoolean(DeletedProperty) == true;
 
     static string RowKey(ResourceKind kind, string id) => kind == ResourceKind.User ? RowKeys.User(id) : RowKeys.Group(id);
 
@@ -150,7 +194,10 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
             entity.GetInt64("Version") ?? 1,
             entity.GetDateTimeOffset("Created") ?? entity.Timestamp ?? default,
             entity.GetDateTimeOffset("LastModified") ?? entity.Timestamp ?? default,
-            entity.ETag);
+            entity.ETag)
+        {
+            Pending = entity.GetBoolean(PendingProperty) == true,
+        };
     }
 
     static string ChunkName(int index) => index == 0 ? "Doc" : "Doc" + index;

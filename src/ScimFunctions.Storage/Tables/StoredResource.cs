@@ -15,4 +15,8 @@ public sealed record StoredResource(
     long Version,
     DateTimeOffset Created,
     DateTimeOffset LastModified,
-    ETag ETag);
+    ETag ETag)
+{
+    /// <summary>Created in dry-run mode and not yet made live (see TenantSettings).</summary>
+    public bool Pending { get; init; }
+}
