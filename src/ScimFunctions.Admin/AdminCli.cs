@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScimFunctions.Http;
 using ScimFunctions.Storage;
+using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
@@ -42,7 +43,7 @@ public static class AdminCli
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("ScimFunctions administration: tenants, tokens, settings, maintenance.");
+        var root = new RootCommand("ScimFunctions administration: tenants, tokens, settings, audit, maintenance.");
         foreach (var option in new Option[] { ConnectionString, TableEndpoint, KeyVaultUri, TablePrefix, BaseUrl, Json })
         {
             option.Recursive = true;
@@ -51,6 +52,7 @@ public static class AdminCli
         root.Subcommands.Add(TenantCommands(output));
         root.Subcommands.Add(TokenCommands(output));
         root.Subcommands.Add(MaintenanceCommands(output));
+        root.Subcommands.Add(AuditCommand(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -210,11 +212,37 @@ public static class AdminCli
             await using var services = Build(parse);
             var summary = await services.GetRequiredService<MaintenanceJob>().RunAsync(ct);
             await WriteAsync(output, parse, summary,
-                $"{summary.Tenants} tenants; {summary.TokensDisabled} token versions disabled; {summary.TokensDeleted} deleted.");
+                $"{summary.Tenants} tenants; {summary.TokensDisabled} token versions disabled; {summary.TokensDeleted} deleted; {summary.AuditEntriesPurged} audit entries purged.");
             return 0;
         });
         maintenance.Subcommands.Add(run);
         return maintenance;
+    }
+
+    static Command AuditCommand(TextWriter output)
+    {
+        var since = new Option<DateTimeOffset?>("--since") { Description = "From this instant (ISO 8601; default 24 hours ago)." };
+        var until = new Option<DateTimeOffset?>("--until") { Description = "Up to this instant (default now)." };
+        var resource = new Option<string?>("--resource") { Description = "Only entries for this resource id." };
+        var outcome = new Option<string?>("--outcome") { Description = "Only this outcome: applied, or an HTTP status such as 409." };
+        var top = new Option<int>("--top") { Description = "At most this many entries, newest first.", DefaultValueFactory = _ => 100 };
+        var audit = new Command("audit", "What provisioning did: every SCIM write, newest first.") { Tenant, since, until, resource, outcome, top };
+        audit.SetAction(async (parse, ct) =>
+        {
+            await using var services = Build(parse);
+            var now = DateTimeOffset.UtcNow;
+            var entries = new List<AuditEntry>();
+            await foreach (var entry in services.GetRequiredService<AuditLog>().QueryAsync(parse.GetValue(Tenant)!,
+                parse.GetValue(since) ?? now.AddDays(-1), parse.GetValue(until) ?? now, parse.GetValue(resource), parse.GetValue(outcome), ct))
+            {
+                entries.Add(entry);
+                if (entries.Count >= parse.GetValue(top)) break;
+            }
+            await WriteAsync(output, parse, entries, string.Join(Environment.NewLine,
+                entries.Select(e => $"{e.Time:u}\t{e.Operation}\t{e.ResourceType} {e.ResourceId}\t{e.Outcome}\t{e.Client}\t{e.RequestId}")));
+            return 0;
+        });
+        return audit;
     }
 
     /// <summary>The app's own service registration, configured from options, then the environment.</summary>

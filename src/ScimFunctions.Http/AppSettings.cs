@@ -37,9 +37,12 @@ public static class AppSettings
     /// <summary>Longest filter accepted.</summary>
     public const string MaxFilterLength = "Limits__MaxFilterLength";
 
+    /// <summary>Days audit entries are kept before maintenance purges them.</summary>
+    public const string AuditRetentionDays = "Audit__RetentionDays";
+
     /// <summary>Required settings: the function app cannot serve without them in Azure.</summary>
     public static readonly IReadOnlyList<string> RequiredInAzure = [StorageTableEndpoint, KeyVaultUri, TokenCacheSeconds, MaintenanceSchedule];
 
     /// <summary>Optional settings: each has a default documented in the README.</summary>
-    public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, MaxFilterLength];
+    public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, MaxFilterLength, AuditRetentionDays];
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
+using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
@@ -17,31 +18,42 @@ namespace ScimFunctions.Http;
 /// It runs inside the handler call (not as host middleware) so the Functions app and the local host
 /// behave identically.
 /// </summary>
-public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, ScimTables tables, ScimLimits limits, ILogger<ScimPipeline> log)
+public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, ScimTables tables, AuditLog audit, ScimLimits limits, ILogger<ScimPipeline> log)
 {
     /// <summary>Runs a handler that needs an authenticated tenant.</summary>
     public async Task<IResult> RunAsync(HttpContext http, string tenant, string operation, Func<ScimRequest, Task<IResult>> handler)
     {
         var started = Stopwatch.GetTimestamp();
         var storage = StorageRequestCounter.BeginScope();
+        var isWrite = http.Request.Method is "POST" or "PUT" or "PATCH" or "DELETE";
+        var auditScope = isWrite ? AuditScope.Begin($"{http.Request.Method} {operation}", ClientKind(http), http.TraceIdentifier) : null;
+        var authenticated = false;
         IResult result;
         try
         {
             await tables.EnsureCreatedAsync();
-            result = await AuthenticateAsync(http, tenant) is { } settings
-                ? await handler(new ScimRequest(http, settings, limits))
-                : Unauthorized(http, tenant);
+            if (await AuthenticateAsync(http, tenant) is { } settings)
+            {
+                authenticated = true;
+                result = await handler(new ScimRequest(http, settings, limits));
+            }
+            else
+            {
+                result = Unauthorized(http, tenant);
+            }
         }
         catch (Exception e) when (ToError(e, http) is { } error)
         {
             result = error;
         }
-        http.Response.Headers["X-Storage-Requests"] = storage.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var status = result switch
+        if (auditScope is not null)
         {
-            ScimJsonResult json => (int)json.Status,
-            _ => 0,
-        };
+            // Applied changes were audited inside their own transactions; record the rest (rejections, no-ops).
+            if (authenticated && auditScope.Committed == 0) await RecordOutcomeAsync(http, tenant, operation, StatusOf(result));
+            AuditScope.End();
+        }
+        http.Response.Headers["X-Storage-Requests"] = storage.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var status = StatusOf(result);
         log.LogInformation("SCIM {Method} {Operation} tenant {Tenant} status {Status} in {ElapsedMs:0.0} ms, {StorageRequests} storage requests, request {RequestId}, client {Client}",
             http.Request.Method, operation, tenant, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds, storage.Count,
             http.TraceIdentifier, ClientKind(http));
@@ -91,6 +103,23 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
             default:
                 log.LogError(e, "Unhandled error for {Method} {Path}", http.Request.Method, http.Request.Path.Value);
                 return ScimResults.Error(HttpStatusCode.InternalServerError, null, "An internal error occurred.");
+        }
+    }
+
+    static int StatusOf(IResult result) => result is IStatusCodeHttpResult { StatusCode: { } code } ? code : 200;
+
+    async Task RecordOutcomeAsync(HttpContext http, string tenant, string operation, int status)
+    {
+        var segments = http.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        var resourceType = operation.StartsWith("User", StringComparison.Ordinal) ? "User" : operation.StartsWith("Group", StringComparison.Ordinal) ? "Group" : operation;
+        var id = segments.Length == 5 ? segments[4] : null;
+        try
+        {
+            await audit.RecordOutcomeAsync(tenant, resourceType, id, status, CancellationToken.None);
+        }
+        catch (Exception e) when (e is RequestFailedException or IOException or HttpRequestException)
+        {
+            log.LogWarning(e, "Audit entry for a {Status} {Operation} could not be written", status, operation);
         }
     }
 

@@ -10,13 +10,14 @@ using ScimFunctions.Protocol.Resources;
 namespace ScimFunctions.Http;
 
 /// <summary>A SCIM JSON response: application/scim+json, optional Location and ETag.</summary>
-public sealed class ScimJsonResult(HttpStatusCode status, JsonNode body, string? location = null, string? etag = null) : IResult
+public sealed class ScimJsonResult(HttpStatusCode status, JsonNode body, string? location = null, string? etag = null) : IResult, IStatusCodeHttpResult
 {
     /// <summary>The body is JSON served as application/scim+json, never HTML: only JSON escaping is needed.</summary>
     internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public HttpStatusCode Status => status;
     public JsonNode Body => body;
+    int? IStatusCodeHttpResult.StatusCode => (int)status;
 
     public async Task ExecuteAsync(HttpContext http)
     {
@@ -31,8 +32,10 @@ public sealed class ScimJsonResult(HttpStatusCode status, JsonNode body, string?
 }
 
 /// <summary>A status with no body (204, 304) and optional ETag.</summary>
-public sealed class ScimEmptyResult(HttpStatusCode status, string? etag = null) : IResult
+public sealed class ScimEmptyResult(HttpStatusCode status, string? etag = null) : IResult, IStatusCodeHttpResult
 {
+    int? IStatusCodeHttpResult.StatusCode => (int)status;
+
     public Task ExecuteAsync(HttpContext http)
     {
         http.Response.StatusCode = (int)status;

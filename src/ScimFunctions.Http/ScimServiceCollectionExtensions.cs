@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Storage;
+using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
@@ -32,6 +33,8 @@ public static class ScimServiceCollectionExtensions
             ? new KeyVaultTokenStore(new Azure.Security.KeyVault.Secrets.SecretClient(new Uri(vaultUri), new Azure.Identity.DefaultAzureCredential()), sp.GetRequiredService<TimeProvider>())
             : new TableTokenStore(sp.GetRequiredService<ScimTables>().Tokens));
         services.AddSingleton<TokenService>();
+        services.AddSingleton(sp => new AuditLog(sp.GetRequiredService<ScimTables>().Resources, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(new AuditOptions { Retention = TimeSpan.FromDays(configuration.GetValue("Audit:RetentionDays", 90)) });
         services.AddSingleton<MaintenanceJob>();
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<ScimPipeline>();

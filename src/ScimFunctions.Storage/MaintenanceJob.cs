@@ -1,28 +1,36 @@
 using Microsoft.Extensions.Logging;
+using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
 
 namespace ScimFunctions.Storage;
 
 /// <summary>What one maintenance run did (counts only: no secrets).</summary>
-public sealed record MaintenanceSummary(int Tenants, int TokensDisabled, int TokensDeleted);
+public sealed record MaintenanceSummary(int Tenants, int TokensDisabled, int TokensDeleted, int AuditEntriesPurged);
+
+public sealed record AuditOptions
+{
+    /// <summary>How long audit entries are kept (Audit:RetentionDays).</summary>
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(90);
+}
 
 /// <summary>
 /// The periodic clean-up the timer function runs (and the admin CLI can run): tokens that expired or
-/// were superseded are disabled (validation already rejects them; this makes the store say so), and
-/// records unusable for longer than <see cref="DeleteAfter"/> are deleted.
+/// were superseded are disabled (validation already rejects them; this makes the store say so), records
+/// unusable for longer than <see cref="DeleteAfter"/> are deleted, and audit entries past retention are purged.
 /// </summary>
-public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, TimeProvider time, ILogger<MaintenanceJob> log)
+public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, AuditLog audit, AuditOptions auditOptions, TimeProvider time, ILogger<MaintenanceJob> log)
 {
     public static readonly TimeSpan DeleteAfter = TimeSpan.FromDays(30);
 
     public async Task<MaintenanceSummary> RunAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        int tenantCount = 0, disabled = 0, deleted = 0;
+        int tenantCount = 0, disabled = 0, deleted = 0, purged = 0;
         foreach (var tenant in await tenants.ListAsync(ct))
         {
             tenantCount++;
+            purged += await audit.PurgeAsync(tenant.Tenant, now - auditOptions.Retention, ct);
             foreach (var record in await tokens.ListAsync(tenant.Tenant, ct))
             {
                 if (record.IsUsableAt(now)) continue;
@@ -38,8 +46,8 @@ public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, Time
                 }
             }
         }
-        log.LogInformation("Maintenance: {Tenants} tenants, {TokensDisabled} token versions disabled, {TokensDeleted} deleted",
-            tenantCount, disabled, deleted);
-        return new MaintenanceSummary(tenantCount, disabled, deleted);
+        log.LogInformation("Maintenance: {Tenants} tenants, {TokensDisabled} token versions disabled, {TokensDeleted} deleted, {AuditEntriesPurged} audit entries purged",
+            tenantCount, disabled, deleted, purged);
+        return new MaintenanceSummary(tenantCount, disabled, deleted, purged);
     }
 }

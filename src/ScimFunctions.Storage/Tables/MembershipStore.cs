@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
+using ScimFunctions.Storage.Audit;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Resources;
 
@@ -29,7 +30,8 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
     readonly TimeProvider _time = time;
 
     /// <summary>Entity-group transactions hold at most 100 operations.</summary>
-    const int MaxOperations = 100;
+    /// <summary>A transaction holds 100 operations; one is kept for the audit row.</summary>
+    const int MaxOperations = 99;
 
     /// <summary>Concurrent point reads per request: fast without flooding the partition.</summary>
     const int ReadParallelism = 16;
@@ -254,9 +256,12 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
                         owners.Add(index);
                     }
                 }
+                // Last, so the failed-action index arithmetic below is unchanged.
+                if (AuditLog.Entry(tenant, "Membership", touchGroup ?? chunk[0].UserId, now) is { } audit) actions.Add(audit);
                 try
                 {
                     await store._table.SubmitTransactionAsync(actions, ct);
+                    AuditScope.MarkCommitted();
                     _lastModified = now;
                     groupETag = ETag.All; // If-Match is checked once, by the first write.
                     return;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
 using ScimFunctions.Protocol;
+using ScimFunctions.Storage.Audit;
 
 namespace ScimFunctions.Storage.Tables;
 
@@ -40,6 +41,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, entity) };
         actions.Add(new(TableTransactionActionType.Add, IndexRow(tenant, keys.UniqueClaim, id)));
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Add, IndexRow(tenant, k, id))));
+        AddAudit(actions, tenant, kind, id, now);
         await SubmitAsync(actions, kind, uniqueClaimIndex: 1, ct);
         return new StoredResource(kind, id, document, 1, now, now, ETag.All);
     }
@@ -63,6 +65,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         }
         actions.AddRange(oldKeys.Lookups.Except(newKeys.Lookups).Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
         actions.AddRange(newKeys.Lookups.Except(oldKeys.Lookups).Select(k => new TableTransactionAction(TableTransactionActionType.UpsertReplace, IndexRow(tenant, k, existing.Id))));
+        AddAudit(actions, tenant, existing.Kind, existing.Id, now);
         await SubmitAsync(actions, existing.Kind, claimIndex, ct);
         return new StoredResource(existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, now, ETag.All);
     }
@@ -77,6 +80,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
             new(TableTransactionActionType.Delete, IndexRow(tenant, keys.UniqueClaim, existing.Id), ETag.All),
         };
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
+        AddAudit(actions, tenant, existing.Kind, existing.Id, time.GetUtcNow());
         await SubmitAsync(actions, existing.Kind, uniqueClaimIndex: null, ct);
     }
 
@@ -99,6 +103,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
             new(TableTransactionActionType.Delete, IndexRow(tenant, keys.UniqueClaim, existing.Id), ETag.All),
         };
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
+        AddAudit(actions, tenant, existing.Kind, existing.Id, time.GetUtcNow());
         await SubmitAsync(actions, existing.Kind, uniqueClaimIndex: null, ct);
     }
 
@@ -146,6 +151,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         try
         {
             await table.SubmitTransactionAsync(actions, ct);
+            AuditScope.MarkCommitted();
         }
         catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == uniqueClaimIndex)
         {
@@ -163,6 +169,12 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
     public const string DeletedProperty = "Deleted";
 
     static bool IsDeleted(TableEntity entity) => entity.GetBoolean(DeletedProperty) == true;
+
+    /// <summary>The audit row goes last, so the failed-action indexes above keep their meaning.</summary>
+    static void AddAudit(List<TableTransactionAction> actions, string tenant, ResourceKind kind, string id, DateTimeOffset now)
+    {
+        if (AuditLog.Entry(tenant, kind.ToString(), id, now) is { } audit) actions.Add(audit);
+    }
 
     static string RowKey(ResourceKind kind, string id) => kind == ResourceKind.User ? RowKeys.User(id) : RowKeys.Group(id);
 
