@@ -107,7 +107,7 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
         for (var attempt = 1; ; attempt++)
         {
             var group = await FindAsync(request, id);
-            CheckIfMatch(request, group);
+            request.CheckIfMatch(group);
             // Member rows first, then the group row conditional on the ETag read before: a membership write
             // in between moves that ETag, so the delete fails and the rows are cleaned again.
             await membership.RemoveAllMembersAsync(request.Tenant, group.Id, request.Aborted);
@@ -116,7 +116,7 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
                 await store.DeleteAsync(request.Tenant, group, request.Aborted);
                 return new ScimEmptyResult(HttpStatusCode.NoContent);
             }
-            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !HasIfMatch(request))
+            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !request.HasIfMatch)
             {
             }
         }
@@ -130,7 +130,7 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
         for (var attempt = 1; ; attempt++)
         {
             var current = await FindAsync(request, id);
-            CheckIfMatch(request, current);
+            request.CheckIfMatch(current);
             var (document, edit) = change(current);
             try
             {
@@ -138,13 +138,13 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
                     ? current
                     : await store.ReplaceAsync(request.Tenant, current, document, request.Aborted);
                 if (edit is null || edit.IsEmpty) return updated;
-                var etag = HasIfMatch(request) && ReferenceEquals(updated, current) ? current.ETag : ETag.All;
+                var etag = request.HasIfMatch && ReferenceEquals(updated, current) ? current.ETag : ETag.All;
                 var result = edit.ClearAll
                     ? await membership.ReplaceAllAsync(request.Tenant, id, edit.Add, etag, request.Aborted)
                     : await membership.EditAsync(request.Tenant, id, edit.Add, edit.Remove, etag, request.Aborted);
                 return Applied(request, updated, result);
             }
-            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !HasIfMatch(request))
+            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !request.HasIfMatch)
             {
             }
         }
@@ -166,13 +166,7 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
         await store.GetAsync(request.Tenant, ResourceKind.Group, id, request.Aborted)
         ?? throw ScimException.NotFound($"Group {id} not found.");
 
-    static bool HasIfMatch(ScimRequest request) => request.Http.Request.Headers.IfMatch.Count > 0;
 
-    static void CheckIfMatch(ScimRequest request, StoredResource current)
-    {
-        if (HasIfMatch(request) && !ResourceRenderer.Matches(request.Http.Request.Headers.IfMatch, current))
-            throw ScimException.PreconditionFailed($"The group's version is {ResourceRenderer.Version(current)}; read it again.");
-    }
 
     MemberStream? Members(ScimRequest request, AttributeProjection projection) =>
         MemberStream.For(projection, request.BaseUrl, (groupId, ct) => membership.MembersAsync(request.Tenant, groupId, ct));

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using ScimFunctions.Protocol;
+using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 
 namespace ScimFunctions.Http;
@@ -18,6 +19,16 @@ public sealed class ScimRequest(HttpContext http, TenantSettings tenant, ScimLim
 
     /// <summary>The Tenant URL: absolute, as the client reached us.</summary>
     public string BaseUrl { get; } = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/scim/v2/{tenant.Tenant}";
+
+    /// <summary>The client asked for a conditional write (If-Match): a conflict is then its 412, not our retry.</summary>
+    public bool HasIfMatch => http.Request.Headers.IfMatch.Count > 0;
+
+    /// <summary>412 when If-Match names another version than <paramref name="current"/>'s.</summary>
+    public void CheckIfMatch(StoredResource current)
+    {
+        if (HasIfMatch && !ResourceRenderer.Matches(http.Request.Headers.IfMatch, current))
+            throw ScimException.PreconditionFailed($"The {current.Kind.ToString().ToLowerInvariant()}'s version is {ResourceRenderer.Version(current)}; read it again.");
+    }
 
     public string? Query(string name) => http.Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
 

@@ -75,7 +75,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
         for (var attempt = 1; ; attempt++)
         {
             var user = await FindAsync(request, id);
-            CheckIfMatch(request, user);
+            request.CheckIfMatch(user);
             // Memberships first: a retry after an interruption finds the user and finishes the job.
             await membership.RemoveUserFromAllGroupsAsync(request.Tenant, user.Id, request.Aborted);
             try
@@ -86,7 +86,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
                     await store.DeleteAsync(request.Tenant, user, request.Aborted);
                 return new ScimEmptyResult(HttpStatusCode.NoContent);
             }
-            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !HasIfMatch(request))
+            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !request.HasIfMatch)
             {
             }
         }
@@ -100,7 +100,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
         for (var attempt = 1; ; attempt++)
         {
             var current = await FindAsync(request, id);
-            CheckIfMatch(request, current);
+            request.CheckIfMatch(current);
             var document = change(current);
             if (document is null) return await Respond(request, current, HttpStatusCode.OK);
             try
@@ -108,7 +108,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
                 var updated = await store.ReplaceAsync(request.Tenant, current, document, request.Aborted);
                 return await Respond(request, updated, HttpStatusCode.OK);
             }
-            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !HasIfMatch(request))
+            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !request.HasIfMatch)
             {
             }
         }
@@ -118,13 +118,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
         await store.GetAsync(request.Tenant, ResourceKind.User, id, request.Aborted)
         ?? throw ScimException.NotFound($"User {id} not found.");
 
-    static bool HasIfMatch(ScimRequest request) => request.Http.Request.Headers.IfMatch.Count > 0;
 
-    static void CheckIfMatch(ScimRequest request, StoredResource current)
-    {
-        if (HasIfMatch(request) && !ResourceRenderer.Matches(request.Http.Request.Headers.IfMatch, current))
-            throw ScimException.PreconditionFailed($"The user's version is {ResourceRenderer.Version(current)}; read it again.");
-    }
 
     async Task<IResult> Respond(ScimRequest request, StoredResource user, HttpStatusCode status)
     {
