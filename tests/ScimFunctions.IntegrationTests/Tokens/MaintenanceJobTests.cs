@@ -1,0 +1,52 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging.Abstractions;
+using ScimFunctions.Storage;
+using ScimFunctions.Storage.Audit;
+using ScimFunctions.Storage.Tenants;
+using ScimFunctions.Storage.Tokens;
+
+namespace ScimFunctions.IntegrationTests.Tokens;
+
+/// <summary>The timer's job under a controlled clock: expired and superseded tokens are disabled, long-dead
+/// ones deleted; a live token is left alone.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class MaintenanceJobTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Disables_expired_and_superseded_tokens_then_deletes_them_after_30_days()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var resources = new TableClient(azurite.ConnectionString, "mres" + suffix);
+        var tokensTable = new TableClient(azurite.ConnectionString, "mtok" + suffix);
+        await resources.CreateAsync();
+        await tokensTable.CreateAsync();
+        var time = new ManualTimeProvider();
+        var tenants = new TenantStore(resources, time);
+        var store = new TableTokenStore(tokensTable);
+        var service = new TokenService(store, time, new TokenOptions { CacheWindow = TimeSpan.Zero });
+        var job = new MaintenanceJob(tenants, store, new AuditLog(resources, time), new AuditOptions(), time, NullLogger<MaintenanceJob>.Instance);
+
+        await tenants.CreateAsync("expiring", CancellationToken.None);
+        await tenants.CreateAsync("rotating", CancellationToken.None);
+        var shortLived = await service.IssueAsync("expiring", TimeSpan.FromDays(1), null, CancellationToken.None);
+        await service.IssueAsync("rotating", null, null, CancellationToken.None);
+        var current = await service.IssueAsync("rotating", null, null, CancellationToken.None);
+
+        // Before expiry: only the superseded token is disabled.
+        var first = await job.RunAsync(CancellationToken.None);
+        Assert.Equal(new MaintenanceSummary(2, 1, 0, 0), first);
+
+        // After expiry the token is rejected even before the job runs; the job then disables it.
+        time.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(TokenCheck.Invalid, await service.ValidateAsync("expiring", shortLived.Token, "test", CancellationToken.None));
+        Assert.Equal(new MaintenanceSummary(2, 1, 0, 0), await job.RunAsync(CancellationToken.None));
+        Assert.Equal(TokenState.Revoked, (await store.ListAsync("expiring", CancellationToken.None)).Single().State);
+
+        // 30 days on, both dead records are deleted; the current token is untouched and still valid.
+        time.Advance(TimeSpan.FromDays(31));
+        Assert.Equal(new MaintenanceSummary(2, 0, 2, 0), await job.RunAsync(CancellationToken.None));
+        Assert.Empty(await store.ListAsync("expiring", CancellationToken.None));
+        Assert.Equal(current.Record.Id, (await store.ListAsync("rotating", CancellationToken.None)).Single().Id);
+        Assert.Equal(TokenCheck.Valid, await service.ValidateAsync("rotating", current.Token, "test", CancellationToken.None));
+    }
+}
