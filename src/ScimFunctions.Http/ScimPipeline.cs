@@ -24,7 +24,9 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
     public async Task<IResult> RunAsync(HttpContext http, string tenant, string operation, Func<ScimRequest, Task<IResult>> handler)
     {
         var started = Stopwatch.GetTimestamp();
-        var storage = StorageRequestCounter.BeginScope();
+        // Counting starts after authentication: token and tenant lookups are cached and amortised, so the
+        // header reports what the SCIM operation itself costs.
+        StorageRequestCounter.Scope? storage = null;
         var isWrite = http.Request.Method is "POST" or "PUT" or "PATCH" or "DELETE";
         var auditScope = isWrite ? AuditScope.Begin($"{http.Request.Method} {operation}", ClientKind(http), http.TraceIdentifier) : null;
         var authenticated = false;
@@ -35,6 +37,7 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
             if (await AuthenticateAsync(http, tenant) is { } settings)
             {
                 authenticated = true;
+                storage = StorageRequestCounter.BeginScope();
                 result = await handler(new ScimRequest(http, settings, limits));
             }
             else
@@ -52,10 +55,11 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
             if (authenticated && auditScope.Committed == 0) await RecordOutcomeAsync(http, tenant, operation, StatusOf(result));
             AuditScope.End();
         }
-        http.Response.Headers["X-Storage-Requests"] = storage.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var storageRequests = storage?.Count ?? 0;
+        http.Response.Headers["X-Storage-Requests"] = storageRequests.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var status = StatusOf(result);
         log.LogInformation("SCIM {Method} {Operation} tenant {Tenant} status {Status} in {ElapsedMs:0.0} ms, {StorageRequests} storage requests, request {RequestId}, client {Client}",
-            http.Request.Method, operation, tenant, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds, storage.Count,
+            http.Request.Method, operation, tenant, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds, storageRequests,
             http.TraceIdentifier, ClientKind(http));
         return result;
     }
