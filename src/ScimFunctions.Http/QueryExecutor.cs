@@ -12,7 +12,7 @@ namespace ScimFunctions.Http;
 /// equality, alone or and-ed with anything) are answered from index rows by point reads and short range
 /// queries; every other filter scans the tenant's resources of that kind page by page, evaluating in memory.
 /// </summary>
-public sealed class QueryExecutor(ResourceStore store)
+public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks)
 {
     /// <param name="beforeFilter">Adds computed data the filter needs to a rendered candidate before it is
     /// evaluated (a group's members named by the filter, by point reads).</param>
@@ -23,6 +23,8 @@ public sealed class QueryExecutor(ResourceStore store)
         // Compiling checks every path against the schema first: an unknown attribute is a 400 even on an empty tenant.
         var matches = query.Filter is null ? null : FilterEvaluator.Compile(query.Filter, type);
         var candidates = query.Filter is null ? null : await CandidatesAsync(request.Tenant, kind, query.Filter, request.Aborted);
+        if (candidates is null && query.SortBy is null && beforeFilter is null)
+            return await ScanPageAsync(request, kind, query, matches, enrich);
         IAsyncEnumerable<StoredResource> source = candidates is null
             ? store.ScanAsync(request.Tenant, kind, request.Aborted)
             : ReadAllAsync(request.Tenant, kind, candidates, request.Aborted);
@@ -53,14 +55,64 @@ public sealed class QueryExecutor(ResourceStore store)
             page.AddRange(sorted.Skip(query.StartIndex - 1).Take(query.Count));
         }
 
-        return new JsonObject
+        return ListResponse(query, total, page);
+    }
+
+    static JsonObject ListResponse(ListQuery query, int total, List<JsonObject> page) => new()
+    {
+        ["schemas"] = new JsonArray(ScimUrns.ListResponse),
+        ["totalResults"] = total,
+        ["itemsPerPage"] = page.Count,
+        ["startIndex"] = query.StartIndex,
+        ["Resources"] = new JsonArray([.. page.Select(r => (JsonNode)query.Projection.Apply(r))]),
+    };
+
+    /// <summary>A list only a scan can answer. With a bookmark for this startIndex (the previous page of the
+    /// same listing), it reads from there to the end of the page; otherwise it scans everything once to count
+    /// the matches, and leaves a bookmark for the next page (see <see cref="ScanBookmarks"/>).</summary>
+    async Task<JsonObject> ScanPageAsync(ScimRequest request, ResourceKind kind, ListQuery query, Func<JsonObject, bool>? matches,
+        Func<JsonObject, StoredResource, Task>? enrich)
+    {
+        var key = $"{request.Tenant}|{kind}|{(query.Filter is null ? "" : FilterParser.Format(query.Filter))}";
+        var resume = bookmarks.Find(key, query.StartIndex);
+        if (resume is not null && query.Count == 0) return ListResponse(query, resume.Total, []);
+        var matchNumber = resume is null ? 0 : resume.NextMatch - 1;
+        var skip = resume?.SkipRows ?? 0;
+        var page = new List<JsonObject>();
+        var pageEnd = query.StartIndex + query.Count - 1;
+        (string? Token, int Skip)? nextBookmark = null;
+        await foreach (var scanPage in store.ScanPagesAsync(request.Tenant, kind, resume?.PageToken, request.Aborted))
         {
-            ["schemas"] = new JsonArray(ScimUrns.ListResponse),
-            ["totalResults"] = total,
-            ["itemsPerPage"] = page.Count,
-            ["startIndex"] = query.StartIndex,
-            ["Resources"] = new JsonArray([.. page.Select(r => (JsonNode)query.Projection.Apply(r))]),
-        };
+            for (var row = skip; row < scanPage.Rows.Count; row++)
+            {
+                if (scanPage.Rows[row] is not { } stored) continue;
+                var inPage = matchNumber + 1 >= query.StartIndex && matchNumber + 1 <= pageEnd;
+                // Outside the page without a filter, a row only needs counting: no rendering.
+                JsonObject? rendered = inPage || matches is not null ? ResourceRenderer.Render(stored, request.BaseUrl) : null;
+                if (matches is not null && !matches(rendered!)) continue;
+                matchNumber++;
+                if (!inPage) continue;
+                if (enrich is not null) await enrich(rendered!, stored);
+                page.Add(rendered!);
+                if (matchNumber != pageEnd) continue;
+                // The next match is after this row: in this storage page, or at the start of the next one.
+                var bookmark = row + 1 < scanPage.Rows.Count ? (scanPage.StartToken, row + 1) : (scanPage.NextToken, 0);
+                if (resume is null)
+                {
+                    nextBookmark = bookmark;
+                    continue;
+                }
+                // Resumed: the total is known; leave the next bookmark and stop reading.
+                if (bookmark.Item1 is not null || bookmark.Item2 > 0)
+                    bookmarks.Save(key, new ScanBookmarks.Bookmark(bookmark.Item1, bookmark.Item2, pageEnd + 1, resume.Total));
+                return ListResponse(query, resume.Total, page);
+            }
+            skip = 0;
+        }
+        var total = resume?.Total ?? matchNumber;
+        if (nextBookmark is { } next && pageEnd < total && (next.Token is not null || next.Skip > 0))
+            bookmarks.Save(key, new ScanBookmarks.Bookmark(next.Token, next.Skip, pageEnd + 1, total));
+        return ListResponse(query, total, page);
     }
 
     static JsonNode? First(JsonObject resource, ResourceTypeDefinition type, ResolvedAttribute attribute) =>

@@ -38,6 +38,7 @@ public static class ScimServiceCollectionExtensions
         services.AddSingleton<MaintenanceJob>();
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<ScimPipeline>();
+        services.AddSingleton<ScanBookmarks>();
         services.AddSingleton<QueryExecutor>();
         services.AddSingleton<UserHandlers>();
         services.AddSingleton<GroupHandlers>();

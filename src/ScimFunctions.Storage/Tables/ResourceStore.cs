@@ -146,6 +146,24 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
             if (!IsDeleted(entity)) yield return ToResource(kind, entity);
     }
 
+    /// <summary>One page of a scan: the resources in key order (null for rows SCIM no longer shows, so
+    /// positions stay stable) and the continuation tokens that start this page and the next.</summary>
+    public sealed record ScanPage(IReadOnlyList<StoredResource?> Rows, string? StartToken, string? NextToken);
+
+    /// <summary>The resources of a kind page by page, from <paramref name="startToken"/> (null: the beginning),
+    /// so a list can resume where an earlier request stopped instead of reading everything before it.</summary>
+    public async IAsyncEnumerable<ScanPage> ScanPagesAsync(string tenant, ResourceKind kind, string? startToken, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var prefix = kind == ResourceKind.User ? RowKeys.UserPrefix : RowKeys.GroupPrefix;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var start = startToken;
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, cancellationToken: ct).AsPages(startToken))
+        {
+            yield return new ScanPage([.. page.Values.Select(e => IsDeleted(e) ? null : ToResource(kind, e))], start, page.ContinuationToken);
+            start = page.ContinuationToken;
+        }
+    }
+
     async Task SubmitAsync(List<TableTransactionAction> actions, ResourceKind kind, int? uniqueClaimIndex, CancellationToken ct)
     {
         try

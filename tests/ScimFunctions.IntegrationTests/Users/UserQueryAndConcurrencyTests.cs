@@ -157,6 +157,38 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
         await (await tenant.GetAsync("Users?count=abc")).AssertScimErrorAsync(400, "invalidValue");
     }
 
+    /// <summary>A scanned listing counts everything once, on its first page; each next page resumes from a
+    /// bookmark and reads only its own storage page (Azure returns 1,000 rows per page).</summary>
+    [Fact]
+    public async Task Paging_resumes_where_the_previous_page_stopped()
+    {
+        var tenant = await _host.CreateTenantAsync();
+        await SeedAsync(tenant, 2500);
+        var ids = new HashSet<string>();
+        var costs = new List<int>();
+        foreach (var start in new[] { 1, 1001, 2001 })
+        {
+            var response = await tenant.GetAsync($"Users?startIndex={start}&count=1000&attributes=id");
+            var page = await response.ReadJsonAsync();
+            Assert.Equal(2500, page["totalResults"]!.GetValue<int>());
+            foreach (var r in page["Resources"]!.AsArray()) ids.Add(r!["id"]!.GetValue<string>());
+            costs.Add(int.Parse(response.Headers.GetValues("X-Storage-Requests").Single(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        Assert.Equal(2500, ids.Count);
+        Assert.Equal([3, 1, 1], costs);
+
+        // A filter that no index answers pages the same way, over its matches only.
+        var filtered = new List<string>();
+        var filter = Uri.EscapeDataString("userName sw \"user1\"");
+        for (var start = 1; start <= 3; start++)
+        {
+            var page = await (await tenant.GetAsync($"Users?filter={filter}&startIndex={start}&count=1&attributes=userName")).ReadJsonAsync();
+            Assert.Equal(1111, page["totalResults"]!.GetValue<int>()); // user1, user10-19, user100-199, user1000-1999
+            filtered.Add(page["Resources"]![0]!["userName"]!.GetValue<string>());
+        }
+        Assert.Equal(3, filtered.Distinct().Count());
+    }
+
     [Fact]
     public async Task Twenty_concurrent_creates_of_one_userName_give_exactly_one_201()
     {

@@ -1,0 +1,119 @@
+using System.Diagnostics.CodeAnalysis;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+
+namespace ScimFunctions.Storage.Tables;
+
+/// <summary>Fault injection between the app and storage (<c>Storage:Faults:Rate</c>, <c>Storage:Faults:Seed</c>).
+/// Off unless a rate above 0 is configured; for reliability tests only, never in production.</summary>
+public sealed record StorageFaultOptions
+{
+    /// <summary>Share of storage attempts that fail, 0..1.</summary>
+    public double Rate { get; init; }
+
+    /// <summary>Seed of the fault sequence, so a run can be repeated.</summary>
+    public int Seed { get; init; }
+}
+
+public enum StorageFault { Error503, Timeout, DroppedResponse }
+
+/// <summary>
+/// An Azure SDK pipeline policy that makes a configured share of storage attempts fail the way the
+/// network and the service do: a 503 before anything is sent, a timeout (thrown as the transport
+/// throws it, without waiting), or a dropped response: the request reaches storage and is executed,
+/// then the response is lost. The last kind is what makes writes non-idempotent under the SDK's own
+/// retries and the client's, which is what the reliability tests are after.
+/// It sits per retry, like a real network fault: the SDK's retry policy sees and retries every fault.
+/// </summary>
+public sealed class StorageFaultInjector(StorageFaultOptions options) : HttpPipelinePolicy
+{
+    readonly Random _random = new(options.Seed);
+    readonly long[] _injected = new long[3];
+
+    public StorageFaultOptions Options => options;
+
+    /// <summary>Faults injected so far, by kind.</summary>
+    public long Injected(StorageFault kind) => Interlocked.Read(ref _injected[(int)kind]);
+
+    public long InjectedTotal => _injected.Sum(n => Interlocked.Read(ref n));
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        switch (Next())
+        {
+            case null:
+                await ProcessNextAsync(message, pipeline);
+                return;
+            case StorageFault.Error503:
+                message.Response = new ServiceUnavailableResponse(message.Request.ClientRequestId);
+                return;
+            case StorageFault.Timeout:
+                throw TimedOut(message);
+            case StorageFault.DroppedResponse:
+                await ProcessNextAsync(message, pipeline);
+                throw Dropped(message);
+        }
+    }
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        switch (Next())
+        {
+            case null:
+                ProcessNext(message, pipeline);
+                return;
+            case StorageFault.Error503:
+                message.Response = new ServiceUnavailableResponse(message.Request.ClientRequestId);
+                return;
+            case StorageFault.Timeout:
+                throw TimedOut(message);
+            case StorageFault.DroppedResponse:
+                ProcessNext(message, pipeline);
+                throw Dropped(message);
+        }
+    }
+
+    StorageFault? Next()
+    {
+        StorageFault kind;
+        lock (_random)
+        {
+            if (_random.NextDouble() >= options.Rate) return null;
+            kind = (StorageFault)_random.Next(3);
+        }
+        Interlocked.Increment(ref _injected[(int)kind]);
+        return kind;
+    }
+
+    /// <summary>What Azure.Core's network timeout throws: a TaskCanceledException the retry policy
+    /// treats as retriable because the caller's token was not cancelled.</summary>
+    static TaskCanceledException TimedOut(HttpMessage message) =>
+        new($"The operation was cancelled because it exceeded the configured timeout of {message.NetworkTimeout:g} (injected fault).",
+            new TimeoutException("Injected storage timeout."));
+
+    /// <summary>What the HTTP transport throws when the connection drops before the response is read:
+    /// a RequestFailedException with status 0 wrapping the HttpRequestException. Only the method is named,
+    /// never the URI or the content (they hold row keys and documents).</summary>
+    static RequestFailedException Dropped(HttpMessage message)
+    {
+        message.Response.Dispose();
+        return new RequestFailedException($"The response to {message.Request.Method} was lost (injected fault).",
+            new HttpRequestException("The response ended prematurely.", new IOException("Injected connection reset.")));
+    }
+
+    /// <summary>A 503 the service never sent: retriable for the SDK, and an error for the clients.</summary>
+    sealed class ServiceUnavailableResponse(string clientRequestId) : Response
+    {
+        public override int Status => 503;
+        public override string ReasonPhrase => "Service Unavailable (injected fault)";
+        public override Stream? ContentStream { get; set; } = new MemoryStream([]);
+        public override string ClientRequestId { get; set; } = clientRequestId;
+        public override bool IsError => true;
+        public override void Dispose() => ContentStream?.Dispose();
+        protected override bool TryGetHeader(string name, [NotNullWhen(true)] out string? value) => (value = null) is not null;
+        protected override bool TryGetHeaderValues(string name, [NotNullWhen(true)] out IEnumerable<string>? values) => (values = null) is not null;
+        protected override bool ContainsHeader(string name) => false;
+        protected override IEnumerable<HttpHeader> EnumerateHeaders() => [];
+    }
+}
