@@ -31,14 +31,14 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks)
 
         var total = 0;
         var page = new List<JsonObject>();
-        var sorted = query.SortBy is null ? null : new List<JsonObject>();
+        var sorted = query.SortBy is null ? null : new List<(JsonObject Rendered, StoredResource Stored)>();
         await foreach (var stored in source)
         {
             var rendered = ResourceRenderer.Render(stored, request.BaseUrl);
             if (beforeFilter is not null) await beforeFilter(rendered, stored);
             if (matches is not null && !matches(rendered)) continue;
             total++;
-            if (sorted is not null) sorted.Add(rendered);
+            if (sorted is not null) sorted.Add((rendered, stored));
             else if (total >= query.StartIndex && page.Count < query.Count)
             {
                 if (enrich is not null) await enrich(rendered, stored);
@@ -49,10 +49,14 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks)
         {
             sorted.Sort((a, b) =>
             {
-                var order = FilterEvaluator.CompareForSort(First(a, type, sortBy), First(b, type, sortBy), sortBy.Target);
+                var order = FilterEvaluator.CompareForSort(First(a.Rendered, type, sortBy), First(b.Rendered, type, sortBy), sortBy.Target);
                 return query.Descending ? -order : order;
             });
-            page.AddRange(sorted.Skip(query.StartIndex - 1).Take(query.Count));
+            foreach (var (rendered, stored) in sorted.Skip(query.StartIndex - 1).Take(query.Count))
+            {
+                if (enrich is not null) await enrich(rendered, stored);
+                page.Add(rendered);
+            }
         }
 
         return ListResponse(query, total, page);

@@ -50,6 +50,18 @@ public abstract class GroupTestBase(AzuriteFixture azurite) : IAsyncLifetime
         return [.. ids.Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>Writes users straight through the store (the HTTP create path is tested elsewhere; tens of
+    /// thousands of POSTs would only slow the suite down). Returns their ids sorted.</summary>
+    protected async Task<List<string>> SeedUsersAsync(int count)
+    {
+        var store = Host.Services.GetRequiredService<ScimFunctions.Storage.Tables.ResourceStore>();
+        var ids = new string[count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+            ids[i] = (await store.CreateAsync(Client.Tenant, ScimFunctions.Storage.Tables.ResourceKind.User,
+                new JsonObject { ["userName"] = $"seed{i}@example.com" }, ct)).Id);
+        return [.. ids.Order(StringComparer.Ordinal)];
+    }
+
     protected Task<HttpResponseMessage> PatchAsync(string groupId, params JsonObject[] operations) =>
         Client.PatchAsync($"Groups/{groupId}", new JsonObject { ["schemas"] = new JsonArray(PatchUrn), ["Operations"] = new JsonArray(operations) });
 
