@@ -95,6 +95,17 @@ param adminPrincipalId string = ''
 ])
 param adminPrincipalType string = 'User'
 
+@description('Object ID of the identity of the application that reads provisioned users, groups and the change feed with the ScimFunctions.Directory library (for example its managed identity). Empty: no assignment.')
+param appReaderPrincipalId string = ''
+
+@description('Type of appReaderPrincipalId.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param appReaderPrincipalType string = 'ServicePrincipal'
+
 // ---------------------------------------------------------------------------------------------------------
 // Names (each within its resource's length and character rules)
 // ---------------------------------------------------------------------------------------------------------
@@ -128,6 +139,8 @@ var roleIds = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   // Monitoring Metrics Publisher: send telemetry to Azure Monitor / Application Insights with an Entra ID token.
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  // Storage Table Data Reader: read tables and entities; no write, no delete.
+  storageTableDataReader: '76199698-9eea-4c19-bc75-cec21354c6b6'
 }
 
 // Storage Queue Data Contributor (974c5e8b-45b9-4653-ba55-5f855dd0fb88) is deliberately NOT granted: the
@@ -452,6 +465,25 @@ resource adminKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@20
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsOfficer)
     principalId: adminPrincipalId
     principalType: adminPrincipalType
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Role assignment for the integrating application's identity (optional)
+// ---------------------------------------------------------------------------------------------------------
+
+// The application reads users, groups and the change feed through ScimFunctions.Directory, which has no write
+// method; this read-only role makes that a guarantee rather than a convention, so the application cannot change
+// provisioning data even by mistake. Account scope: the SCIM table is created by the app on first use, so there
+// is no table resource to scope to at deployment time. The account's only other tables are the Functions host's
+// (token hashes live in Key Vault in Azure).
+resource appReaderStorageTableDataReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(appReaderPrincipalId)) {
+  name: guid(storage.id, appReaderPrincipalId, roleIds.storageTableDataReader)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageTableDataReader)
+    principalId: appReaderPrincipalId
+    principalType: appReaderPrincipalType
   }
 }
 

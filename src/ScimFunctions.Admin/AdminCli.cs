@@ -18,7 +18,7 @@ namespace ScimFunctions.Admin;
 /// maintenance. It builds the same services the app uses (AddScim), from options or the environment.
 /// Exit codes: 0 success, 1 failure, 2 usage error.
 /// </summary>
-public static class AdminCli
+public static partial class AdminCli
 {
     static readonly Option<string?> ConnectionString = new("--connection-string")
     {
@@ -53,6 +53,8 @@ public static class AdminCli
         root.Subcommands.Add(TokenCommands(output));
         root.Subcommands.Add(MaintenanceCommands(output));
         root.Subcommands.Add(AuditCommand(output));
+        root.Subcommands.Add(ImportCommand(output));
+        root.Subcommands.Add(CheckCommand(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -243,6 +245,26 @@ public static class AdminCli
             return 0;
         });
         return audit;
+    }
+
+    static Command CheckCommand(TextWriter output)
+    {
+        var check = new Command("check", "Check a tenant's rows: index rows, resources and membership pairs agree. Exit code 1 when problems are found.") { Tenant };
+        check.SetAction(async (parse, ct) =>
+        {
+            await using var services = Build(parse);
+            var tenant = parse.GetValue(Tenant)!;
+            if (await services.GetRequiredService<TenantStore>().GetAsync(tenant, ct) is null) return await NotFoundAsync(output, parse);
+            var report = await new ConsistencyChecker(services.GetRequiredService<ScimTables>().Resources).CheckAsync(tenant, ct);
+            var summary = $"{report.RowsScanned} rows, {report.Users} users, {report.Groups} groups: "
+                + (report.IsConsistent ? "no problems found." : $"{report.Findings.Count} problem(s).");
+            await WriteAsync(output, parse,
+                new { tenant, rowsScanned = report.RowsScanned, users = report.Users, groups = report.Groups,
+                    findings = report.Findings.Select(f => new { kind = f.Kind.ToString(), rowKey = f.RowKey, detail = f.Detail }) },
+                string.Join(Environment.NewLine, report.Findings.Select(f => $"{f.Kind}\t{f.RowKey}\t{f.Detail}").Append(summary)));
+            return report.IsConsistent ? 0 : 1;
+        });
+        return check;
     }
 
     /// <summary>The app's own service registration, configured from options, then the environment.</summary>

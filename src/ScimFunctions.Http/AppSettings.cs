@@ -37,12 +37,34 @@ public static class AppSettings
     /// <summary>Longest filter accepted.</summary>
     public const string MaxFilterLength = "Limits__MaxFilterLength";
 
+    /// <summary>Deepest nesting of a filter (parentheses, not, value paths).</summary>
+    public const string MaxFilterDepth = "Limits__MaxFilterDepth";
+
+    /// <summary>Deepest JSON nesting of a request body.</summary>
+    public const string MaxJsonDepth = "Limits__MaxJsonDepth";
+
+    /// <summary>Most operations in one PATCH request.</summary>
+    public const string MaxPatchOperations = "Limits__MaxPatchOperations";
+
+    /// <summary>Most member ids one group PATCH may add or remove.</summary>
+    public const string MaxMembersPerPatch = "Limits__MaxMembersPerPatch";
+
+    /// <summary>Storage fault injection for reliability tests: share of storage attempts that fail (0..1). Never set in production.</summary>
+    public const string StorageFaultRate = "Storage__Faults__Rate";
+
+    /// <summary>Seed of the injected fault sequence.</summary>
+    public const string StorageFaultSeed = "Storage__Faults__Seed";
+
     /// <summary>Days audit entries are kept before maintenance purges them.</summary>
     public const string AuditRetentionDays = "Audit__RetentionDays";
+
+    /// <summary>Days change feed events are kept before maintenance purges them.</summary>
+    public const string FeedRetentionDays = "Feed__RetentionDays";
 
     /// <summary>Required settings: the function app cannot serve without them in Azure.</summary>
     public static readonly IReadOnlyList<string> RequiredInAzure = [StorageTableEndpoint, KeyVaultUri, TokenCacheSeconds, MaintenanceSchedule];
 
     /// <summary>Optional settings: each has a default documented in the README.</summary>
-    public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, MaxFilterLength, AuditRetentionDays];
+    public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, MaxFilterLength,
+        MaxFilterDepth, MaxJsonDepth, MaxPatchOperations, MaxMembersPerPatch, StorageFaultRate, StorageFaultSeed, AuditRetentionDays, FeedRetentionDays];
 }

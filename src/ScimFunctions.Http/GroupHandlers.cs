@@ -59,7 +59,9 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
             pending: request.Settings.Mode == ScimFunctions.Storage.Tenants.OperationMode.DryRun);
         if (normalized.MemberIds is { Count: > 0 } ids)
             group = Applied(request, group, await membership.EditAsync(request.Tenant, group.Id, ids, [], ETag.All, request.Aborted));
-        return Respond(request, group, HttpStatusCode.Created);
+        // Created without members (Entra's way: members follow by PATCH): the group has none, so its member
+        // rows are not queried for the response.
+        return Respond(request, group, HttpStatusCode.Created, mayHaveMembers: normalized.MemberIds is { Count: > 0 });
     }
 
     public async Task<IResult> GetAsync(ScimRequest request, string id)
@@ -91,10 +93,15 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     /// 200 with the resource when the request asks for attributes.</summary>
     public async Task<IResult> PatchAsync(ScimRequest request, string id)
     {
-        var body = await request.ReadJsonObjectAsync();
+        var body = await request.ReadPatchAsync();
         var group = await WriteAsync(request, id, current =>
         {
             var outcome = PatchEngine.Apply(Type, current.Document, body);
+            // Checked before anything is written: each id costs a point read and part of a transaction.
+            var count = outcome.Members.Add.Count + outcome.Members.Remove.Count;
+            if (count > limits.MaxMembersPerPatch)
+                throw ScimException.BadRequest(ScimType.InvalidValue,
+                    $"The request adds or removes {count} members; at most {limits.MaxMembersPerPatch} are accepted per request. Split it into several requests.");
             return (outcome.Changed ? outcome.Resource : null, outcome.Members);
         });
         return request.Query("attributes") is not null || request.Query("excludedAttributes") is not null
@@ -106,7 +113,11 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     {
         for (var attempt = 1; ; attempt++)
         {
-            var group = await FindAsync(request, id);
+            // Gone after a conflict: our own delete committed and its response was lost (the SDK sent it
+            // again and found the row missing), or a concurrent delete won. Either way it is deleted.
+            var found = await store.GetAsync(request.Tenant, ResourceKind.Group, id, request.Aborted);
+            if (found is null && attempt > 1) return new ScimEmptyResult(HttpStatusCode.NoContent);
+            var group = found ?? throw ScimException.NotFound($"Group {id} not found.");
             request.CheckIfMatch(group);
             // Member rows first, then the group row conditional on the ETag read before: a membership write
             // in between moves that ETag, so the delete fails and the rows are cleaned again.
@@ -171,13 +182,13 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     MemberStream? Members(ScimRequest request, AttributeProjection projection) =>
         MemberStream.For(projection, request.BaseUrl, (groupId, ct) => membership.MembersAsync(request.Tenant, groupId, ct));
 
-    IResult Respond(ScimRequest request, StoredResource group, HttpStatusCode status)
+    IResult Respond(ScimRequest request, StoredResource group, HttpStatusCode status, bool mayHaveMembers = true)
     {
         var projection = AttributeProjection.Parse(Type, request.Query("attributes"), request.Query("excludedAttributes"));
         var body = projection.Apply(ResourceRenderer.Render(group, request.BaseUrl));
         var location = status == HttpStatusCode.Created ? ResourceRenderer.Location(request.BaseUrl, ResourceKind.Group, group.Id) : null;
         var etag = ResourceRenderer.Version(group);
-        return Members(request, projection) is { } members
+        return mayHaveMembers && Members(request, projection) is { } members
             ? new GroupStreamResult(status, body, members, location, etag)
             : new ScimJsonResult(status, body, location, etag);
     }

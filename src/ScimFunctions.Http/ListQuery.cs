@@ -28,7 +28,9 @@ public sealed record ListQuery(
             null => null,
             JsonValue v when v.TryGetValue<string>(out var s) => s,
             JsonValue v => v.ToJsonString(),
-            JsonArray a => string.Join(',', a.Select(x => x?.GetValue<string>())),
+            JsonArray a => string.Join(',', a.Select(x => x is JsonValue v && v.TryGetValue<string>(out var s)
+                ? s
+                : throw ScimException.BadRequest(ScimType.InvalidValue, $"'{name}' must list attribute names as strings."))),
             _ => throw ScimException.BadRequest(ScimType.InvalidValue, $"'{name}' has the wrong type."),
         };
         return Create(type, limits, Text("filter"), Text("startIndex"), Text("count"), Text("sortBy"), Text("sortOrder"),
@@ -40,7 +42,7 @@ public sealed record ListQuery(
     {
         var parsedFilter = string.IsNullOrWhiteSpace(filter)
             ? null
-            : FilterParser.Parse(filter, new FilterLimits(MaxLength: limits.MaxFilterLength));
+            : FilterParser.Parse(filter, new FilterLimits(MaxLength: limits.MaxFilterLength, MaxDepth: limits.MaxFilterDepth));
         // RFC 7644 §3.4.2.4: startIndex below 1 means 1; a negative count means 0; above the maximum, the maximum.
         var start = Math.Max(1, ParseInt(startIndex, "startIndex") ?? 1);
         var size = Math.Clamp(ParseInt(count, "count") ?? limits.DefaultPageSize, 0, limits.MaxPageSize);

@@ -15,6 +15,16 @@ public sealed record ScimLimits
     /// <summary>Longest filter accepted (400 invalidFilter beyond).</summary>
     public int MaxFilterLength { get; init; } = 4096;
 
-    /// <summary>Deepest JSON nesting accepted in a body.</summary>
+    /// <summary>Deepest nesting of parentheses, <c>not</c> and value paths in a filter (400 invalidFilter beyond).</summary>
+    public int MaxFilterDepth { get; init; } = 32;
+
+    /// <summary>Deepest JSON nesting accepted in a body (400 invalidSyntax beyond).</summary>
     public int MaxJsonDepth { get; init; } = 32;
+
+    /// <summary>Most operations in one PATCH request (400 invalidValue beyond).</summary>
+    public int MaxPatchOperations { get; init; } = 1000;
+
+    /// <summary>Most member ids one group PATCH may add or remove (400 invalidValue beyond). Entra sends
+    /// at most about 100; each id costs a point read.</summary>
+    public int MaxMembersPerPatch { get; init; } = 1000;
 }

@@ -100,7 +100,7 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
                 return ScimResults.Error(HttpStatusCode.PreconditionFailed, null, "The resource was changed by another request; read it again.");
             case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
                 return ScimResults.Error(HttpStatusCode.BadRequest, null, "The request was cancelled by the client.");
-            case RequestFailedException or IOException or TimeoutException or HttpRequestException or OperationCanceledException or AggregateException:
+            case var transient when IsTransient(transient):
                 log.LogWarning(e, "Storage unavailable for {Method} {Path}", http.Request.Method, http.Request.Path.Value);
                 http.Response.Headers.RetryAfter = "5";
                 return ScimResults.Error(HttpStatusCode.ServiceUnavailable, null, "Storage is temporarily unavailable; retry the request.");
@@ -109,6 +109,12 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
                 return ScimResults.Error(HttpStatusCode.InternalServerError, null, "An internal error occurred.");
         }
     }
+
+    /// <summary>Storage trouble a retry could fix: what the Azure SDK throws once its own retries are spent
+    /// (service errors, connection failures, timeouts). Shared with results that read storage while they
+    /// execute (<see cref="Groups.GroupStreamResult"/>), so every path answers 503, never 500.</summary>
+    public static bool IsTransient(Exception e) =>
+        e is RequestFailedException or IOException or TimeoutException or HttpRequestException or OperationCanceledException or AggregateException;
 
     static int StatusOf(IResult result) => result is IStatusCodeHttpResult { StatusCode: { } code } ? code : 200;
 
@@ -121,7 +127,7 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
         {
             await audit.RecordOutcomeAsync(tenant, resourceType, id, status, CancellationToken.None);
         }
-        catch (Exception e) when (e is RequestFailedException or IOException or HttpRequestException)
+        catch (Exception e) when (IsTransient(e))
         {
             log.LogWarning(e, "Audit entry for a {Status} {Operation} could not be written", status, operation);
         }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using ScimFunctions.Protocol;
+using ScimFunctions.Protocol.Resources;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 
@@ -59,11 +60,42 @@ public sealed class ScimRequest(HttpContext http, TenantSettings tenant, ScimLim
         {
             var node = JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length),
                 documentOptions: new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth, AllowDuplicateProperties = false });
+            ReadAllStrings(node);
             return node as JsonObject ?? throw ScimException.BadRequest(ScimType.InvalidSyntax, "The request body must be a JSON object.");
         }
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
             throw ScimException.BadRequest(ScimType.InvalidSyntax, "The request body is not valid JSON.");
+        }
+    }
+
+    /// <summary>Reads a PATCH body, refusing more operations than <see cref="ScimLimits.MaxPatchOperations"/>
+    /// before any is applied.</summary>
+    public async Task<JsonObject> ReadPatchAsync()
+    {
+        var body = await ReadJsonObjectAsync();
+        if (ScimJson.Get(body, "Operations") is JsonArray operations && operations.Count > limits.MaxPatchOperations)
+            throw ScimException.BadRequest(ScimType.InvalidValue,
+                $"The request has {operations.Count} operations; at most {limits.MaxPatchOperations} are accepted. Split it into several requests.");
+        return body;
+    }
+
+    /// <summary>JsonNode decodes strings lazily: invalid UTF-8 and lone surrogate escapes ("\ud800") would
+    /// throw wherever a handler first reads them (a 500). Reading every name and string once here makes
+    /// them a 400 invalidSyntax. Recursion is bounded by MaxJsonDepth.</summary>
+    static void ReadAllStrings(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (_, value) in o) ReadAllStrings(value);
+                break;
+            case JsonArray a:
+                foreach (var value in a) ReadAllStrings(value);
+                break;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                v.GetValue<string>();
+                break;
         }
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Audit;
+using ScimFunctions.Storage.Feed;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
@@ -35,6 +36,8 @@ public static class ScimServiceCollectionExtensions
         services.AddSingleton<TokenService>();
         services.AddSingleton(sp => new AuditLog(sp.GetRequiredService<ScimTables>().Resources, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new AuditOptions { Retention = TimeSpan.FromDays(configuration.GetValue("Audit:RetentionDays", 90)) });
+        services.AddSingleton(sp => new ChangeFeedLog(sp.GetRequiredService<ScimTables>().Resources));
+        services.AddSingleton(new FeedOptions { Retention = TimeSpan.FromDays(configuration.GetValue("Feed:RetentionDays", 30)) });
         services.AddSingleton<MaintenanceJob>();
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<ScimPipeline>();

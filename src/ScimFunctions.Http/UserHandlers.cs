@@ -25,13 +25,16 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
 
     async Task<IResult> RunQueryAsync(ScimRequest request, ListQuery query) =>
         new ScimJsonResult(HttpStatusCode.OK, await queries.ListAsync(request, ResourceKind.User, query,
-            query.Projection.Includes("groups") ? (rendered, stored) => AddGroupsAsync(request, rendered, stored.Id) : null));
+            query.Projection.Includes("groups") ? (rendered, stored) => AddGroupsAsync(request, rendered, stored) : null));
 
-    /// <summary>The read-only <c>groups</c> attribute, from the user's reverse membership rows.</summary>
-    async Task AddGroupsAsync(ScimRequest request, JsonObject rendered, string userId)
+    /// <summary>The read-only <c>groups</c> attribute, from the user's reverse membership rows: not read at all
+    /// for a user known to be in no group (a new user, or one never added to a group), so creating, reading
+    /// and patching such a user costs no range query.</summary>
+    async Task AddGroupsAsync(ScimRequest request, JsonObject rendered, StoredResource user)
     {
+        if (user.NoGroups) return;
         var groups = new JsonArray();
-        await foreach (var group in membership.GroupsOfUserAsync(request.Tenant, userId, request.Aborted))
+        await foreach (var group in membership.GroupsOfUserAsync(request.Tenant, user.Id, request.Aborted))
         {
             var item = new JsonObject { ["value"] = group.GroupId, ["$ref"] = ResourceRenderer.Location(request.BaseUrl, ResourceKind.Group, group.GroupId) };
             if (group.DisplayName is not null) item["display"] = group.DisplayName;
@@ -66,7 +69,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
 
     public async Task<IResult> PatchAsync(ScimRequest request, string id)
     {
-        var body = await request.ReadJsonObjectAsync();
+        var body = await request.ReadPatchAsync();
         return await WriteAsync(request, id, current => PatchEngine.Apply(Type, current.Document, body) is { Changed: true } outcome ? outcome.Resource : null);
     }
 
@@ -74,10 +77,15 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
     {
         for (var attempt = 1; ; attempt++)
         {
-            var user = await FindAsync(request, id);
+            // Gone after a conflict: our own delete committed and its response was lost (the SDK sent it
+            // again and found the row missing), or a concurrent delete won. Either way it is deleted.
+            var found = await store.GetAsync(request.Tenant, ResourceKind.User, id, request.Aborted);
+            if (found is null && attempt > 1) return new ScimEmptyResult(HttpStatusCode.NoContent);
+            var user = found ?? throw ScimException.NotFound($"User {id} not found.");
             request.CheckIfMatch(user);
-            // Memberships first: a retry after an interruption finds the user and finishes the job.
-            await membership.RemoveUserFromAllGroupsAsync(request.Tenant, user.Id, request.Aborted);
+            // Memberships first: a retry after an interruption finds the user and finishes the job. A user in no
+            // group has none (a membership added since the read moves the ETag: the delete below fails and retries).
+            if (!user.NoGroups) await membership.RemoveUserFromAllGroupsAsync(request.Tenant, user.Id, request.Aborted);
             try
             {
                 if (request.Settings.Deprovision == DeprovisionMode.Disable)
@@ -124,7 +132,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
     {
         var projection = AttributeProjection.Parse(Type, request.Query("attributes"), request.Query("excludedAttributes"));
         var rendered = ResourceRenderer.Render(user, request.BaseUrl);
-        if (projection.Includes("groups")) await AddGroupsAsync(request, rendered, user.Id);
+        if (projection.Includes("groups")) await AddGroupsAsync(request, rendered, user);
         var body = projection.Apply(rendered);
         return new ScimJsonResult(status, body,
             location: status == HttpStatusCode.Created ? ResourceRenderer.Location(request.BaseUrl, ResourceKind.User, user.Id) : null,

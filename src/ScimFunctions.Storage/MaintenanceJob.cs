@@ -1,12 +1,13 @@
 using Microsoft.Extensions.Logging;
 using ScimFunctions.Storage.Audit;
+using ScimFunctions.Storage.Feed;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
 
 namespace ScimFunctions.Storage;
 
 /// <summary>What one maintenance run did (counts only: no secrets).</summary>
-public sealed record MaintenanceSummary(int Tenants, int TokensDisabled, int TokensDeleted, int AuditEntriesPurged);
+public sealed record MaintenanceSummary(int Tenants, int TokensDisabled, int TokensDeleted, int AuditEntriesPurged, int FeedEventsPurged = 0);
 
 public sealed record AuditOptions
 {
@@ -17,20 +18,23 @@ public sealed record AuditOptions
 /// <summary>
 /// The periodic clean-up the timer function runs (and the admin CLI can run): tokens that expired or
 /// were superseded are disabled (validation already rejects them; this makes the store say so), records
-/// unusable for longer than <see cref="DeleteAfter"/> are deleted, and audit entries past retention are purged.
+/// unusable for longer than <see cref="DeleteAfter"/> are deleted, and audit entries and change feed events past
+/// retention are purged.
 /// </summary>
-public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, AuditLog audit, AuditOptions auditOptions, TimeProvider time, ILogger<MaintenanceJob> log)
+public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, AuditLog audit, AuditOptions auditOptions, TimeProvider time, ILogger<MaintenanceJob> log,
+    ChangeFeedLog? feed = null, FeedOptions? feedOptions = null)
 {
     public static readonly TimeSpan DeleteAfter = TimeSpan.FromDays(30);
 
     public async Task<MaintenanceSummary> RunAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        int tenantCount = 0, disabled = 0, deleted = 0, purged = 0;
+        int tenantCount = 0, disabled = 0, deleted = 0, purged = 0, feedPurged = 0;
         foreach (var tenant in await tenants.ListAsync(ct))
         {
             tenantCount++;
             purged += await audit.PurgeAsync(tenant.Tenant, now - auditOptions.Retention, ct);
+            if (feed is not null) feedPurged += await feed.PurgeAsync(tenant.Tenant, now - (feedOptions ?? new FeedOptions()).Retention, ct);
             foreach (var record in await tokens.ListAsync(tenant.Tenant, ct))
             {
                 if (record.IsUsableAt(now)) continue;
@@ -46,8 +50,8 @@ public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, Audi
                 }
             }
         }
-        log.LogInformation("Maintenance: {Tenants} tenants, {TokensDisabled} token versions disabled, {TokensDeleted} deleted, {AuditEntriesPurged} audit entries purged",
-            tenantCount, disabled, deleted, purged);
-        return new MaintenanceSummary(tenantCount, disabled, deleted, purged);
+        log.LogInformation("Maintenance: {Tenants} tenants, {TokensDisabled} token versions disabled, {TokensDeleted} deleted, {AuditEntriesPurged} audit entries purged, {FeedEventsPurged} feed events purged",
+            tenantCount, disabled, deleted, purged, feedPurged);
+        return new MaintenanceSummary(tenantCount, disabled, deleted, purged, feedPurged);
     }
 }

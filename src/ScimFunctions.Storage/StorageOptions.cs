@@ -12,6 +12,9 @@ public sealed record StorageOptions
     public string? TableEndpoint { get; init; }
     public string? ConnectionString { get; init; }
     public string TablePrefix { get; init; } = "scim";
+
+    /// <summary>Storage fault injection for reliability tests (Storage:Faults:Rate/Seed); off when absent.</summary>
+    public StorageFaultOptions? Faults { get; init; }
 }
 
 /// <summary>The tables of one deployment, with the request counter in their pipeline.</summary>
@@ -21,6 +24,8 @@ public sealed class ScimTables
     {
         var clientOptions = new TableClientOptions();
         clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        // After the counter, so injected faults count as the attempts they stand for.
+        if (options.Faults is { } faults) clientOptions.AddPolicy(Faults = new StorageFaultInjector(faults), HttpPipelinePosition.PerRetry);
         // Short, bounded retries: a request must answer well within Entra's 60 s, and a storage hiccup
         // that outlasts them becomes a 503 with Retry-After.
         clientOptions.Retry.MaxRetries = 3;
@@ -42,6 +47,9 @@ public sealed class ScimTables
     }
 
     public StorageRequestCounter Counter { get; }
+
+    /// <summary>The fault injector, when configured (tests read its counts).</summary>
+    public StorageFaultInjector? Faults { get; }
 
     /// <summary>Users, groups, index and membership rows, tenant settings: partition = tenant.</summary>
     public TableClient Resources { get; }

@@ -10,6 +10,7 @@ public sealed class RoleAssignmentTests
     private const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
     private const string KeyVaultSecretsOfficer = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+    private const string StorageTableDataReader = "76199698-9eea-4c19-bc75-cec21354c6b6";
 
     private const string StorageQueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
     private const string Owner = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
@@ -19,6 +20,7 @@ public sealed class RoleAssignmentTests
 
     private const string AppPrincipal = "app";
     private const string AdminPrincipal = "admin";
+    private const string AppReaderPrincipal = "appReader";
 
     private static IReadOnlyList<JsonElement> Assignments => ArmTemplate.OfType("Microsoft.Authorization/roleAssignments");
 
@@ -29,6 +31,11 @@ public sealed class RoleAssignmentTests
         if (principal == "[parameters('adminPrincipalId')]")
         {
             return AdminPrincipal;
+        }
+
+        if (principal == "[parameters('appReaderPrincipalId')]")
+        {
+            return AppReaderPrincipal;
         }
 
         var isSite = principal.Contains("resourceId('Microsoft.Web/sites', variables('functionAppName'))", StringComparison.Ordinal) ||
@@ -43,7 +50,7 @@ public sealed class RoleAssignmentTests
     {
         var used = Assignments.Select(ArmTemplate.RoleDefinitionGuid).ToHashSet();
         Assert.Equal(
-            new HashSet<string> { StorageBlobDataOwner, StorageTableDataContributor, KeyVaultSecretsOfficer, MonitoringMetricsPublisher },
+            new HashSet<string> { StorageBlobDataOwner, StorageTableDataContributor, KeyVaultSecretsOfficer, MonitoringMetricsPublisher, StorageTableDataReader },
             used);
     }
 
@@ -96,9 +103,20 @@ public sealed class RoleAssignmentTests
     }
 
     [Fact]
-    public void Every_assignment_belongs_to_the_app_or_the_admin()
+    public void Integrating_application_gets_only_table_read_only_when_named()
     {
-        Assert.Equal(Assignments.Count, For(AppPrincipal).Count() + For(AdminPrincipal).Count());
+        var assignment = Assert.Single(For(AppReaderPrincipal));
+        Assert.Equal(StorageTableDataReader, ArmTemplate.RoleDefinitionGuid(assignment));
+        Assert.Equal("[not(empty(parameters('appReaderPrincipalId')))]", assignment.GetProperty("condition").GetString());
+        Assert.Contains("resourceId('Microsoft.Storage/storageAccounts'", assignment.GetProperty("scope").GetString(), StringComparison.Ordinal);
+        Assert.Equal("[parameters('appReaderPrincipalType')]", assignment.Properties().GetProperty("principalType").GetString());
+        Assert.Equal("", ArmTemplate.DefaultOf("appReaderPrincipalId").GetString());
+    }
+
+    [Fact]
+    public void Every_assignment_belongs_to_the_app_the_admin_or_the_integrating_application()
+    {
+        Assert.Equal(Assignments.Count, For(AppPrincipal).Count() + For(AdminPrincipal).Count() + For(AppReaderPrincipal).Count());
     }
 
     [Theory]

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ScimFunctions.LocalHost;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tables;
@@ -30,7 +31,9 @@ public sealed class ScimHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public StorageRequestCounter StorageRequests => Services.GetRequiredService<StorageRequestCounter>();
 
-    public static async Task<ScimHost> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
+    /// <param name="logs">An extra logger provider (tests that read the host's logs); levels come from
+    /// the Logging:* settings.</param>
+    public static async Task<ScimHost> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -41,6 +44,7 @@ public sealed class ScimHost : IAsyncDisposable
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
         var app = LocalScimHost.Build([], config);
+        if (logs is not null) app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         await app.Services.GetRequiredService<ScimTables>().EnsureCreatedAsync();

@@ -1,9 +1,10 @@
 using System.Buffers;
 using System.Net;
-using Azure;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ScimFunctions.Protocol.Resources;
 using ScimFunctions.Storage.Tables;
 
@@ -32,9 +33,14 @@ public sealed record MemberStream(Func<string, CancellationToken, IAsyncEnumerab
 /// memory. <paramref name="body"/> is the rendered, projected resource (or list); any <c>members</c> key
 /// in it is ignored in favour of the rows.
 /// </summary>
-public sealed class GroupStreamResult(HttpStatusCode status, JsonObject body, MemberStream members, string? location = null, string? etag = null) : IResult
+public sealed class GroupStreamResult(HttpStatusCode status, JsonObject body, MemberStream members, string? location = null, string? etag = null)
+    : IResult, IStatusCodeHttpResult
 {
     const int ChunkBytes = 32 * 1024;
+
+    /// <summary>The status the pipeline logs. A storage failure before the first chunk turns it into a 503,
+    /// which is logged here as it happens.</summary>
+    int? IStatusCodeHttpResult.StatusCode => (int)status;
 
     public async Task ExecuteAsync(HttpContext http)
     {
@@ -51,9 +57,11 @@ public sealed class GroupStreamResult(HttpStatusCode status, JsonObject body, Me
             await WriteAsync(sink);
             await sink.SendAsync(all: true);
         }
-        catch (RequestFailedException) when (!response.HasStarted)
+        catch (Exception e) when (!response.HasStarted && ScimPipeline.IsTransient(e))
         {
             // Storage failed before the first chunk went out: still a proper SCIM 503 the client retries.
+            http.RequestServices.GetService<ILogger<GroupStreamResult>>()?.LogWarning(e,
+                "Storage unavailable while streaming group members, request {RequestId}: answered 503 instead of {Status}", http.TraceIdentifier, (int)status);
             response.Headers.Remove("Location");
             response.Headers.Remove("ETag");
             response.Headers.RetryAfter = "5";

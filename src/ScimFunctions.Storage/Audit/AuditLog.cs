@@ -58,11 +58,21 @@ public sealed class AuditLog(TableClient table, TimeProvider time)
             Row(tenant, scope, scope.Next(), now, resourceType, resourceId, "applied"));
     }
 
+    /// <summary>Whether a transaction action writes an audit row (see <see cref="Entry"/>).</summary>
+    public static bool IsEntry(TableTransactionAction action) => action.Entity.RowKey.StartsWith(Prefix, StringComparison.Ordinal);
+
     /// <summary>Records a write request that applied nothing (rejected, failed, or a no-op), best effort.</summary>
     public async Task RecordOutcomeAsync(string tenant, string resourceType, string? resourceId, int status, CancellationToken ct)
     {
         if (AuditScope.Current is not { } scope) return;
-        await table.AddEntityAsync(Row(tenant, scope, scope.Next(), time.GetUtcNow(), resourceType, resourceId ?? "", status.ToString(CultureInfo.InvariantCulture)), ct);
+        try
+        {
+            await table.AddEntityAsync(Row(tenant, scope, scope.Next(), time.GetUtcNow(), resourceType, resourceId ?? "", status.ToString(CultureInfo.InvariantCulture)), ct);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 409)
+        {
+            // The row's key is unique to this request: an earlier attempt wrote it and its response was lost.
+        }
     }
 
     /// <summary>Entries between two instants, newest first, optionally for one resource or outcome.</summary>

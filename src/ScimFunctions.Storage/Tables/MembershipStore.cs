@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using ScimFunctions.Storage.Audit;
+using ScimFunctions.Storage.Feed;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Resources;
 
@@ -30,8 +31,9 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
     readonly TimeProvider _time = time;
 
     /// <summary>Entity-group transactions hold at most 100 operations.</summary>
-    /// <summary>A transaction holds 100 operations; one is kept for the audit row.</summary>
-    const int MaxOperations = 99;
+    /// <summary>A transaction holds 100 operations; one is kept for the audit row and two for the change feed
+    /// rows (members removed, members added).</summary>
+    const int MaxOperations = 97;
 
     /// <summary>Concurrent point reads per request: fast without flooding the partition.</summary>
     const int ReadParallelism = 16;
@@ -56,19 +58,22 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
         return [.. candidates.Where((_, i) => found[i])];
     }
 
-    /// <summary>Adds and removes members (the two lists never overlap). Cost: one point read per named id,
-    /// then one transaction per 33 additions or 49 removals, whatever the group's size.
+    /// <summary>Adds and removes members (the two lists never overlap). Cost: one transaction per 32 additions
+    /// or 48 removals, whatever the group's size, and no reads: the transaction itself finds what is already
+    /// done (a member row is inserted, so an existing member fails it with 409; a missing one's delete fails
+    /// with 404), and only then is the chunk's rows read once to drop what does not apply. Entra's usual
+    /// requests (new members, removal of members) so cost one transaction per chunk.
     /// <paramref name="groupETag"/> makes the first transaction conditional on the group's version (If-Match).</summary>
     public async Task<MembershipChange> EditAsync(string tenant, string groupId, IReadOnlyList<string> add, IReadOnlyList<string> remove,
         ETag groupETag, CancellationToken ct)
     {
         var batch = new Batch(this, tenant, groupId, groupETag);
         batch.Unapplied.AddRange(add.Where(id => !ResourceIds.IsWellFormed(id)));
-        var removing = await WhichAreMembersAsync(tenant, groupId, remove, ct);
-        var adding = add.Where(ResourceIds.IsWellFormed).ToList();
-        var present = (await WhichAreMembersAsync(tenant, groupId, adding, ct)).ToHashSet(StringComparer.Ordinal);
-        // Already a member: nothing to write (Entra re-sends existing members), so LastModified stays.
-        await batch.SubmitAsync([.. removing.Select(u => Pair.Remove(u, groupId)), .. adding.Where(u => !present.Contains(u)).Select(u => Pair.Add(u, groupId))], ct);
+        // Distinct: one transaction cannot name a row twice. Already a member: the repair drops it, nothing is
+        // written (Entra re-sends existing members), so LastModified stays.
+        var removing = remove.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal);
+        var adding = add.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal);
+        await batch.SubmitAsync([.. removing.Select(u => Pair.Remove(u, groupId)), .. adding.Select(u => Pair.Add(u, groupId))], ct);
         return batch.Result;
     }
 
@@ -178,11 +183,14 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
             var memberOf = new TableEntity(tenant, RowKeys.MemberOf(UserId, GroupId)) { ["Id"] = GroupId };
             if (Kind == PairKind.Add)
             {
-                // Upsert: a concurrent request adding the same member is not a failure.
-                yield return new(TableTransactionActionType.UpsertReplace, member);
+                // Insert, not upsert: an existing member fails the transaction (409), which tells EditAsync the
+                // member was there without a read beforehand (see Batch.DropPresentMembersAsync).
+                yield return new(TableTransactionActionType.Add, member);
                 yield return new(TableTransactionActionType.UpsertReplace, memberOf);
-                // The existence check for the user: a Merge of a missing row fails the transaction (404).
-                yield return new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.User(UserId)) { ["MemberTouched"] = now }, ETag.All);
+                // The existence check for the user: a Merge of a missing row fails the transaction (404). It also
+                // clears the user's NoGroups flag, atomically with its first memberof row.
+                yield return new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.User(UserId))
+                    { ["MemberTouched"] = now, [ResourceStore.NoGroupsProperty] = false }, ETag.All);
                 yield break;
             }
             yield return new(TableTransactionActionType.Delete, member, ETag.All);
@@ -200,6 +208,7 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
     sealed class Batch(MembershipStore store, string tenant, string? touchGroup, ETag groupETag)
     {
         DateTimeOffset? _lastModified;
+        bool _membersSeen;
 
         public List<string> Unapplied { get; } = [];
         public MembershipChange Result => new(_lastModified, Unapplied);
@@ -240,6 +249,9 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
 
         async Task SubmitChunkAsync(List<Pair> chunk, CancellationToken ct)
         {
+            // Once a chunk of this request met existing members, the client is re-sending members it sent before
+            // (a restarted Entra cycle re-adds every member): read the next chunks first instead of failing each.
+            if (_membersSeen && chunk.Any(p => p.Kind == PairKind.Add)) await DropPresentMembersAsync(chunk, audit: null, ct);
             for (var attempt = 1; chunk.Count > 0; attempt++)
             {
                 var now = store._time.GetUtcNow();
@@ -257,7 +269,12 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
                     }
                 }
                 // Last, so the failed-action index arithmetic below is unchanged.
-                if (AuditLog.Entry(tenant, "Membership", touchGroup ?? chunk[0].UserId, now) is { } audit) actions.Add(audit);
+                var audit = AuditLog.Entry(tenant, "Membership", touchGroup ?? chunk[0].UserId, now);
+                if (audit is not null) actions.Add(audit);
+                // One event per kind of change in this transaction, after the audit row (see ResourceStore.AddFeed).
+                actions.AddRange(ChangeFeedLog.Rows(tenant, now,
+                    ChangeEvents.Members(FeedEventTypes.MemberRemoved, chunk.Where(p => p.Kind != PairKind.Add).Select(p => (p.GroupId, p.UserId))),
+                    ChangeEvents.Members(FeedEventTypes.MemberAdded, chunk.Where(p => p.Kind == PairKind.Add).Select(p => (p.GroupId, p.UserId)))));
                 try
                 {
                     await store._table.SubmitTransactionAsync(actions, ct);
@@ -271,10 +288,36 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
                     var offset = touchGroup is null ? 0 : 1;
                     if (failed < offset && e.Status == 412) throw new ConcurrencyConflictException();
                     if (failed < offset && e.Status == 404) throw ScimException.NotFound($"Group {touchGroup} not found.");
-                    if (e.Status != 404 || attempt == MaxAttempts) throw;
-                    await RepairAsync(chunk, chunk[owners[failed - offset]], ct);
+                    if (e.Status is not (404 or 409) || failed - offset >= owners.Count || attempt == MaxAttempts) throw;
+                    if (e.Status == 404)
+                    {
+                        await RepairAsync(chunk, chunk[owners[failed - offset]], ct);
+                        continue;
+                    }
+                    // 409: only a member row's insert can conflict.
+                    _membersSeen = true;
+                    if (await DropPresentMembersAsync(chunk, audit, ct))
+                    {
+                        AuditScope.MarkCommitted();
+                        _lastModified = now;
+                        groupETag = ETag.All;
+                        return;
+                    }
                 }
             }
+        }
+
+        /// <summary>After a 409 on a member row: reads the chunk's member rows (and this attempt's audit row) once
+        /// and drops the members already present. Returns true when this very transaction had committed: every
+        /// member row and its audit row exist, so the SDK re-sent it after a lost response. (Without an audit row,
+        /// outside a request, that case is taken for members already present: only the returned LastModified differs.)</summary>
+        async Task<bool> DropPresentMembersAsync(List<Pair> chunk, TableTransactionAction? audit, CancellationToken ct)
+        {
+            var adds = chunk.Where(p => p.Kind == PairKind.Add).ToList();
+            var present = await store.ExistAsync(tenant, [.. adds.Select(p => RowKeys.Member(p.GroupId, p.UserId)), .. audit is null ? [] : new[] { audit.Entity.RowKey }], ct);
+            if (audit is not null && present.All(p => p)) return true;
+            chunk.RemoveAll(adds.Where((_, i) => present[i]).Contains);
+            return false;
         }
 
         /// <summary>After a 404 in <paramref name="failed"/>: re-reads what the chunk depends on and drops

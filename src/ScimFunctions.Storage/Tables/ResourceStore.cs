@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Audit;
+using ScimFunctions.Storage.Feed;
 
 namespace ScimFunctions.Storage.Tables;
 
@@ -31,30 +32,44 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
     }
 
     /// <param name="pending">Dry-run mode: the resource is stored but marked pending, not yet live for the application.</param>
-    public async Task<StoredResource> CreateAsync(string tenant, ResourceKind kind, JsonObject document, CancellationToken ct, bool pending = false)
+    /// <param name="appKey">The application's own key for a user (admin CLI import): stored on the row and claimed
+    /// by an index row, so it links one user only.</param>
+    public async Task<StoredResource> CreateAsync(string tenant, ResourceKind kind, JsonObject document, CancellationToken ct, bool pending = false, string? appKey = null)
     {
         var id = ResourceIds.New();
         var now = time.GetUtcNow();
         var keys = IndexKeys.For(kind, id, document);
         var entity = ToEntity(tenant, kind, id, document, version: 1, created: now, lastModified: now);
         if (pending) entity[PendingProperty] = true;
+        // Cleared by the first membership added (MembershipStore merges it to false in that transaction).
+        if (kind == ResourceKind.User) entity[NoGroupsProperty] = true;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, entity) };
         actions.Add(new(TableTransactionActionType.Add, IndexRow(tenant, keys.UniqueClaim, id)));
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Add, IndexRow(tenant, k, id))));
+        if (appKey is not null)
+        {
+            entity[AppKeyProperty] = appKey;
+            actions.Add(new(TableTransactionActionType.Add, IndexRow(tenant, RowKeys.UserAppKey(appKey), id)));
+        }
+        var created = new StoredResource(kind, id, document, 1, now, now, ETag.All) { Pending = pending, AppKey = appKey, NoGroups = kind == ResourceKind.User };
         AddAudit(actions, tenant, kind, id, now);
-        await SubmitAsync(actions, kind, uniqueClaimIndex: 1, ct);
-        return new StoredResource(kind, id, document, 1, now, now, ETag.All);
+        AddFeed(actions, tenant, now, ChangeEvents.Created(created));
+        await SubmitAsync(actions, kind, uniqueClaimIndex: 1, ct, create: true);
+        return created;
     }
 
     /// <summary>Writes a new document over <paramref name="existing"/>, conditional on its ETag, moving
     /// index rows whose values changed in the same transaction.</summary>
     public async Task<StoredResource> ReplaceAsync(string tenant, StoredResource existing, JsonObject document, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = After(existing);
         var oldKeys = IndexKeys.For(existing.Kind, existing.Id, existing.Document);
         var newKeys = IndexKeys.For(existing.Kind, existing.Id, document);
         var entity = ToEntity(tenant, existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, now);
         if (existing.Pending) entity[PendingProperty] = true;
+        if (existing.AppKey is not null) entity[AppKeyProperty] = existing.AppKey;
+        // Safe to carry: a membership added since the read moved the ETag, so this replace fails and is retried.
+        if (existing.NoGroups) entity[NoGroupsProperty] = true;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, entity, existing.ETag) };
         int? claimIndex = null;
         if (!string.Equals(oldKeys.UniqueClaim, newKeys.UniqueClaim, StringComparison.Ordinal))
@@ -65,9 +80,11 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         }
         actions.AddRange(oldKeys.Lookups.Except(newKeys.Lookups).Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
         actions.AddRange(newKeys.Lookups.Except(oldKeys.Lookups).Select(k => new TableTransactionAction(TableTransactionActionType.UpsertReplace, IndexRow(tenant, k, existing.Id))));
+        var updated = existing with { Document = document, Version = existing.Version + 1, LastModified = now, ETag = ETag.All };
         AddAudit(actions, tenant, existing.Kind, existing.Id, now);
+        AddFeed(actions, tenant, now, ChangeEvents.Replaced(existing, updated));
         await SubmitAsync(actions, existing.Kind, claimIndex, ct);
-        return new StoredResource(existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, now, ETag.All);
+        return updated;
     }
 
     /// <summary>Deletes the resource row and its index rows, conditional on the row's ETag.</summary>
@@ -80,7 +97,10 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
             new(TableTransactionActionType.Delete, IndexRow(tenant, keys.UniqueClaim, existing.Id), ETag.All),
         };
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
-        AddAudit(actions, tenant, existing.Kind, existing.Id, time.GetUtcNow());
+        DeleteAppKeyClaim(actions, tenant, existing);
+        var now = After(existing);
+        AddAudit(actions, tenant, existing.Kind, existing.Id, now);
+        AddFeed(actions, tenant, now, ChangeEvents.Deleted(existing, soft: false));
         await SubmitAsync(actions, existing.Kind, uniqueClaimIndex: null, ct);
     }
 
@@ -94,16 +114,20 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         var keys = IndexKeys.For(existing.Kind, existing.Id, existing.Document);
         var document = existing.Document.DeepClone().AsObject();
         document["active"] = false;
-        var entity = ToEntity(tenant, existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, time.GetUtcNow());
+        var now = After(existing);
+        var entity = ToEntity(tenant, existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, now);
         entity[DeletedProperty] = true;
         if (existing.Pending) entity[PendingProperty] = true;
+        if (existing.AppKey is not null) entity[AppKeyProperty] = existing.AppKey;
         var actions = new List<TableTransactionAction>
         {
             new(TableTransactionActionType.UpdateReplace, entity, existing.ETag),
             new(TableTransactionActionType.Delete, IndexRow(tenant, keys.UniqueClaim, existing.Id), ETag.All),
         };
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
-        AddAudit(actions, tenant, existing.Kind, existing.Id, time.GetUtcNow());
+        DeleteAppKeyClaim(actions, tenant, existing);
+        AddAudit(actions, tenant, existing.Kind, existing.Id, now);
+        AddFeed(actions, tenant, now, ChangeEvents.Deleted(existing, soft: true));
         await SubmitAsync(actions, existing.Kind, uniqueClaimIndex: null, ct);
     }
 
@@ -112,12 +136,34 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
     {
         var count = 0;
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and Pending eq {true}");
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
         {
-            await table.UpdateEntityAsync(new TableEntity(tenant, row.RowKey) { [PendingProperty] = false }, row.ETag, TableUpdateMode.Merge, ct);
+            // With its feed event in the same transaction. A soft-deleted row loses the flag without an event:
+            // the application already had its user.deleted.
+            List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, row.RowKey) { [PendingProperty] = false }, row.ETag)];
+            if (!IsDeleted(row) && KindOf(row.RowKey) is { } kind)
+            {
+                var resource = ToResource(kind, row);
+                AddFeed(actions, tenant, After(resource), ChangeEvents.Promoted(resource));
+            }
+            await table.SubmitTransactionAsync(actions, ct);
             count++;
         }
         return count;
+    }
+
+    /// <summary>Links an existing user to the application's key (admin CLI import), conditional on the row's ETag.</summary>
+    public async Task LinkAppKeyAsync(string tenant, StoredResource user, string appKey, CancellationToken ct)
+    {
+        var now = After(user);
+        List<TableTransactionAction> actions =
+        [
+            new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKey(user.Kind, user.Id)) { [AppKeyProperty] = appKey, ["LastModified"] = now }, user.ETag),
+            new(TableTransactionActionType.Add, IndexRow(tenant, RowKeys.UserAppKey(appKey), user.Id)),
+        ];
+        AddAudit(actions, tenant, user.Kind, user.Id, now);
+        AddFeed(actions, tenant, now, ChangeEvents.Linked(user, appKey));
+        await SubmitAsync(actions, user.Kind, uniqueClaimIndex: null, ct);
     }
 
     /// <summary>The id holding a unique claim (userName / displayName), by one point read.</summary>
@@ -164,11 +210,19 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         }
     }
 
-    async Task SubmitAsync(List<TableTransactionAction> actions, ResourceKind kind, int? uniqueClaimIndex, CancellationToken ct)
+    async Task SubmitAsync(List<TableTransactionAction> actions, ResourceKind kind, int? uniqueClaimIndex, CancellationToken ct, bool create = false)
     {
         try
         {
             await table.SubmitTransactionAsync(actions, ct);
+            AuditScope.MarkCommitted();
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is { } failed
+            && ((create && failed == 0) || AuditLog.IsEntry(actions[failed])))
+        {
+            // A conflict on a row only this very transaction writes (a create's fresh id, or its audit row,
+            // keyed by request id and sequence) means an earlier attempt of it committed and its response
+            // was lost, so the SDK sent it again. Transactions are atomic: all of it is applied.
             AuditScope.MarkCommitted();
         }
         catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == uniqueClaimIndex)
@@ -185,14 +239,41 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
     /// <summary>Row flags the application reads (see the README): not part of the SCIM document.</summary>
     public const string PendingProperty = "Pending";
     public const string DeletedProperty = "Deleted";
+    public const string AppKeyProperty = "AppKey";
+    /// <summary>Internal (see <see cref="StoredResource.NoGroups"/>), not for the application.</summary>
+    public const string NoGroupsProperty = "NoGroups";
 
-    static bool IsDeleted(TableEntity entity) => entity.GetBoolean(DeletedProperty) == true;
+    internal static bool IsDeleted(TableEntity entity) => entity.GetBoolean(DeletedProperty) == true;
 
     /// <summary>The audit row goes last, so the failed-action indexes above keep their meaning.</summary>
     static void AddAudit(List<TableTransactionAction> actions, string tenant, ResourceKind kind, string id, DateTimeOffset now)
     {
         if (AuditLog.Entry(tenant, kind.ToString(), id, now) is { } audit) actions.Add(audit);
     }
+
+    /// <summary>The change feed rows go after the audit row: the failed-action indexes keep their meaning, and a
+    /// re-sent transaction that had committed fails first on its audit row, which SubmitAsync recognises.</summary>
+    static void AddFeed(List<TableTransactionAction> actions, string tenant, DateTimeOffset stamp, FeedEvent? e) =>
+        actions.AddRange(ChangeFeedLog.Rows(tenant, stamp, e));
+
+    /// <summary>The instant of a write to <paramref name="existing"/>: now, but always after its previous write,
+    /// so one resource's LastModified and feed stamps only grow even when instances' clocks disagree a little.</summary>
+    DateTimeOffset After(StoredResource existing)
+    {
+        var now = time.GetUtcNow();
+        return now > existing.LastModified ? now : existing.LastModified.AddTicks(1);
+    }
+
+    static void DeleteAppKeyClaim(List<TableTransactionAction> actions, string tenant, StoredResource existing)
+    {
+        if (existing.AppKey is not null)
+            actions.Add(new(TableTransactionActionType.Delete, IndexRow(tenant, RowKeys.UserAppKey(existing.AppKey), existing.Id), ETag.All));
+    }
+
+    static ResourceKind? KindOf(string rowKey) =>
+        rowKey.StartsWith(RowKeys.UserPrefix, StringComparison.Ordinal) ? ResourceKind.User
+        : rowKey.StartsWith(RowKeys.GroupPrefix, StringComparison.Ordinal) ? ResourceKind.Group
+        : null;
 
     static string RowKey(ResourceKind kind, string id) => kind == ResourceKind.User ? RowKeys.User(id) : RowKeys.Group(id);
 
@@ -215,7 +296,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         return entity;
     }
 
-    static StoredResource ToResource(ResourceKind kind, TableEntity entity)
+    internal static StoredResource ToResource(ResourceKind kind, TableEntity entity)
     {
         var json = entity.GetString(ChunkName(0)) ?? "{}";
         for (var i = 1; entity.GetString(ChunkName(i)) is { } more; i++) json += more;
@@ -227,6 +308,8 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
             entity.ETag)
         {
             Pending = entity.GetBoolean(PendingProperty) == true,
+            AppKey = entity.GetString(AppKeyProperty),
+            NoGroups = entity.GetBoolean(NoGroupsProperty) == true,
         };
     }
 

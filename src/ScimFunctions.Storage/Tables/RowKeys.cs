@@ -28,6 +28,9 @@ public static class RowKeys
     public static string UserEmailPrefix(string email) => "useremail|" + Encode(email.ToUpperInvariant()) + Separator;
     public static string GroupExternalIdPrefix(string externalId) => "groupext|" + Encode(externalId) + Separator;
 
+    /// <summary>Unique claim on an application user key (case-exact), written by the admin CLI import.</summary>
+    public static string UserAppKey(string appKey) => "userappkey|" + Encode(appKey);
+
     /// <summary>Membership, both directions: group → user and user → group.</summary>
     public static string MemberPrefix(string groupId) => "member|" + groupId + Separator;
     public static string Member(string groupId, string userId) => MemberPrefix(groupId) + userId;

@@ -6,7 +6,7 @@ using Azure.Core.Pipeline;
 namespace ScimFunctions.Storage.Tables;
 
 /// <summary>Fault injection between the app and storage (<c>Storage:Faults:Rate</c>, <c>Storage:Faults:Seed</c>).
-/// Off unless a rate above 0 is configured; for reliability tests only, never in production.</summary>
+/// Off unless the section is configured; for reliability tests only, never in production.</summary>
 public sealed record StorageFaultOptions
 {
     /// <summary>Share of storage attempts that fail, 0..1.</summary>
@@ -30,17 +30,31 @@ public sealed class StorageFaultInjector(StorageFaultOptions options) : HttpPipe
 {
     readonly Random _random = new(options.Seed);
     readonly long[] _injected = new long[3];
+    readonly Queue<(StorageFault Kind, Func<Request, bool> When)> _scheduled = new();
 
     public StorageFaultOptions Options => options;
 
     /// <summary>Faults injected so far, by kind.</summary>
     public long Injected(StorageFault kind) => Interlocked.Read(ref _injected[(int)kind]);
 
-    public long InjectedTotal => _injected.Sum(n => Interlocked.Read(ref n));
+    public long InjectedTotal => Injected(StorageFault.Error503) + Injected(StorageFault.Timeout) + Injected(StorageFault.DroppedResponse);
+
+    /// <summary>Makes the next <paramref name="times"/> storage attempts that match <paramref name="when"/> fail
+    /// with <paramref name="kind"/>, ahead of the random faults: deterministic tests of one failure.</summary>
+    public void Schedule(StorageFault kind, int times = 1, Func<Request, bool>? when = null)
+    {
+        lock (_random)
+        {
+            for (var i = 0; i < times; i++) _scheduled.Enqueue((kind, when ?? (_ => true)));
+        }
+    }
+
+    /// <summary>An entity-group transaction (the writes of the stores), for <see cref="Schedule"/>.</summary>
+    public static bool IsTransaction(Request request) => request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal);
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        switch (Next())
+        switch (Next(message.Request))
         {
             case null:
                 await ProcessNextAsync(message, pipeline);
@@ -49,7 +63,7 @@ public sealed class StorageFaultInjector(StorageFaultOptions options) : HttpPipe
                 message.Response = new ServiceUnavailableResponse(message.Request.ClientRequestId);
                 return;
             case StorageFault.Timeout:
-                throw TimedOut(message);
+                throw TimedOut();
             case StorageFault.DroppedResponse:
                 await ProcessNextAsync(message, pipeline);
                 throw Dropped(message);
@@ -58,7 +72,7 @@ public sealed class StorageFaultInjector(StorageFaultOptions options) : HttpPipe
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        switch (Next())
+        switch (Next(message.Request))
         {
             case null:
                 ProcessNext(message, pipeline);
@@ -67,20 +81,24 @@ public sealed class StorageFaultInjector(StorageFaultOptions options) : HttpPipe
                 message.Response = new ServiceUnavailableResponse(message.Request.ClientRequestId);
                 return;
             case StorageFault.Timeout:
-                throw TimedOut(message);
+                throw TimedOut();
             case StorageFault.DroppedResponse:
                 ProcessNext(message, pipeline);
                 throw Dropped(message);
         }
     }
 
-    StorageFault? Next()
+    StorageFault? Next(Request request)
     {
         StorageFault kind;
         lock (_random)
         {
-            if (_random.NextDouble() >= options.Rate) return null;
-            kind = (StorageFault)_random.Next(3);
+            if (_scheduled.TryPeek(out var scheduled) && scheduled.When(request))
+                kind = _scheduled.Dequeue().Kind;
+            else if (options.Rate > 0 && _random.NextDouble() < options.Rate)
+                kind = (StorageFault)_random.Next(3);
+            else
+                return null;
         }
         Interlocked.Increment(ref _injected[(int)kind]);
         return kind;
@@ -88,8 +106,8 @@ public sealed class StorageFaultInjector(StorageFaultOptions options) : HttpPipe
 
     /// <summary>What Azure.Core's network timeout throws: a TaskCanceledException the retry policy
     /// treats as retriable because the caller's token was not cancelled.</summary>
-    static TaskCanceledException TimedOut(HttpMessage message) =>
-        new($"The operation was cancelled because it exceeded the configured timeout of {message.NetworkTimeout:g} (injected fault).",
+    static TaskCanceledException TimedOut() =>
+        new("The operation was cancelled because it exceeded the configured network timeout (injected fault).",
             new TimeoutException("Injected storage timeout."));
 
     /// <summary>What the HTTP transport throws when the connection drops before the response is read:

@@ -19,4 +19,12 @@ public sealed record StoredResource(
 {
     /// <summary>Created in dry-run mode and not yet made live (see TenantSettings).</summary>
     public bool Pending { get; init; }
+
+    /// <summary>The application's own key for the user, set by the admin CLI import (a row property, not SCIM).</summary>
+    public string? AppKey { get; init; }
+
+    /// <summary>A user known to be in no group: no membership was ever added since the row was created, so it
+    /// has no memberof rows and its <c>groups</c> cost no range query. False means "may have groups" (also for
+    /// rows written before the flag existed).</summary>
+    public bool NoGroups { get; init; }
 }

@@ -1,0 +1,136 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using ScimFunctions.Protocol;
+
+namespace ScimFunctions.Storage.Tables;
+
+public enum FindingKind
+{
+    /// <summary>An index row (userName/displayName claim, externalId/email lookup) whose resource does not exist or is deleted.</summary>
+    OrphanIndexRow,
+
+    /// <summary>An index row whose resource exists but whose document no longer has that value.</summary>
+    StaleIndexRow,
+
+    /// <summary>A live resource without one of the index rows its document needs.</summary>
+    MissingIndexRow,
+
+    /// <summary>A member row without its memberof row, or the reverse.</summary>
+    UnpairedMembership,
+
+    /// <summary>A membership row naming a user or group that does not exist or is deleted.</summary>
+    DanglingMembership,
+
+    /// <summary>A resource row whose document cannot be read or lacks its unique attribute.</summary>
+    InvalidDocument,
+}
+
+/// <summary>One problem: what kind, which row, and why.</summary>
+public sealed record ConsistencyFinding(FindingKind Kind, string RowKey, string Detail);
+
+public sealed record ConsistencyReport(string Tenant, int RowsScanned, int Users, int Groups, IReadOnlyList<ConsistencyFinding> Findings)
+{
+    public bool IsConsistent => Findings.Count == 0;
+}
+
+/// <summary>
+/// Checks one tenant's partition against the invariants the stores keep with their transactions: every
+/// index row belongs to a live resource whose document has that value, every live resource has all its
+/// index rows, and membership rows come in pairs between a live user and a live group. One scan of the
+/// partition; memory holds row keys, never documents. Run it on a quiet tenant: writes in flight between
+/// two of their transactions (a group's member batches, a delete's clean-up) can show up as findings that
+/// the write itself then resolves.
+/// </summary>
+public sealed class ConsistencyChecker(TableClient table)
+{
+    public async Task<ConsistencyReport> CheckAsync(string tenant, CancellationToken ct)
+    {
+        var findings = new List<ConsistencyFinding>();
+        var expected = new Dictionary<string, string>(StringComparer.Ordinal);    // index row key → resource id its document needs
+        var live = new HashSet<string>(StringComparer.Ordinal);                   // "user|id", "group|id" of live resources
+        var deleted = new HashSet<string>(StringComparer.Ordinal);                // soft-deleted (Disable mode) rows
+        var index = new List<(string RowKey, string? Id, string ResourceKey)>();
+        var membership = new HashSet<string>(StringComparer.Ordinal);
+        int rows = 0, users = 0, groups = 0;
+
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant}");
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: ct))
+        {
+            rows++;
+            var key = entity.RowKey;
+            var kind = key.StartsWith(RowKeys.UserPrefix, StringComparison.Ordinal) ? ResourceKind.User
+                : key.StartsWith(RowKeys.GroupPrefix, StringComparison.Ordinal) ? ResourceKind.Group
+                : (ResourceKind?)null;
+            if (kind is { } k)
+            {
+                if (ResourceStore.IsDeleted(entity))
+                {
+                    deleted.Add(key);
+                    continue;
+                }
+                live.Add(key);
+                if (k == ResourceKind.User) users++;
+                else groups++;
+                try
+                {
+                    var resource = ResourceStore.ToResource(k, entity);
+                    var keys = IndexKeys.For(k, resource.Id, resource.Document);
+                    foreach (var needed in keys.Lookups.Prepend(keys.UniqueClaim)) expected[needed] = resource.Id;
+                }
+                catch (Exception e) when (e is JsonException or ScimException or InvalidCastException or InvalidOperationException)
+                {
+                    findings.Add(new(FindingKind.InvalidDocument, key, e.Message));
+                }
+                continue;
+            }
+            var id = entity.GetString("Id");
+            if (key.StartsWith("username|", StringComparison.Ordinal) || key.StartsWith("userext|", StringComparison.Ordinal)
+                || key.StartsWith("useremail|", StringComparison.Ordinal))
+                index.Add((key, id, RowKeys.User(id ?? "")));
+            else if (key.StartsWith("groupname|", StringComparison.Ordinal) || key.StartsWith("groupext|", StringComparison.Ordinal))
+                index.Add((key, id, RowKeys.Group(id ?? "")));
+            else if (key.StartsWith("member|", StringComparison.Ordinal) || key.StartsWith("memberof|", StringComparison.Ordinal))
+                membership.Add(key);
+            // Tenant settings, audit entries and any later row kinds are not cross-referenced.
+        }
+
+        foreach (var (key, id, resourceKey) in index)
+        {
+            if (!live.Contains(resourceKey))
+                findings.Add(new(FindingKind.OrphanIndexRow, key, deleted.Contains(resourceKey)
+                    ? $"points at {resourceKey}, which is deleted" : $"points at {resourceKey}, which does not exist"));
+            else if (!expected.TryGetValue(key, out var owner) || owner != id)
+                findings.Add(new(FindingKind.StaleIndexRow, key, $"points at {resourceKey}, whose document does not have this value"));
+        }
+        var present = index.Where(r => r.Id is not null).ToDictionary(r => r.RowKey, r => r.Id!, StringComparer.Ordinal);
+        foreach (var (key, id) in expected)
+        {
+            if (!present.TryGetValue(key, out var holder))
+                findings.Add(new(FindingKind.MissingIndexRow, key, $"needed by {id}, but missing"));
+            else if (holder != id)
+                findings.Add(new(FindingKind.MissingIndexRow, key, $"needed by {id}, but held by {holder}"));
+        }
+
+        foreach (var key in membership)
+        {
+            // member|<group>|<user> pairs with memberof|<user>|<group>.
+            var parts = key.Split('|');
+            if (parts.Length != 3)
+            {
+                findings.Add(new(FindingKind.UnpairedMembership, key, "is not a membership row key"));
+                continue;
+            }
+            var isMember = parts[0] == "member";
+            var (groupId, userId) = isMember ? (parts[1], parts[2]) : (parts[2], parts[1]);
+            var pair = isMember ? RowKeys.MemberOf(userId, groupId) : RowKeys.Member(groupId, userId);
+            if (!membership.Contains(pair)) findings.Add(new(FindingKind.UnpairedMembership, key, $"has no {pair}"));
+            foreach (var resourceKey in new[] { RowKeys.User(userId), RowKeys.Group(groupId) })
+            {
+                if (!live.Contains(resourceKey))
+                    findings.Add(new(FindingKind.DanglingMembership, key, deleted.Contains(resourceKey)
+                        ? $"names {resourceKey}, which is deleted" : $"names {resourceKey}, which does not exist"));
+            }
+        }
+        return new ConsistencyReport(tenant, rows, users, groups, findings);
+    }
+}

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using ScimFunctions.Storage;
+using ScimFunctions.Storage.Tables;
+
+namespace ScimFunctions.IntegrationTests.Reliability;
+
+/// <summary>
+/// One storage failure at a time, placed on the write transaction of a request: the request reached
+/// storage and was applied, and its response was lost. The SDK sends it again (a non-idempotent repeat);
+/// when every attempt loses its response the client gets a 503 and repeats the request itself.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    const string PatchUrn = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+    /// <summary>The SDK's attempts per storage call (1 + MaxRetries).</summary>
+    const int Attempts = 4;
+
+    ScimHost? _host;
+    TenantClient? _client;
+    ScimHost Host => _host!;
+    TenantClient Client => _client!;
+    StorageFaultInjector Faults => Host.Services.GetRequiredService<ScimTables>().Faults!;
+
+    public async Task InitializeAsync()
+    {
+        // Rate 0: only the faults a test schedules.
+        _host = await ScimHost.StartAsync(azurite, new Dictionary<string, string?> { ["Storage:Faults:Rate"] = "0" });
+        _client = await Host.CreateTenantAsync();
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("Users?count=1")).StatusCode); // token and tenant now cached
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null) await _host.DisposeAsync();
+    }
+
+    void LoseNextWriteResponses(int times) => Faults.Schedule(StorageFault.DroppedResponse, times, StorageFaultInjector.IsTransaction);
+
+    [Fact]
+    public async Task Create_applied_once_answers_201_when_the_sdk_repeat_conflicts()
+    {
+        LoseNextWriteResponses(1);
+        var user = await Client.CreateUserAsync("lost-once@contoso.test");
+
+        Assert.Equal(1, await CountAsync("userName eq \"lost-once@contoso.test\""));
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"Users/{user["id"]}")).StatusCode);
+        await AssertConsistentAsync();
+    }
+
+    [Fact]
+    public async Task Create_whose_response_is_lost_for_good_answers_503_then_409_and_the_query_finds_it()
+    {
+        var body = new JsonObject { ["userName"] = "lost@contoso.test", ["externalId"] = "ext-lost" };
+        LoseNextWriteResponses(Attempts);
+        var first = await Client.PostAsync("Users", body);
+        await first.AssertScimErrorAsync(503);
+        Assert.NotNull(first.Headers.RetryAfter);
+
+        // The client repeats the create: the first attempt was applied.
+        await (await Client.PostAsync("Users", body)).AssertScimErrorAsync(409, "uniqueness");
+        Assert.Equal(1, await CountAsync("userName eq \"lost@contoso.test\""));
+        Assert.Equal(1, await CountAsync("externalId eq \"ext-lost\""));
+        await AssertConsistentAsync();
+    }
+
+    [Fact]
+    public async Task User_patch_repeated_by_the_sdk_converges()
+    {
+        var id = (await Client.CreateUserAsync("patched@contoso.test"))["id"]!.GetValue<string>();
+        var patch = Patch(
+            new JsonObject { ["op"] = "Add", ["path"] = "emails[type eq \"work\"].value", ["value"] = "patched@contoso.test" },
+            new JsonObject { ["op"] = "Replace", ["path"] = "displayName", ["value"] = "Patched" });
+
+        LoseNextWriteResponses(1);
+        var response = await Client.PatchAsync($"Users/{id}", patch);
+        var json = await response.ReadJsonAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Patched", json["displayName"]!.GetValue<string>());
+        Assert.Single(json["emails"]!.AsArray());
+
+        // Lost for good: 503, and the client's repeat is a no-op that answers 200 with the same resource.
+        LoseNextWriteResponses(Attempts);
+        var rename = Patch(new JsonObject { ["op"] = "Replace", ["path"] = "displayName", ["value"] = "Twice" });
+        await (await Client.PatchAsync($"Users/{id}", rename)).AssertScimErrorAsync(503);
+        var repeat = await Client.PatchAsync($"Users/{id}", rename);
+        Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
+        Assert.Equal("Twice", (await repeat.ReadJsonAsync())["displayName"]!.GetValue<string>());
+        Assert.Equal(1, await CountAsync("emails[type eq \"work\"].value eq \"patched@contoso.test\""));
+        await AssertConsistentAsync();
+    }
+
+    [Fact]
+    public async Task Member_add_and_remove_repeated_by_the_sdk_apply_exactly_once()
+    {
+        var a = (await Client.CreateUserAsync("a@contoso.test"))["id"]!.GetValue<string>();
+        var b = (await Client.CreateUserAsync("b@contoso.test"))["id"]!.GetValue<string>();
+        var group = await Client.PostAsync("Groups", new JsonObject { ["displayName"] = "Lost members" });
+        var id = (await group.ReadJsonAsync())["id"]!.GetValue<string>();
+
+        LoseNextWriteResponses(1);
+        var add = await Client.PatchAsync($"Groups/{id}", Patch(Members("Add", a, b)));
+        Assert.Equal(HttpStatusCode.NoContent, add.StatusCode);
+        Assert.Equal(new[] { a, b }.Order(StringComparer.Ordinal), await MemberIdsAsync(id));
+
+        LoseNextWriteResponses(1);
+        var remove = await Client.PatchAsync($"Groups/{id}", Patch(Members("Remove", a)));
+        Assert.Equal(HttpStatusCode.NoContent, remove.StatusCode);
+        Assert.Equal([b], await MemberIdsAsync(id));
+
+        // Lost for good: 503, the repeat changes nothing more.
+        LoseNextWriteResponses(Attempts);
+        await (await Client.PatchAsync($"Groups/{id}", Patch(Members("Add", a)))).AssertScimErrorAsync(503);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.PatchAsync($"Groups/{id}", Patch(Members("Add", a)))).StatusCode);
+        Assert.Equal(new[] { a, b }.Order(StringComparer.Ordinal), await MemberIdsAsync(id));
+        await AssertConsistentAsync();
+    }
+
+    [Theory]
+    [InlineData("Users")]
+    [InlineData("Groups")]
+    public async Task Delete_repeated_by_the_sdk_answers_204(string collection)
+    {
+        var body = collection == "Users" ? new JsonObject { ["userName"] = "doomed@contoso.test" } : new JsonObject { ["displayName"] = "Doomed" };
+        var id = (await (await Client.PostAsync(collection, body)).ReadJsonAsync())["id"]!.GetValue<string>();
+
+        LoseNextWriteResponses(1);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"{collection}/{id}")).StatusCode);
+        await (await Client.GetAsync($"{collection}/{id}")).AssertScimErrorAsync(404);
+        await AssertConsistentAsync();
+    }
+
+    [Fact]
+    public async Task Each_fault_kind_outlasting_the_sdk_retries_is_a_503_with_retry_after()
+    {
+        foreach (var kind in Enum.GetValues<StorageFault>())
+        {
+            Faults.Schedule(kind, Attempts);
+            var response = await Client.GetAsync("Users?filter=" + Uri.EscapeDataString("userName eq \"nobody\""));
+            await response.AssertScimErrorAsync(503);
+            Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        }
+        // Group reads stream their members while the response is written: storage trouble there is a 503 too.
+        var group = (await (await Client.PostAsync("Groups", new JsonObject { ["displayName"] = "Streamed" })).ReadJsonAsync())["id"]!.GetValue<string>();
+        foreach (var kind in Enum.GetValues<StorageFault>())
+        {
+            Faults.Schedule(kind, Attempts, r => r.Uri.Query.Contains("member", StringComparison.Ordinal));
+            await (await Client.GetAsync($"Groups/{group}")).AssertScimErrorAsync(503);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"Groups/{group}")).StatusCode);
+    }
+
+    async Task<int> CountAsync(string filter) =>
+        (await (await Client.GetAsync("Users?filter=" + Uri.EscapeDataString(filter))).ReadJsonAsync())["totalResults"]!.GetValue<int>();
+
+    async Task<List<string>> MemberIdsAsync(string groupId)
+    {
+        var json = await (await Client.GetAsync($"Groups/{groupId}")).ReadJsonAsync();
+        return json["members"] is JsonArray members ? [.. members.Select(m => m!["value"]!.GetValue<string>())] : [];
+    }
+
+    async Task AssertConsistentAsync()
+    {
+        var report = await new ConsistencyChecker(Host.Services.GetRequiredService<ScimTables>().Resources).CheckAsync(Client.Tenant, CancellationToken.None);
+        Assert.Empty(report.Findings);
+    }
+
+    static JsonObject Members(string op, params string[] ids) =>
+        new() { ["op"] = op, ["path"] = "members", ["value"] = new JsonArray([.. ids.Select(id => (JsonNode)new JsonObject { ["value"] = id })]) };
+
+    static JsonObject Patch(params JsonObject[] operations) => new() { ["schemas"] = new JsonArray(PatchUrn), ["Operations"] = new JsonArray(operations) };
+}

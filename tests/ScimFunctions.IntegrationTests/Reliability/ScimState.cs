@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+
+namespace ScimFunctions.IntegrationTests.Reliability;
+
+/// <summary>
+/// A tenant's users, groups and memberships as the SCIM API returns them, with everything that differs
+/// between two runs of one scenario taken out: ids become userNames / display names, meta and $ref go,
+/// object keys are sorted. Two runs that ended in the same state give the same text.
+/// </summary>
+public static class ScimState
+{
+    public static async Task<(string Text, int Users, int Groups)> ReadAsync(RetryingClient client)
+    {
+        var users = await ListAsync(client, "Users");
+        var groups = await ListAsync(client, "Groups");
+        var userNames = users.ToDictionary(u => u["id"]!.GetValue<string>(), u => u["userName"]!.GetValue<string>());
+        var state = new JsonObject
+        {
+            ["users"] = new JsonArray([.. users.Select(u => Canonical(u, userNames)).OrderBy(u => u["userName"]!.GetValue<string>(), StringComparer.Ordinal)]),
+            ["groups"] = new JsonArray([.. groups.Select(g => Canonical(g, userNames)).OrderBy(g => g["displayName"]!.GetValue<string>(), StringComparer.Ordinal)]),
+        };
+        return (state.ToJsonString(), users.Count, groups.Count);
+    }
+
+    static async Task<List<JsonObject>> ListAsync(RetryingClient client, string collection)
+    {
+        var all = new List<JsonObject>();
+        for (var start = 1; ; start += 500)
+        {
+            var page = await client.GetJsonAsync($"{collection}?startIndex={start}&count=500");
+            var resources = page["Resources"]!.AsArray().Select(r => r!.AsObject()).ToList();
+            all.AddRange(resources);
+            if (resources.Count == 0 || all.Count >= page["totalResults"]!.GetValue<int>()) return all;
+        }
+    }
+
+    /// <summary>Ids → names, members and groups sorted, volatile keys dropped, keys sorted.</summary>
+    static JsonNode Canonical(JsonObject resource, Dictionary<string, string> userNames)
+    {
+        var copy = resource.DeepClone().AsObject();
+        copy.Remove("id");
+        copy.Remove("meta");
+        if (copy["members"] is JsonArray members)
+            copy["members"] = new JsonArray([.. members.Select(m => (JsonNode)Name(userNames, m!["value"]!.GetValue<string>())).OrderBy(n => n.GetValue<string>(), StringComparer.Ordinal)]);
+        if (copy["groups"] is JsonArray groups)
+            copy["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)g!["display"]!.GetValue<string>()).OrderBy(n => n.GetValue<string>(), StringComparer.Ordinal)]);
+        if (copy["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]?["manager"] is JsonObject manager)
+            manager.ReplaceWith(Name(userNames, manager["value"]!.GetValue<string>()));
+        return Sorted(copy)!;
+    }
+
+    static string Name(Dictionary<string, string> userNames, string id) => userNames.TryGetValue(id, out var name) ? name : "(unknown " + id + ")";
+
+    static JsonNode? Sorted(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+        JsonArray a => new JsonArray([.. a.Select(Sorted)]),
+        _ => node?.DeepClone(),
+    };
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using Azure;
+using Azure.Data.Tables;
+
+namespace ScimFunctions.LoadDriver;
+
+/// <summary>
+/// The floor: the raw Azure.Data.Tables operations a SCIM operation needs at minimum, run with the same
+/// concurrency against the same table and partition (under a key prefix of its own), so the ratio SCIM p50 / floor p50 is what the
+/// service adds on top of storage: HTTP, authentication, JSON, the protocol core, and any request beyond the
+/// layout's minimum. Rows have the real shapes (a ~1 KB user document, index rows, member row pairs).
+/// Each plan is the sequence of storage requests the layout allows at minimum (see docs/performance.md).
+/// </summary>
+public sealed class Floor(TableClient table, string partition, int concurrency, int iterations)
+{
+    /// <summary>One storage request each, except <see cref="Step.GroupNames"/>: the display names of a user's
+    /// groups, two point reads in parallel (the cycle's users in groups are in two on average).</summary>
+    enum Step { ReadHit, ReadMiss, Insert, Range, Txn2Update, Txn4, Txn5, Txn17, Txn98, GroupNames }
+
+    /// <summary>Plan name → steps, run in sequence. The first five are the primitives themselves.</summary>
+    static readonly (string Name, Step[] Steps)[] Plans =
+    [
+        ("point read", [Step.ReadHit]),
+        ("point read (miss)", [Step.ReadMiss]),
+        ("single insert", [Step.Insert]),
+        ("transaction: insert 5 rows", [Step.Txn5]),
+        ("small range query", [Step.Range]),
+        ("transaction: 98 operations", [Step.Txn98]),
+        ("2 point reads", [Step.ReadHit, Step.ReadHit]),
+        ("2 point reads + range query + 2 parallel point reads", [Step.ReadHit, Step.ReadHit, Step.Range, Step.GroupNames]),
+        ("transaction: insert 4 rows", [Step.Txn4]),
+        ("point read + 2-row transaction", [Step.ReadHit, Step.Txn2Update]),
+        ("point read + 2-row transaction + range query + 2 parallel point reads", [Step.ReadHit, Step.Txn2Update, Step.Range, Step.GroupNames]),
+        ("point read + 4 transactions of 98 operations", [Step.ReadHit, Step.Txn98, Step.Txn98, Step.Txn98, Step.Txn98]),
+        ("point read + 17-operation transaction", [Step.ReadHit, Step.Txn17]),
+        ("point read + range query + 2 transactions", [Step.ReadHit, Step.Range, Step.Txn17, Step.Txn5]),
+    ];
+
+    /// <summary>Which plan is each SCIM operation's floor. The request count of the plan is the layout's minimum.</summary>
+    public static readonly Dictionary<string, string> PlanOf = new()
+    {
+        [Kinds.TestConnection] = "point read (miss)",
+        [Kinds.QueryUserMiss] = "point read (miss)",
+        [Kinds.CreateUser] = "transaction: insert 5 rows",
+        // Before any group exists: the user row says it is in no group (NoGroups), so no range query.
+        [Kinds.SetManager] = "point read + 2-row transaction",
+        [Kinds.QueryGroupMiss] = "point read (miss)",
+        [Kinds.CreateGroup] = "transaction: insert 4 rows",
+        [Kinds.AddMembers100] = "point read + 4 transactions of 98 operations",
+        // Incremental cycle: every user is in the largest group, and in two groups on average, whose names the
+        // response's groups attribute shows.
+        [Kinds.QueryUserHit] = "2 point reads + range query + 2 parallel point reads",
+        [Kinds.UpdateUser] = "point read + 2-row transaction + range query + 2 parallel point reads",
+        [Kinds.DisableUser] = "point read + 2-row transaction + range query + 2 parallel point reads",
+        [Kinds.QueryGroupHit] = "2 point reads",
+        [Kinds.AddMembers] = "point read + 17-operation transaction",
+        [Kinds.RemoveMembers] = "point read + 17-operation transaction",
+        [Kinds.DeleteUser] = "point read + range query + 2 transactions",
+    };
+
+    public static int RequestsOf(string plan) => Plans.First(p => p.Name == plan).Steps.Sum(s => s == Step.GroupNames ? 2 : 1);
+
+    public static IEnumerable<string> Primitives => Plans.Take(6).Select(p => p.Name);
+
+    const int SeededUsers = 256;
+    /// <summary>The target tenant's own partition: on Azurite a range query's cost depends on how many rows of the
+    /// table share its partition key (it scans the table and tests each row), so a floor in a partition of its own
+    /// would be unfairly cheap. Floor rows sort under their own prefix, apart from every SCIM row kind.</summary>
+    readonly string _partition = partition;
+    const string K = "zfloor|";
+    readonly string _document = SampleDocument();
+    readonly string[] _users = [.. Enumerable.Range(0, SeededUsers).Select(_ => Guid.CreateVersion7().ToString())];
+    readonly string _group = Guid.CreateVersion7().ToString();
+    int _next;
+    /// <summary>Rows the plans inserted: deleted after each plan, so the floor does not grow the table the
+    /// SCIM operations run against (Azurite's range queries scan the whole table).</summary>
+    readonly System.Collections.Concurrent.ConcurrentQueue<string> _inserted = new();
+
+    /// <summary>Results per phase: plan → p50 and samples.</summary>
+    public Dictionary<string, Dictionary<string, List<double>>> ByPhase { get; } = [];
+
+    /// <summary>Seeds user rows (each with two memberof rows, what the small range query finds) and a group row.</summary>
+    public async Task SeedAsync()
+    {
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, new TableEntity(_partition, K + "group|" + _group) { ["Doc"] = "{}" }) };
+        foreach (var user in _users)
+        {
+            actions.Add(new(TableTransactionActionType.Add, UserRow(user)));
+            actions.Add(new(TableTransactionActionType.Add, new TableEntity(_partition, K + $"memberof|{user}|{_group}") { ["Id"] = _group }));
+            actions.Add(new(TableTransactionActionType.Add, new TableEntity(_partition, K + $"memberof|{user}|{Guid.NewGuid()}") { ["Id"] = "x" }));
+            if (actions.Count < 97) continue;
+            await table.SubmitTransactionAsync(actions);
+            actions.Clear();
+        }
+        if (actions.Count > 0) await table.SubmitTransactionAsync(actions);
+    }
+
+    /// <summary>
+    /// Two measurements after each phase, against the table as the phase left it. First the primitives, each
+    /// alone at the same concurrency. Then the phase's mix: every SCIM request of the phase replaced by its
+    /// operation's floor plan, in the phase's proportions (scaled down to at most twice <c>iterations</c> plans),
+    /// shuffled, at the same concurrency. A kind's floor p50 comes from the mix, so it includes the same
+    /// queueing behind the phase's other storage work (Azurite serves one request at a time) that the SCIM
+    /// requests met: the ratio then isolates what the service adds.
+    /// </summary>
+    public async Task MeasureAsync(string phase, IReadOnlyList<(string Kind, int Count)> kinds)
+    {
+        var results = ByPhase[phase] = [];
+        foreach (var (name, steps) in Plans.Where(p => Primitives.Contains(p.Name)))
+        {
+            // Fewer runs of the 98-operation transaction: its p50 settles as fast, and each writes ~65 rows.
+            var count = steps.Contains(Step.Txn98) ? Math.Max(concurrency * 3, iterations / 16) : iterations / 2;
+            results[name] = (await RunMixAsync([.. Enumerable.Repeat((name, steps), count)]))[name];
+            Console.WriteLine($"  floor: {name}: p50 {Stats.Percentile([.. results[name].Order()], 50):0.00} ms ({count} runs)");
+        }
+        var planned = kinds.Where(k => PlanOf.ContainsKey(k.Kind)).ToList();
+        var scale = Math.Min(1.0, 2.0 * iterations / Math.Max(1, planned.Sum(k => k.Count)));
+        var random = new Random(phase.Length);
+        var mix = planned.SelectMany(k => Enumerable.Repeat((k.Kind, Plans.First(p => p.Name == PlanOf[k.Kind]).Steps), Math.Max(1, (int)Math.Round(k.Count * scale))))
+            .OrderBy(_ => random.Next()).ToList();
+        var byKind = await RunMixAsync(mix);
+        foreach (var (kind, samples) in byKind)
+        {
+            results[kind] = samples;
+            Console.WriteLine($"  floor mix: {kind} ({PlanOf[kind]}): p50 {Stats.Percentile([.. samples.Order()], 50):0.00} ms ({samples.Count} runs)");
+        }
+    }
+
+    /// <summary>Runs the plans with <c>concurrency</c> workers (after one unrecorded warm-up of each), then deletes
+    /// the rows they inserted. Returns the latencies per label.</summary>
+    async Task<Dictionary<string, List<double>>> RunMixAsync(List<(string Label, Step[] Steps)> work)
+    {
+        foreach (var steps in work.Select(w => w.Steps).Distinct()) await RunAsync(1, steps);
+        var samples = work.Select(w => w.Label).Distinct().ToDictionary(l => l, _ => new List<double>());
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            await Task.Yield();
+            for (int i; (i = Interlocked.Increment(ref next)) < work.Count;)
+            {
+                var ms = await RunAsync(1, work[i].Steps);
+                lock (samples) samples[work[i].Label].Add(ms);
+            }
+        }));
+        await CleanUpAsync();
+        return samples;
+    }
+
+    async Task CleanUpAsync()
+    {
+        var keys = new List<string>();
+        while (_inserted.TryDequeue(out var key)) keys.Add(key);
+        await Parallel.ForEachAsync(keys.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (chunk, ct) =>
+            await table.SubmitTransactionAsync(chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(_partition, k), ETag.All)), ct));
+    }
+
+    string New(string rowKey)
+    {
+        _inserted.Enqueue(K + rowKey);
+        return K + rowKey;
+    }
+
+    async Task<double> RunAsync(int _, Step[] steps)
+    {
+        var started = Stopwatch.GetTimestamp();
+        foreach (var step in steps) await RunAsync(step);
+        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    async Task RunAsync(Step step)
+    {
+        var user = _users[(int)((uint)Interlocked.Increment(ref _next) % SeededUsers)];
+        switch (step)
+        {
+            case Step.ReadHit:
+                if (!(await table.GetEntityIfExistsAsync<TableEntity>(_partition, K + "user|" + user)).HasValue) throw new InvalidOperationException("seeded row missing");
+                break;
+            case Step.GroupNames:
+                await Task.WhenAll(RunAsync(Step.ReadHit), RunAsync(Step.ReadHit));
+                break;
+            case Step.ReadMiss:
+                await table.GetEntityIfExistsAsync<TableEntity>(_partition, K + "username|" + Guid.NewGuid());
+                break;
+            case Step.Insert:
+                await table.AddEntityAsync(UserRow(Guid.NewGuid().ToString(), inserted: true));
+                break;
+            case Step.Range:
+                var prefix = K + $"memberof|{user}|";
+                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {_partition} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + "}"}");
+                await foreach (var _ in table.QueryAsync<TableEntity>(filter, select: ["RowKey"])) { }
+                break;
+            case Step.Txn2Update:
+                await table.SubmitTransactionAsync([new(TableTransactionActionType.UpdateReplace, UserRow(user), ETag.All), Audit()]);
+                break;
+            case Step.Txn4 or Step.Txn5:
+                await table.SubmitTransactionAsync([new(TableTransactionActionType.Add, UserRow(Guid.NewGuid().ToString(), inserted: true)),
+                    .. Enumerable.Range(0, step == Step.Txn4 ? 2 : 3).Select(_ => Index()), Audit()]);
+                break;
+            case Step.Txn17 or Step.Txn98:
+                // A member batch: the group's LastModified, then per member its two rows and the user-row merge, then the audit row.
+                var pairs = step == Step.Txn17 ? 5 : 32;
+                var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, new TableEntity(_partition, K + "group|" + _group) { ["LastModified"] = DateTimeOffset.UtcNow }, ETag.All) };
+                for (var i = 0; i < pairs; i++)
+                {
+                    var member = _users[(int)((uint)Interlocked.Increment(ref _next) % SeededUsers)];
+                    var key = Guid.NewGuid().ToString();
+                    actions.Add(new(TableTransactionActionType.Add, new TableEntity(_partition, New($"member|{key}|{member}")) { ["Id"] = member }));
+                    actions.Add(new(TableTransactionActionType.UpsertReplace, new TableEntity(_partition, New($"memberof|{member}|{key}")) { ["Id"] = key }));
+                    actions.Add(new(TableTransactionActionType.UpdateMerge, new TableEntity(_partition, K + "user|" + member) { ["MemberTouched"] = DateTimeOffset.UtcNow }, ETag.All));
+                }
+                actions.Add(Audit());
+                await table.SubmitTransactionAsync(actions);
+                break;
+        }
+    }
+
+    TableEntity UserRow(string id, bool inserted = false) => new(_partition, inserted ? New("user|" + id) : K + "user|" + id) { ["Doc"] = _document, ["Version"] = 1L, ["Created"] = DateTimeOffset.UtcNow, ["LastModified"] = DateTimeOffset.UtcNow };
+
+    TableTransactionAction Index() => new(TableTransactionActionType.Add, new TableEntity(_partition, New("userext|" + Guid.NewGuid())) { ["Id"] = "x" });
+
+    TableTransactionAction Audit() => new(TableTransactionActionType.Add, new TableEntity(_partition, New("audit|" + Guid.NewGuid()))
+    {
+        ["Time"] = DateTimeOffset.UtcNow, ["Operation"] = "PATCH User", ["ResourceType"] = "User", ["ResourceId"] = Guid.NewGuid().ToString(),
+        ["Outcome"] = "applied", ["Client"] = "other", ["RequestId"] = "0HN000000000:00000001",
+    });
+
+    /// <summary>A stored user document of the size the cycle's users have (~1 KB of JSON).</summary>
+    static string SampleDocument() => """
+        {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"externalId":"a1b2c3-000123","userName":"a1b2c3.user000123@contoso.test","active":true,"displayName":"Given123 Family123","title":"Engineer","preferredLanguage":"en-US","emails":[{"primary":true,"type":"work","value":"a1b2c3.user000123@contoso.test"}],"name":{"formatted":"Given123 Family123","familyName":"Family123","givenName":"Given123"},"addresses":[{"type":"work","streetAddress":"123 Main Street","locality":"Redmond","postalCode":"98052","country":"US","primary":false}],"phoneNumbers":[{"type":"work","value":"+1 425 555 0123"}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"123","department":"Department 6","costCenter":"CC023","manager":{"value":"0199a6b4-1c1e-7d3a-9f00-000000000000"}}}
+        """;
+}
