@@ -15,8 +15,9 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
 {
     static readonly ResourceTypeDefinition Type = ScimSchemas.UserType;
 
-    /// <summary>PATCH and PUT retry this often when another request changed the user in between.</summary>
-    const int MaxWriteAttempts = 8;
+    /// <summary>PATCH and PUT retry this often when another request changed the user in between (enough for
+    /// tens of concurrent writers to one user; each retry waits a short random time so they spread out).</summary>
+    const int MaxWriteAttempts = 32;
 
     public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, Type, limits));
 
@@ -96,6 +97,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
             }
             catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !request.HasIfMatch)
             {
+                await Task.Delay(Random.Shared.Next(1, 5 * attempt), request.Aborted);
             }
         }
     }
@@ -118,6 +120,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
             }
             catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !request.HasIfMatch)
             {
+                await Task.Delay(Random.Shared.Next(1, 5 * attempt), request.Aborted);
             }
         }
     }
