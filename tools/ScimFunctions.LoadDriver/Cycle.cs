@@ -94,6 +94,27 @@ public sealed class Cycle(ScimClient client, Recorder recorder, DriverOptions op
 
     Task Phase(string name, IReadOnlyList<Func<Task>> work) => recorder.RunPhaseAsync(name, work, options.Concurrency);
 
+    /// <summary>Each request shape of the cycle a few times, on a user and a group deleted at the end.</summary>
+    public static async Task WarmUpAsync(ScimClient warm)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            var name = $"warm-up-{Guid.NewGuid():N}";
+            await warm.QueryAsync("warm-up", "Users", $"userName eq \"{name}@contoso.test\"", 0);
+            var user = (await warm.SendAsync("warm-up", HttpMethod.Post, "Users", new JsonObject { ["userName"] = $"{name}@contoso.test" }, HttpStatusCode.Created))?["id"]?.GetValue<string>();
+            await warm.QueryAsync("warm-up", "Groups", $"displayName eq \"{name}\"", 0, "&excludedAttributes=members");
+            var group = (await warm.SendAsync("warm-up", HttpMethod.Post, "Groups", new JsonObject { ["displayName"] = name }, HttpStatusCode.Created))?["id"]?.GetValue<string>();
+            if (user is null || group is null) throw new InvalidOperationException("the warm-up could not create a user and a group: is the target a SCIM endpoint?");
+            await warm.SendAsync("warm-up", HttpMethod.Patch, $"Users/{user}", Patch(Op("Replace", "title", "Warm")), HttpStatusCode.OK);
+            await warm.SendAsync("warm-up", HttpMethod.Patch, $"Groups/{group}", Patch(Op("Add", "members", new JsonArray(new JsonObject { ["value"] = user }))), HttpStatusCode.NoContent);
+            await warm.QueryAsync("warm-up", "Users", $"userName eq \"{name}@contoso.test\"", 1);
+            await warm.QueryAsync("warm-up", "Groups", $"displayName eq \"{name}\"", 1, "&excludedAttributes=members");
+            await warm.SendAsync("warm-up", HttpMethod.Patch, $"Groups/{group}", Patch(Op("Remove", "members", new JsonArray(new JsonObject { ["value"] = user }))), HttpStatusCode.NoContent);
+            await warm.SendAsync("warm-up", HttpMethod.Delete, $"Groups/{group}", null, HttpStatusCode.NoContent);
+            await warm.SendAsync("warm-up", HttpMethod.Delete, $"Users/{user}", null, HttpStatusCode.NoContent);
+        }
+    }
+
     /// <summary>Disjoint sets of users (deleted, updated, disabled, moved between groups), so no two
     /// concurrent operations of the cycle target the same user and every expected status is certain.</summary>
     List<Func<Task>> Incremental()

@@ -6,9 +6,9 @@ namespace ScimFunctions.LoadDriver;
 
 /// <summary>
 /// The floor: the raw Azure.Data.Tables operations a SCIM operation needs at minimum, run with the same
-/// concurrency against the same table and partition (under a key prefix of its own), so the ratio SCIM p50 / floor p50 is what the
-/// service adds on top of storage: HTTP, authentication, JSON, the protocol core, and any request beyond the
-/// layout's minimum. Rows have the real shapes (a ~1 KB user document, index rows, member row pairs).
+/// concurrency against the same table and partition (under a key prefix of its own), so the ratio SCIM p50 /
+/// floor p50 is what the service adds on top of storage: HTTP, authentication, JSON, the protocol core, and any
+/// request beyond the layout's minimum. Rows have the real shapes (a ~1 KB user document, index rows, member row pairs).
 /// Each plan is the sequence of storage requests the layout allows at minimum (see docs/performance.md).
 /// </summary>
 public sealed class Floor(TableClient table, string partition, int concurrency, int iterations)
@@ -17,7 +17,7 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
     /// groups, two point reads in parallel (the cycle's users in groups are in two on average).</summary>
     enum Step { ReadHit, ReadMiss, Insert, Range, Txn2Update, Txn4, Txn5, Txn17, Txn98, GroupNames }
 
-    /// <summary>Plan name → steps, run in sequence. The first five are the primitives themselves.</summary>
+    /// <summary>Plan name → steps, run in sequence. The first six are the primitives themselves.</summary>
     static readonly (string Name, Step[] Steps)[] Plans =
     [
         ("point read", [Step.ReadHit]),
@@ -76,7 +76,7 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
     /// SCIM operations run against (Azurite's range queries scan the whole table).</summary>
     readonly System.Collections.Concurrent.ConcurrentQueue<string> _inserted = new();
 
-    /// <summary>Results per phase: plan → p50 and samples.</summary>
+    /// <summary>Latencies per phase, by primitive name and by SCIM operation kind (its plan, in the phase's mix).</summary>
     public Dictionary<string, Dictionary<string, List<double>>> ByPhase { get; } = [];
 
     /// <summary>Seeds user rows (each with two memberof rows, what the small range query finds) and a group row.</summary>
@@ -130,7 +130,7 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
     /// the rows they inserted. Returns the latencies per label.</summary>
     async Task<Dictionary<string, List<double>>> RunMixAsync(List<(string Label, Step[] Steps)> work)
     {
-        foreach (var steps in work.Select(w => w.Steps).Distinct()) await RunAsync(1, steps);
+        foreach (var steps in work.Select(w => w.Steps).Distinct()) await RunPlanAsync(steps);
         var samples = work.Select(w => w.Label).Distinct().ToDictionary(l => l, _ => new List<double>());
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
@@ -138,7 +138,7 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
             await Task.Yield();
             for (int i; (i = Interlocked.Increment(ref next)) < work.Count;)
             {
-                var ms = await RunAsync(1, work[i].Steps);
+                var ms = await RunPlanAsync(work[i].Steps);
                 lock (samples) samples[work[i].Label].Add(ms);
             }
         }));
@@ -160,7 +160,7 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
         return K + rowKey;
     }
 
-    async Task<double> RunAsync(int _, Step[] steps)
+    async Task<double> RunPlanAsync(Step[] steps)
     {
         var started = Stopwatch.GetTimestamp();
         foreach (var step in steps) await RunAsync(step);
@@ -200,9 +200,11 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
                 // A member batch: the group's LastModified, then per member its two rows and the user-row merge, then the audit row.
                 var pairs = step == Step.Txn17 ? 5 : 32;
                 var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, new TableEntity(_partition, K + "group|" + _group) { ["LastModified"] = DateTimeOffset.UtcNow }, ETag.All) };
+                // Consecutive seeded users from a shared counter: distinct within the transaction, which may name a row once.
+                var first = (int)((uint)Interlocked.Add(ref _next, pairs) % SeededUsers);
                 for (var i = 0; i < pairs; i++)
                 {
-                    var member = _users[(int)((uint)Interlocked.Increment(ref _next) % SeededUsers)];
+                    var member = _users[(first + i) % SeededUsers];
                     var key = Guid.NewGuid().ToString();
                     actions.Add(new(TableTransactionActionType.Add, new TableEntity(_partition, New($"member|{key}|{member}")) { ["Id"] = member }));
                     actions.Add(new(TableTransactionActionType.UpsertReplace, new TableEntity(_partition, New($"memberof|{member}|{key}")) { ["Id"] = key }));

@@ -10,7 +10,8 @@ public sealed record DriverOptions
     public string? Token { get; init; }
     /// <summary>For the floor against an external target: the storage the target uses.</summary>
     public string? ConnectionString { get; init; }
-    public string TablePrefix { get; init; } = "load";
+    /// <summary>Default: "load" for the local host the driver starts, the service's "scim" for an external target.</summary>
+    public string? TablePrefix { get; init; }
     public int Users { get; init; } = 10_000;
     public int Groups { get; init; } = 100;
     public int LargestGroup { get; init; } = 20_000;

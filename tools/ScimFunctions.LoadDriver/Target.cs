@@ -30,7 +30,7 @@ public sealed class Target : IAsyncDisposable
     public static Target External(DriverOptions o) => new()
     {
         BaseUrl = o.Url!, Token = o.Token!, Description = $"{o.Url} (external)",
-        ConnectionString = o.ConnectionString, TableName = o.ConnectionString is null ? null : o.TablePrefix + "resources",
+        ConnectionString = o.ConnectionString, TableName = o.ConnectionString is null ? null : (o.TablePrefix ?? "scim") + "resources",
     };
 
     public static async Task<Target> StartLocalAsync(DriverOptions o)
@@ -41,7 +41,7 @@ public sealed class Target : IAsyncDisposable
         {
             ["Urls"] = "http://127.0.0.1:0",
             ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Storage:TablePrefix"] = o.TablePrefix,
+            ["Storage:TablePrefix"] = o.TablePrefix ?? "load",
             // One console line per request would put console I/O into every timing (the Functions app logs to
             // Application Insights, batched in the background).
             ["Logging:LogLevel:Default"] = "Warning",
@@ -59,7 +59,7 @@ public sealed class Target : IAsyncDisposable
             Token = token,
             Description = $"local host in-process on {origin}, in-memory Azurite {AzuriteVersion()} on 127.0.0.1:{azurite.Port} (Node.js, separate process)",
             ConnectionString = azurite.ConnectionString,
-            TableName = o.TablePrefix + "resources",
+            TableName = (o.TablePrefix ?? "load") + "resources",
         };
     }
 
