@@ -49,6 +49,9 @@ public static class AppSettings
     /// <summary>Most member ids one group PATCH may add or remove.</summary>
     public const string MaxMembersPerPatch = "Limits__MaxMembersPerPatch";
 
+    /// <summary>Seconds a request may run before it answers 503 (storage too slow).</summary>
+    public const string RequestTimeoutSeconds = "Limits__RequestTimeoutSeconds";
+
     /// <summary>Storage fault injection for reliability tests: share of storage attempts that fail (0..1). Never set in production.</summary>
     public const string StorageFaultRate = "Storage__Faults__Rate";
 
@@ -66,5 +69,5 @@ public static class AppSettings
 
     /// <summary>Optional settings: each has a default documented in the README.</summary>
     public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, MaxFilterLength,
-        MaxFilterDepth, MaxJsonDepth, MaxPatchOperations, MaxMembersPerPatch, StorageFaultRate, StorageFaultSeed, AuditRetentionDays, FeedRetentionDays];
+        MaxFilterDepth, MaxJsonDepth, MaxPatchOperations, MaxMembersPerPatch, RequestTimeoutSeconds, StorageFaultRate, StorageFaultSeed, AuditRetentionDays, FeedRetentionDays];
 }

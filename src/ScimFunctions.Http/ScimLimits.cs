@@ -24,6 +24,9 @@ public sealed record ScimLimits
     /// <summary>Most operations in one PATCH request (400 invalidValue beyond).</summary>
     public int MaxPatchOperations { get; init; } = 1000;
 
+    /// <summary>Seconds a request may run; a request storage has slowed past it answers 503 with Retry-After.</summary>
+    public int RequestTimeoutSeconds { get; init; } = 45;
+
     /// <summary>Most member ids one group PATCH may add or remove (400 invalidValue beyond). Entra sends
     /// at most about 100; each id costs a point read.</summary>
     public int MaxMembersPerPatch { get; init; } = 1000;

@@ -31,14 +31,18 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
         var auditScope = isWrite ? AuditScope.Begin($"{http.Request.Method} {operation}", ClientKind(http), http.TraceIdentifier) : null;
         var authenticated = false;
         IResult result;
+        // A request that storage has slowed past this deadline answers 503 (the client retries) instead of
+        // running on: Entra gives up at 60 s, and each storage call may take up to 4 attempts of 10 s.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        deadline.CancelAfter(TimeSpan.FromSeconds(limits.RequestTimeoutSeconds));
         try
         {
             await tables.EnsureCreatedAsync();
-            if (await AuthenticateAsync(http, tenant) is { } settings)
+            if (await AuthenticateAsync(http, tenant, deadline.Token) is { } settings)
             {
                 authenticated = true;
                 storage = StorageRequestCounter.BeginScope();
-                result = await handler(new ScimRequest(http, settings, limits));
+                result = await handler(new ScimRequest(http, settings, limits, deadline.Token));
             }
             else
             {
@@ -64,17 +68,17 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
         return result;
     }
 
-    async Task<TenantSettings?> AuthenticateAsync(HttpContext http, string tenant)
+    async Task<TenantSettings?> AuthenticateAsync(HttpContext http, string tenant, CancellationToken ct)
     {
         if (!TenantIds.IsValid(tenant)) return null;
         var header = http.Request.Headers.Authorization.ToString();
         string? token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
         var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var check = await tokens.ValidateAsync(tenant, token, client, http.RequestAborted);
+        var check = await tokens.ValidateAsync(tenant, token, client, ct);
         if (check == TokenCheck.Throttled)
             throw new ThrottledException();
         if (check != TokenCheck.Valid) return null;
-        return await tenants.GetAsync(tenant, http.RequestAborted);
+        return await tenants.GetAsync(tenant, ct);
     }
 
     static IResult Unauthorized(HttpContext http, string tenant)

@@ -11,12 +11,13 @@ using ScimFunctions.Storage.Tenants;
 namespace ScimFunctions.Http;
 
 /// <summary>An authenticated SCIM request: who the tenant is, its settings, and its base URL.</summary>
-public sealed class ScimRequest(HttpContext http, TenantSettings tenant, ScimLimits limits)
+/// <param name="aborted">The client went away or the request's deadline passed (see <see cref="ScimLimits.RequestTimeoutSeconds"/>).</param>
+public sealed class ScimRequest(HttpContext http, TenantSettings tenant, ScimLimits limits, CancellationToken aborted)
 {
     public HttpContext Http => http;
     public string Tenant => tenant.Tenant;
     public TenantSettings Settings => tenant;
-    public CancellationToken Aborted => http.RequestAborted;
+    public CancellationToken Aborted => aborted;
 
     /// <summary>The Tenant URL: absolute, as the client reached us.</summary>
     public string BaseUrl { get; } = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/scim/v2/{tenant.Tenant}";

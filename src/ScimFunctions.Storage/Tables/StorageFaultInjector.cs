@@ -16,7 +16,15 @@ public sealed record StorageFaultOptions
     public int Seed { get; init; }
 }
 
-public enum StorageFault { Error503, Timeout, DroppedResponse }
+public enum StorageFault
+{
+    Error503,
+    Timeout,
+    DroppedResponse,
+
+    /// <summary>Storage that never answers: the call waits until its caller gives up (scheduled only, never random).</summary>
+    Hang,
+}
 
 /// <summary>
 /// An Azure SDK pipeline policy that makes a configured share of storage attempts fail the way the
@@ -29,7 +37,7 @@ public enum StorageFault { Error503, Timeout, DroppedResponse }
 public sealed class StorageFaultInjector(StorageFaultOptions options) : HttpPipelinePolicy
 {
     readonly Random _random = new(options.Seed);
-    readonly long[] _injected = new long[3];
+    readonly long[] _injected = new long[4];
     readonly Queue<(StorageFault Kind, Func<Request, bool> When)> _scheduled = new();
 
     public StorageFaultOptions Options => options;
@@ -37,7 +45,7 @@ public sealed class StorageFaultInjector(StorageFaultOptions options) : HttpPipe
     /// <summary>Faults injected so far, by kind.</summary>
     public long Injected(StorageFault kind) => Interlocked.Read(ref _injected[(int)kind]);
 
-    public long InjectedTotal => Injected(StorageFault.Error503) + Injected(StorageFault.Timeout) + Injected(StorageFault.DroppedResponse);
+    public long InjectedTotal => _injected.Sum(n => n);
 
     /// <summary>Makes the next <paramref name="times"/> storage attempts that match <paramref name="when"/> fail
     /// with <paramref name="kind"/>, ahead of the random faults: deterministic tests of one failure.</summary>
@@ -67,6 +75,9 @@ public sealed class StorageFaultInjector(StorageFaultOptions options) : HttpPipe
             case StorageFault.DroppedResponse:
                 await ProcessNextAsync(message, pipeline);
                 throw Dropped(message);
+            case StorageFault.Hang:
+                await Task.Delay(Timeout.Infinite, message.CancellationToken);
+                return;
         }
     }
 
@@ -85,6 +96,10 @@ public sealed class StorageFaultInjector(StorageFaultOptions options) : HttpPipe
             case StorageFault.DroppedResponse:
                 ProcessNext(message, pipeline);
                 throw Dropped(message);
+            case StorageFault.Hang:
+                message.CancellationToken.WaitHandle.WaitOne();
+                message.CancellationToken.ThrowIfCancellationRequested();
+                return;
         }
     }
 

@@ -3,8 +3,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Http;
 using ScimFunctions.LocalHost;
+using ScimFunctions.Storage;
+using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.IntegrationTests.Limits;
 
@@ -29,6 +32,8 @@ public sealed class LimitsTests(AzuriteFixture azurite) : IAsyncLifetime
             ["Limits:DefaultPageSize"] = "2",
             ["Limits:MaxPatchOperations"] = "3",
             ["Limits:MaxMembersPerPatch"] = "2",
+            ["Limits:RequestTimeoutSeconds"] = "3",
+            ["Storage:Faults:Rate"] = "0", // no random faults; a test schedules a storage call that never answers
         });
         _client = await _host.CreateTenantAsync();
     }
@@ -120,6 +125,19 @@ public sealed class LimitsTests(AzuriteFixture azurite) : IAsyncLifetime
             .AssertScimErrorAsync(400, "invalidValue");
 
         Assert.Equal(HttpStatusCode.NoContent, (await _client.PatchAsync($"Groups/{group}", Patch(Op("add", "members", Refs(users.Take(2)))))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_request_storage_has_slowed_past_the_deadline_is_503_with_retry_after()
+    {
+        var id = (await _client.CreateUserAsync("slow@contoso.test"))["id"]!.GetValue<string>();
+        _host.Services.GetRequiredService<ScimTables>().Faults!.Schedule(StorageFault.Hang);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var response = await _client.GetAsync($"Users/{id}");
+        await response.AssertScimErrorAsync(503);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(20));
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync($"Users/{id}")).StatusCode);
     }
 
     [Fact]

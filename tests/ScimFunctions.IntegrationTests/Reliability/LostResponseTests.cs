@@ -136,7 +136,7 @@ public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Each_fault_kind_outlasting_the_sdk_retries_is_a_503_with_retry_after()
     {
-        foreach (var kind in Enum.GetValues<StorageFault>())
+        foreach (var kind in new[] { StorageFault.Error503, StorageFault.Timeout, StorageFault.DroppedResponse })
         {
             Faults.Schedule(kind, Attempts);
             var response = await Client.GetAsync("Users?filter=" + Uri.EscapeDataString("userName eq \"nobody\""));
@@ -145,7 +145,7 @@ public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
         }
         // Group reads stream their members while the response is written: storage trouble there is a 503 too.
         var group = (await (await Client.PostAsync("Groups", new JsonObject { ["displayName"] = "Streamed" })).ReadJsonAsync())["id"]!.GetValue<string>();
-        foreach (var kind in Enum.GetValues<StorageFault>())
+        foreach (var kind in new[] { StorageFault.Error503, StorageFault.Timeout, StorageFault.DroppedResponse })
         {
             Faults.Schedule(kind, Attempts, r => r.Uri.Query.Contains("member", StringComparison.Ordinal));
             await (await Client.GetAsync($"Groups/{group}")).AssertScimErrorAsync(503);

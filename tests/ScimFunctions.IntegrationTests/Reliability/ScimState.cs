@@ -13,11 +13,13 @@ public static class ScimState
     {
         var users = await ListAsync(client, "Users");
         var groups = await ListAsync(client, "Groups");
-        var userNames = users.ToDictionary(u => u["id"]!.GetValue<string>(), u => u["userName"]!.GetValue<string>());
+        var names = users.ToDictionary(u => u["id"]!.GetValue<string>(), u => u["userName"]!.GetValue<string>());
+        // A user's groups beyond the first 100 come without a display name (see the README): use the group's.
+        foreach (var g in groups) names[g["id"]!.GetValue<string>()] = g["displayName"]!.GetValue<string>();
         var state = new JsonObject
         {
-            ["users"] = new JsonArray([.. users.Select(u => Canonical(u, userNames)).OrderBy(u => u["userName"]!.GetValue<string>(), StringComparer.Ordinal)]),
-            ["groups"] = new JsonArray([.. groups.Select(g => Canonical(g, userNames)).OrderBy(g => g["displayName"]!.GetValue<string>(), StringComparer.Ordinal)]),
+            ["users"] = new JsonArray([.. users.Select(u => Canonical(u, names)).OrderBy(u => u["userName"]!.GetValue<string>(), StringComparer.Ordinal)]),
+            ["groups"] = new JsonArray([.. groups.Select(g => Canonical(g, names)).OrderBy(g => g["displayName"]!.GetValue<string>(), StringComparer.Ordinal)]),
         };
         return (state.ToJsonString(), users.Count, groups.Count);
     }
@@ -34,22 +36,22 @@ public static class ScimState
         }
     }
 
-    /// <summary>Ids → names, members and groups sorted, volatile keys dropped, keys sorted.</summary>
-    static JsonNode Canonical(JsonObject resource, Dictionary<string, string> userNames)
+    /// <summary>Ids → names (userName, group displayName), members and groups sorted, volatile keys dropped, keys sorted.</summary>
+    static JsonNode Canonical(JsonObject resource, Dictionary<string, string> names)
     {
         var copy = resource.DeepClone().AsObject();
         copy.Remove("id");
         copy.Remove("meta");
         if (copy["members"] is JsonArray members)
-            copy["members"] = new JsonArray([.. members.Select(m => (JsonNode)Name(userNames, m!["value"]!.GetValue<string>())).OrderBy(n => n.GetValue<string>(), StringComparer.Ordinal)]);
+            copy["members"] = new JsonArray([.. members.Select(m => (JsonNode)Name(names, m!["value"]!.GetValue<string>())).OrderBy(n => n.GetValue<string>(), StringComparer.Ordinal)]);
         if (copy["groups"] is JsonArray groups)
-            copy["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)g!["display"]!.GetValue<string>()).OrderBy(n => n.GetValue<string>(), StringComparer.Ordinal)]);
+            copy["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)Name(names, g!["value"]!.GetValue<string>())).OrderBy(n => n.GetValue<string>(), StringComparer.Ordinal)]);
         if (copy["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]?["manager"] is JsonObject manager)
-            manager.ReplaceWith(Name(userNames, manager["value"]!.GetValue<string>()));
+            manager.ReplaceWith(Name(names, manager["value"]!.GetValue<string>()));
         return Sorted(copy)!;
     }
 
-    static string Name(Dictionary<string, string> userNames, string id) => userNames.TryGetValue(id, out var name) ? name : "(unknown " + id + ")";
+    static string Name(Dictionary<string, string> names, string id) => names.TryGetValue(id, out var name) ? name : "(unknown " + id + ")";
 
     static JsonNode? Sorted(JsonNode? node) => node switch
     {
