@@ -348,6 +348,12 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
           name: 'MaintenanceSchedule'
           value: maintenanceSchedule
         }
+        // DefaultAzureCredential (Table and Key Vault clients) goes straight to the system-assigned identity:
+        // no probing of the credential chain on a cold start.
+        {
+          name: 'AZURE_TOKEN_CREDENTIALS'
+          value: 'ManagedIdentityCredential'
+        }
       ]
     }
     functionAppConfig: {

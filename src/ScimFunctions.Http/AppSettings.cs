@@ -22,6 +22,10 @@ public static class AppSettings
     /// <summary>Seconds a validated token hash is cached in memory: the window in which a revocation takes effect.</summary>
     public const string TokenCacheSeconds = "Tokens__CacheSeconds";
 
+    /// <summary>Read by the Azure SDK's DefaultAzureCredential: set to ManagedIdentityCredential in Azure, so a cold
+    /// start goes straight to the managed identity instead of probing the whole credential chain.</summary>
+    public const string AzureTokenCredentials = "AZURE_TOKEN_CREDENTIALS";
+
     /// <summary>NCRONTAB schedule of the maintenance timer (token expiry, audit retention).</summary>
     public const string MaintenanceSchedule = "MaintenanceSchedule";
 
@@ -64,8 +68,8 @@ public static class AppSettings
     /// <summary>Days change feed events are kept before maintenance purges them.</summary>
     public const string FeedRetentionDays = "Feed__RetentionDays";
 
-    /// <summary>Required settings: the function app cannot serve without them in Azure.</summary>
-    public static readonly IReadOnlyList<string> RequiredInAzure = [StorageTableEndpoint, KeyVaultUri, TokenCacheSeconds, MaintenanceSchedule];
+    /// <summary>Settings the deployment template sets: the function app cannot serve without the first two.</summary>
+    public static readonly IReadOnlyList<string> RequiredInAzure = [StorageTableEndpoint, KeyVaultUri, TokenCacheSeconds, MaintenanceSchedule, AzureTokenCredentials];
 
     /// <summary>Optional settings: each has a default documented in the README.</summary>
     public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, MaxFilterLength,

@@ -47,6 +47,7 @@ public static class ScimServiceCollectionExtensions
         services.AddSingleton<GroupHandlers>();
         services.AddSingleton<DiscoveryHandlers>();
         services.AddSingleton<ScimEndpoints>();
+        services.AddHostedService<StartupWarmUp>();
         return services;
     }
 

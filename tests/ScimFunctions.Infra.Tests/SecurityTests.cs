@@ -1,3 +1,4 @@
+using ScimFunctions.Http;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -96,6 +97,13 @@ public sealed partial class SecurityTests
     {
         var settings = ArmTemplate.AppSettings();
         Assert.Equal("Authorization=AAD", settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+    }
+
+    [Fact]
+    public void The_app_authenticates_to_storage_and_key_vault_with_the_managed_identity_alone()
+    {
+        // DefaultAzureCredential limited to the managed identity: no other credential in the chain is tried.
+        Assert.Equal("ManagedIdentityCredential", ArmTemplate.AppSettings()[AppSettings.AzureTokenCredentials]);
     }
 
     [Fact]
