@@ -15,7 +15,7 @@ namespace ScimFunctions.IntegrationTests.Reliability;
 /// SCIM API; the consistency checker finds nothing in either.
 ///
 /// Size: a few hundred requests by default. A longer run:
-/// <c>SCIM_FAULT_RUN_REQUESTS=20000 dotnet test tests/ScimFunctions.IntegrationTests --filter FullyQualifiedName~FaultRun</c>
+/// <c>SCIM_FAULT_RUN_REQUESTS=5000 dotnet test tests/ScimFunctions.IntegrationTests --filter FullyQualifiedName~FaultRun</c>
 /// (also <c>SCIM_FAULT_RUN_RATE</c>, default 0.2, and <c>SCIM_FAULT_RUN_SEED</c>).
 /// </summary>
 [Collection(AzuriteCollection.Name)]
