@@ -35,7 +35,7 @@ if (args is not ["group-listing", .. var rest] || Options.Parse(rest) is not { }
 Console.Error.WriteLine("warning: Debug build; run with -c Release for figures worth quoting.");
 #endif
 
-const string Tenant = "bench";
+var Tenant = TenantId.Parse("bench");
 const int WarmUpSize = 100;
 var sizes = new[] { options.Members }.Concat(options.Compare is { } c ? [c] : Array.Empty<int>()).ToArray();
 
@@ -54,7 +54,7 @@ var tables = app.Services.GetRequiredService<ScimTables>();
 await tables.EnsureCreatedAsync();
 await app.Services.GetRequiredService<TenantStore>().CreateAsync(Tenant, CancellationToken.None);
 var token = (await app.Services.GetRequiredService<TokenService>().IssueAsync(Tenant, null, null, CancellationToken.None)).Token;
-using var http = new HttpClient { BaseAddress = new Uri(origin, $"/scim/v2/{Tenant}/"), Timeout = TimeSpan.FromMinutes(30) };
+using var http = new HttpClient { BaseAddress = new Uri(ScimRoutes.TenantUrl(origin.ToString(), Tenant) + "/"), Timeout = TimeSpan.FromMinutes(30) };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
 // Seeding. Through the API, 100,000 users would be 100,000 POSTs; instead the rows are written directly,

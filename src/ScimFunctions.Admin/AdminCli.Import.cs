@@ -17,7 +17,7 @@ public static partial class AdminCli
         var import = new Command("import", "Pre-create the application's existing users so the identity provider matches them instead of creating duplicates.") { Tenant, file, apply };
         import.SetAction(async (parse, ct) =>
         {
-            var tenant = parse.GetValue(Tenant)!;
+            var tenant = TenantOf(parse);
             var path = parse.GetValue(file)!.FullName;
             if (!File.Exists(path)) throw new ArgumentException($"No such file: {path}");
             var rows = UserImport.Parse(path);
@@ -30,15 +30,7 @@ public static partial class AdminCli
             if (applied)
             {
                 // Audited like SCIM writes, under one id for the whole run.
-                AuditScope.Begin("IMPORT Users", "admin", "import-" + Guid.NewGuid().ToString("N")[..12]);
-                try
-                {
-                    plan = await importer.ApplyAsync(tenant, plan, ct);
-                }
-                finally
-                {
-                    AuditScope.End();
-                }
+                plan = await importer.ApplyAsync(tenant, plan, new WriteContext("import-" + Guid.NewGuid().ToString("N")[..12], "IMPORT Users", "admin"), ct);
             }
             int Count(ImportAction action) => plan.Count(p => p.Action == action);
             var verdict = applied ? "Applied"

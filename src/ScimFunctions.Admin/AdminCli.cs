@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ScimFunctions.Http;
+using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
@@ -15,7 +15,7 @@ namespace ScimFunctions.Admin;
 
 /// <summary>
 /// `scim-admin`: create tenants, issue / rotate / revoke / list tokens, change tenant settings, run
-/// maintenance. It builds the same services the app uses (AddScim), from options or the environment.
+/// maintenance. It builds the same storage services the app uses (AddScimStorage), from options or the environment.
 /// Exit codes: 0 success, 1 failure, 2 usage error.
 /// </summary>
 public static partial class AdminCli
@@ -40,6 +40,10 @@ public static partial class AdminCli
     };
     static readonly Option<bool> Json = new("--json") { Description = "Machine-readable JSON output." };
     static readonly Argument<string> Tenant = new("tenant") { Description = "Tenant id: 1-63 lowercase letters, digits, hyphens." };
+
+    /// <summary>The tenant argument as a <see cref="TenantId"/>: the CLI's one check of it (an invalid id is an error, exit code 1).</summary>
+    static TenantId TenantOf(ParseResult parse) =>
+        TenantId.TryParse(parse.GetValue(Tenant), out var tenant) ? tenant : throw new ArgumentException(TenantId.Rule);
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
@@ -80,10 +84,10 @@ public static partial class AdminCli
         var create = new Command("create", "Create a tenant (no token yet: use `token issue`).") { Tenant };
         create.SetAction(async (parse, ct) =>
         {
+            var tenant = TenantOf(parse);
             await using var services = Build(parse);
-            var created = await services.GetRequiredService<TenantStore>().CreateAsync(parse.GetValue(Tenant)!, ct);
-            await WriteAsync(output, parse, new { tenant = parse.GetValue(Tenant), created },
-                created ? $"Tenant {parse.GetValue(Tenant)} created." : $"Tenant {parse.GetValue(Tenant)} already exists.");
+            var created = await services.GetRequiredService<TenantStore>().CreateAsync(tenant, ct);
+            await WriteAsync(output, parse, new { tenant, created }, created ? $"Tenant {tenant} created." : $"Tenant {tenant} already exists.");
             return 0;
         });
 
@@ -101,7 +105,7 @@ public static partial class AdminCli
         show.SetAction(async (parse, ct) =>
         {
             await using var services = Build(parse);
-            if (await services.GetRequiredService<TenantStore>().GetAsync(parse.GetValue(Tenant)!, ct) is not { } settings)
+            if (await services.GetRequiredService<TenantStore>().GetAsync(TenantOf(parse), ct) is not { } settings)
                 return await NotFoundAsync(output, parse);
             await WriteAsync(output, parse, Describe(settings),
                 $"Tenant URL: {TenantUrl(parse, settings.Tenant)}\nDeprovisioning: {settings.Deprovision}\nMode: {settings.Mode}\nCreated: {settings.Created:u}");
@@ -115,7 +119,7 @@ public static partial class AdminCli
         {
             await using var services = Build(parse);
             var store = services.GetRequiredService<TenantStore>();
-            if (await store.GetAsync(parse.GetValue(Tenant)!, ct) is not { } settings) return await NotFoundAsync(output, parse);
+            if (await store.GetAsync(TenantOf(parse), ct) is not { } settings) return await NotFoundAsync(output, parse);
             var wasDryRun = settings.Mode == OperationMode.DryRun;
             settings = settings with
             {
@@ -154,7 +158,7 @@ public static partial class AdminCli
             var command = new Command(name, description) { Tenant, days, overlap };
             command.SetAction(async (parse, ct) =>
             {
-                var tenant = parse.GetValue(Tenant)!;
+                var tenant = TenantOf(parse);
                 if (parse.GetValue(days) is < 1 or > 3650) throw new ArgumentException("--expires-in-days must be between 1 and 3650.");
                 await using var services = Build(parse);
                 if (await services.GetRequiredService<TenantStore>().GetAsync(tenant, ct) is null) return await NotFoundAsync(output, parse);
@@ -173,7 +177,7 @@ public static partial class AdminCli
         revoke.SetAction(async (parse, ct) =>
         {
             await using var services = Build(parse);
-            var count = await services.GetRequiredService<TokenService>().RevokeAsync(parse.GetValue(Tenant)!, parse.GetValue(tokenId), ct);
+            var count = await services.GetRequiredService<TokenService>().RevokeAsync(TenantOf(parse), parse.GetValue(tokenId), ct);
             await WriteAsync(output, parse, new { revoked = count },
                 $"{count} token(s) revoked. Running instances stop accepting them within the token cache window.");
             return 0;
@@ -184,7 +188,7 @@ public static partial class AdminCli
         {
             await using var services = Build(parse);
             var now = DateTimeOffset.UtcNow;
-            var records = await services.GetRequiredService<TokenService>().ListAsync(parse.GetValue(Tenant)!, ct);
+            var records = await services.GetRequiredService<TokenService>().ListAsync(TenantOf(parse), ct);
             var rows = records.Select(r => new
             {
                 id = r.Id,
@@ -234,7 +238,7 @@ public static partial class AdminCli
             await using var services = Build(parse);
             var now = DateTimeOffset.UtcNow;
             var entries = new List<AuditEntry>();
-            await foreach (var entry in services.GetRequiredService<AuditLog>().QueryAsync(parse.GetValue(Tenant)!,
+            await foreach (var entry in services.GetRequiredService<AuditLog>().QueryAsync(TenantOf(parse),
                 parse.GetValue(since) ?? now.AddDays(-1), parse.GetValue(until) ?? now, parse.GetValue(resource), parse.GetValue(outcome), ct))
             {
                 entries.Add(entry);
@@ -253,7 +257,7 @@ public static partial class AdminCli
         check.SetAction(async (parse, ct) =>
         {
             await using var services = Build(parse);
-            var tenant = parse.GetValue(Tenant)!;
+            var tenant = TenantOf(parse);
             if (await services.GetRequiredService<TenantStore>().GetAsync(tenant, ct) is null) return await NotFoundAsync(output, parse);
             var report = await new ConsistencyChecker(services.GetRequiredService<ScimTables>().Resources).CheckAsync(tenant, ct);
             var summary = $"{report.RowsScanned} rows, {report.Users} users, {report.Groups} groups: "
@@ -283,12 +287,12 @@ public static partial class AdminCli
         if (string.IsNullOrEmpty(configuration["Storage:ConnectionString"]) && string.IsNullOrEmpty(configuration["Storage:TableEndpoint"]))
             throw new InvalidOperationException("Give --table-endpoint (Azure) or --connection-string (Azurite: UseDevelopmentStorage=true).");
 
-        var services = new ServiceCollection().AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)).AddScim(configuration).BuildServiceProvider();
+        var services = new ServiceCollection().AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)).AddScimStorage(configuration).BuildServiceProvider();
         services.GetRequiredService<ScimTables>().EnsureCreatedAsync().GetAwaiter().GetResult();
         return services;
     }
 
-    static string TenantUrl(ParseResult parse, string tenant) => $"{parse.GetValue(BaseUrl)!.TrimEnd('/')}/scim/v2/{tenant}";
+    static string TenantUrl(ParseResult parse, TenantId tenant) => ScimRoutes.TenantUrl(parse.GetValue(BaseUrl)!, tenant);
 
     static object Describe(TenantSettings s) => new { tenant = s.Tenant, deprovision = s.Deprovision.ToString(), mode = s.Mode.ToString(), created = s.Created };
 

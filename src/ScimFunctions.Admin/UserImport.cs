@@ -5,6 +5,7 @@ using Azure;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Resources;
 using ScimFunctions.Protocol.Schema;
+using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.Admin;
@@ -136,7 +137,7 @@ public sealed class UserImport(ResourceStore store)
     }
 
     /// <summary>Decides every row against the file and the tenant's users, reading only.</summary>
-    public async Task<IReadOnlyList<ImportItem>> PlanAsync(string tenant, IReadOnlyList<ImportRow> rows, CancellationToken ct)
+    public async Task<IReadOnlyList<ImportItem>> PlanAsync(TenantId tenant, IReadOnlyList<ImportRow> rows, CancellationToken ct)
     {
         var items = new ImportItem?[rows.Count];
         for (var i = 0; i < rows.Count; i++)
@@ -166,7 +167,7 @@ public sealed class UserImport(ResourceStore store)
         return [.. items.Select(x => x!)];
     }
 
-    async Task<ImportItem> DecideAsync(string tenant, ImportRow row, CancellationToken ct)
+    async Task<ImportItem> DecideAsync(TenantId tenant, ImportRow row, CancellationToken ct)
     {
         var byName = await store.FindIdByClaimAsync(tenant, RowKeys.UserName(row.UserName!), ct);
         var owners = new HashSet<string>(StringComparer.Ordinal);
@@ -211,7 +212,7 @@ public sealed class UserImport(ResourceStore store)
 
     /// <summary>Writes a plan without conflicts: creates the new users and links the matched ones. A row that
     /// fails (a concurrent change) is reported and the others go on; running the import again is safe.</summary>
-    public async Task<IReadOnlyList<ImportItem>> ApplyAsync(string tenant, IReadOnlyList<ImportItem> plan, CancellationToken ct)
+    public async Task<IReadOnlyList<ImportItem>> ApplyAsync(TenantId tenant, IReadOnlyList<ImportItem> plan, WriteContext write, CancellationToken ct)
     {
         if (plan.Any(p => p.Action is ImportAction.Conflict or ImportAction.Invalid))
             throw new InvalidOperationException("The plan has conflicts or invalid rows.");
@@ -221,10 +222,10 @@ public sealed class UserImport(ResourceStore store)
             try
             {
                 results.Add(item.Action == ImportAction.Create
-                    ? item with { UserId = (await store.CreateAsync(tenant, ResourceKind.User, Document(item.Row), ct, appKey: item.Row.AppKey)).Id }
-                    : await LinkAsync(tenant, item, ct));
+                    ? item with { UserId = (await store.CreateAsync(tenant, ResourceKind.User, Document(item.Row), write, ct, appKey: item.Row.AppKey)).Id }
+                    : await LinkAsync(tenant, item, write, ct));
             }
-            catch (Exception e) when (e is ScimException or RequestFailedException or ConcurrencyConflictException)
+            catch (Exception e) when (e is ScimException or RequestFailedException or StorageOutcomeException)
             {
                 results.Add(item with { Action = ImportAction.Failed, Detail = e.Message });
             }
@@ -232,11 +233,11 @@ public sealed class UserImport(ResourceStore store)
         return results;
     }
 
-    async Task<ImportItem> LinkAsync(string tenant, ImportItem item, CancellationToken ct)
+    async Task<ImportItem> LinkAsync(TenantId tenant, ImportItem item, WriteContext write, CancellationToken ct)
     {
         if (item.AlreadyLinked) return item;
         var user = await store.GetAsync(tenant, ResourceKind.User, item.UserId!, ct) ?? throw ScimException.NotFound($"User {item.UserId} was deleted meanwhile.");
-        await store.LinkAppKeyAsync(tenant, user, item.Row.AppKey!, ct);
+        await store.LinkAppKeyAsync(tenant, user, item.Row.AppKey!, write, ct);
         return item;
     }
 

@@ -24,7 +24,7 @@ builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
     if (rule is not null) options.Rules.Remove(rule);
 });
 
-// Stores, token service, handlers: the same registration the local host uses.
+// Stores, token service (AddScimStorage) and the SCIM HTTP layer on them: the same registration the local host uses.
 builder.Services.AddScim(builder.Configuration);
 
 builder.Build().Run();

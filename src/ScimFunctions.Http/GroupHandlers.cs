@@ -19,7 +19,7 @@ namespace ScimFunctions.Http;
 /// Unknown member ids (no such user in the tenant, malformed ids, group ids: nested groups are not
 /// supported) are skipped, never rejected: the known members of the same request are applied and the
 /// request succeeds, the skipped ids are named in the <see cref="UnappliedHeader"/> response header and
-/// counted in a warning log (contract §5: failing the request would also fail the valid members, and
+/// counted in a warning log (failing the request would also fail the valid members, and
 /// Entra would retry it for days).
 /// </summary>
 public sealed class GroupHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits, ILogger<GroupHandlers> log)
@@ -30,9 +30,6 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
 
     /// <summary>The header lists at most this many ids (the log has the full count).</summary>
     const int MaxUnappliedListed = 100;
-
-    /// <summary>PATCH, PUT and DELETE retry this often when another request changed the group in between.</summary>
-    const int MaxWriteAttempts = 8;
 
     public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, Type, limits));
 
@@ -55,13 +52,14 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     public async Task<IResult> CreateAsync(ScimRequest request)
     {
         var normalized = ResourceNormalizer.Normalize(Type, await request.ReadJsonObjectAsync());
-        var group = await store.CreateAsync(request.Tenant, ResourceKind.Group, normalized.Document, request.Aborted,
+        var group = await store.CreateAsync(request.Tenant, ResourceKind.Group, normalized.Document, request.Write, request.Aborted,
             pending: request.Settings.Mode == ScimFunctions.Storage.Tenants.OperationMode.DryRun);
-        if (normalized.MemberIds is { Count: > 0 } ids)
-            group = Applied(request, group, await membership.EditAsync(request.Tenant, group.Id, ids, [], ETag.All, request.Aborted));
+        var written = normalized.MemberIds is { Count: > 0 } ids
+            ? Applied(request, group, await membership.EditAsync(request.Tenant, group.Id, ids, [], ETag.All, request.Write, request.Aborted))
+            : new Written(group, []);
         // Created without members (Entra's way: members follow by PATCH): the group has none, so its member
         // rows are not queried for the response.
-        return Respond(request, group, HttpStatusCode.Created, mayHaveMembers: normalized.MemberIds is { Count: > 0 });
+        return Report(Respond(request, written.Group, HttpStatusCode.Created, mayHaveMembers: normalized.MemberIds is { Count: > 0 }), written);
     }
 
     public async Task<IResult> GetAsync(ScimRequest request, string id)
@@ -85,8 +83,8 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
             edit.ApplyClear();
             foreach (var member in ids) edit.ApplyAdd(member);
         }
-        var group = await WriteAsync(request, id, _ => (normalized.Document, edit));
-        return Respond(request, group, HttpStatusCode.OK);
+        var written = await WriteAsync(request, id, _ => (normalized.Document, edit));
+        return Report(Respond(request, written.Group, HttpStatusCode.OK), written);
     }
 
     /// <summary>PATCH answers 204 (Entra's recommendation for groups: no member list is serialised), or
@@ -94,7 +92,7 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     public async Task<IResult> PatchAsync(ScimRequest request, string id)
     {
         var body = await request.ReadPatchAsync();
-        var group = await WriteAsync(request, id, current =>
+        var written = await WriteAsync(request, id, current =>
         {
             var outcome = PatchEngine.Apply(Type, current.Document, body);
             // Checked before anything is written: each id costs a point read and part of a transaction.
@@ -104,85 +102,72 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
                     $"The request adds or removes {count} members; at most {limits.MaxMembersPerPatch} are accepted per request. Split it into several requests.");
             return (outcome.Changed ? outcome.Resource : null, outcome.Members);
         });
-        return request.Query("attributes") is not null || request.Query("excludedAttributes") is not null
-            ? Respond(request, group, HttpStatusCode.OK)
-            : new ScimEmptyResult(HttpStatusCode.NoContent, ResourceRenderer.Version(group));
+        return Report(request.Query("attributes") is not null || request.Query("excludedAttributes") is not null
+            ? Respond(request, written.Group, HttpStatusCode.OK)
+            : new ScimEmptyResult(HttpStatusCode.NoContent, ResourceRenderer.Version(written.Group)), written);
     }
 
-    public async Task<IResult> DeleteAsync(ScimRequest request, string id)
+    public Task<IResult> DeleteAsync(ScimRequest request, string id) => ConditionalWrite.RunAsync<IResult>(request, async attempt =>
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            // Gone after a conflict: our own delete committed and its response was lost (the SDK sent it
-            // again and found the row missing), or a concurrent delete won. Either way it is deleted.
-            var found = await store.GetAsync(request.Tenant, ResourceKind.Group, id, request.Aborted);
-            if (found is null && attempt > 1) return new ScimEmptyResult(HttpStatusCode.NoContent);
-            var group = found ?? throw ScimException.NotFound($"Group {id} not found.");
-            request.CheckIfMatch(group);
-            // Member rows first, then the group row conditional on the ETag read before: a membership write
-            // in between moves that ETag, so the delete fails and the rows are cleaned again.
-            await membership.RemoveAllMembersAsync(request.Tenant, group.Id, request.Aborted);
-            try
-            {
-                await store.DeleteAsync(request.Tenant, group, request.Aborted);
-                return new ScimEmptyResult(HttpStatusCode.NoContent);
-            }
-            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !request.HasIfMatch)
-            {
-            }
-        }
-    }
+        // Gone after a conflict: our own delete committed and its response was lost (the SDK sent it
+        // again and found the row missing), or a concurrent delete won. Either way it is deleted.
+        var found = await store.GetAsync(request.Tenant, ResourceKind.Group, id, request.Aborted);
+        if (found is null && attempt > 1) return new ScimEmptyResult(HttpStatusCode.NoContent);
+        var group = found ?? throw ScimException.NotFound($"Group {id} not found.");
+        request.CheckIfMatch(group);
+        // Member rows first, then the group row conditional on the ETag read before: a membership write
+        // in between moves that ETag, so the delete fails and the rows are cleaned again.
+        await membership.RemoveAllMembersAsync(request.Tenant, group.Id, request.Write, request.Aborted);
+        await store.DeleteAsync(request.Tenant, group, request.Write, request.Aborted);
+        return new ScimEmptyResult(HttpStatusCode.NoContent);
+    });
 
-    /// <summary>Read, change, conditional write of the document (retried on a concurrent change, as for
-    /// users), then the membership edit. Membership writes merge the group row with ETag *, so concurrent
-    /// member changes never conflict; with If-Match the first of them is conditional on the read version.</summary>
-    async Task<StoredResource> WriteAsync(ScimRequest request, string id, Func<StoredResource, (JsonObject? Document, MembershipEdit? Edit)> change)
-    {
-        for (var attempt = 1; ; attempt++)
+    /// <summary>Read, change, conditional write of the document (see <see cref="ConditionalWrite"/>), then the
+    /// membership edit. Membership writes merge the group row with ETag *, so concurrent member changes never
+    /// conflict; with If-Match the first of them is conditional on the read version.</summary>
+    Task<Written> WriteAsync(ScimRequest request, string id, Func<StoredResource, (JsonObject? Document, MembershipEdit? Edit)> change) =>
+        ConditionalWrite.RunAsync(request, async _ =>
         {
             var current = await FindAsync(request, id);
             request.CheckIfMatch(current);
             var (document, edit) = change(current);
-            try
-            {
-                var updated = document is null || JsonNode.DeepEquals(document, current.Document)
-                    ? current
-                    : await store.ReplaceAsync(request.Tenant, current, document, request.Aborted);
-                if (edit is null || edit.IsEmpty) return updated;
-                var etag = request.HasIfMatch && ReferenceEquals(updated, current) ? current.ETag : ETag.All;
-                var result = edit.ClearAll
-                    ? await membership.ReplaceAllAsync(request.Tenant, id, edit.Add, etag, request.Aborted)
-                    : await membership.EditAsync(request.Tenant, id, edit.Add, edit.Remove, etag, request.Aborted);
-                return Applied(request, updated, result);
-            }
-            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !request.HasIfMatch)
-            {
-            }
-        }
-    }
+            var updated = document is null || JsonNode.DeepEquals(document, current.Document)
+                ? current
+                : await store.ReplaceAsync(request.Tenant, current, document, request.Write, request.Aborted);
+            if (edit is null || edit.IsEmpty) return new Written(updated, []);
+            var etag = request.HasIfMatch && ReferenceEquals(updated, current) ? current.ETag : ETag.All;
+            var result = edit.ClearAll
+                ? await membership.ReplaceAllAsync(request.Tenant, id, edit.Add, etag, request.Write, request.Aborted)
+                : await membership.EditAsync(request.Tenant, id, edit.Add, edit.Remove, etag, request.Write, request.Aborted);
+            return Applied(request, updated, result);
+        });
 
-    /// <summary>The group as it is after a membership write, and the report of skipped member ids.</summary>
-    StoredResource Applied(ScimRequest request, StoredResource group, MembershipChange change)
+    /// <summary>A group after a write, and the member ids the write skipped (no such user).</summary>
+    readonly record struct Written(StoredResource Group, IReadOnlyList<string> Unapplied);
+
+    /// <summary>The group as it is after a membership write, with the skipped member ids logged.</summary>
+    Written Applied(ScimRequest request, StoredResource group, MembershipChange change)
     {
         if (change.Unapplied.Count > 0)
-        {
-            // Ids come from the client: escaped, so any text is a valid header value.
-            request.Http.Response.Headers[UnappliedHeader] = string.Join(',', change.Unapplied.Take(MaxUnappliedListed).Select(Uri.EscapeDataString));
-            log.LogWarning("Tenant {Tenant} group {GroupId}: {Count} member ids not applied (no such user)", request.Tenant, group.Id, change.Unapplied.Count);
-        }
-        return change.LastModified is { } at ? group with { LastModified = at } : group;
+            log.LogWarning("Tenant {Tenant} group {GroupId}: {Count} member ids not applied (no such user)", request.Tenant.Value, group.Id, change.Unapplied.Count);
+        return new Written(change.LastModified is { } at ? group with { LastModified = at } : group, change.Unapplied);
     }
+
+    /// <summary>Names the skipped member ids in the <see cref="UnappliedHeader"/> of the response.</summary>
+    static ScimResult Report(ScimResult result, Written written) =>
+        written.Unapplied.Count == 0
+            ? result
+            // Ids come from the client: escaped, so any text is a valid header value.
+            : result.WithHeader(UnappliedHeader, string.Join(',', written.Unapplied.Take(MaxUnappliedListed).Select(Uri.EscapeDataString)));
 
     async Task<StoredResource> FindAsync(ScimRequest request, string id) =>
         await store.GetAsync(request.Tenant, ResourceKind.Group, id, request.Aborted)
         ?? throw ScimException.NotFound($"Group {id} not found.");
 
-
-
     MemberStream? Members(ScimRequest request, AttributeProjection projection) =>
         MemberStream.For(projection, request.BaseUrl, (groupId, ct) => membership.MembersAsync(request.Tenant, groupId, ct));
 
-    IResult Respond(ScimRequest request, StoredResource group, HttpStatusCode status, bool mayHaveMembers = true)
+    ScimResult Respond(ScimRequest request, StoredResource group, HttpStatusCode status, bool mayHaveMembers = true)
     {
         var projection = AttributeProjection.Parse(Type, request.Query("attributes"), request.Query("excludedAttributes"));
         var body = projection.Apply(ResourceRenderer.Render(group, request.BaseUrl));

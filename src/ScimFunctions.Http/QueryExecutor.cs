@@ -122,7 +122,7 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks)
     static JsonNode? First(JsonObject resource, ResourceTypeDefinition type, ResolvedAttribute attribute) =>
         FilterEvaluator.SelectValues(resource, type, attribute).FirstOrDefault();
 
-    async IAsyncEnumerable<StoredResource> ReadAllAsync(string tenant, ResourceKind kind, IReadOnlyCollection<string> ids, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    async IAsyncEnumerable<StoredResource> ReadAllAsync(TenantId tenant, ResourceKind kind, IReadOnlyCollection<string> ids, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         foreach (var id in ids.Order(StringComparer.Ordinal))
             if (await store.GetAsync(tenant, kind, id, ct) is { } resource) yield return resource;
@@ -130,7 +130,7 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks)
 
     /// <summary>The ids an index can narrow the filter to, or null when only a scan can answer it.
     /// The full filter is still evaluated on each candidate, so an index only has to over-approximate.</summary>
-    async Task<IReadOnlyCollection<string>?> CandidatesAsync(string tenant, ResourceKind kind, FilterNode filter, CancellationToken ct)
+    async Task<IReadOnlyCollection<string>?> CandidatesAsync(TenantId tenant, ResourceKind kind, FilterNode filter, CancellationToken ct)
     {
         switch (filter)
         {
@@ -151,7 +151,7 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks)
         }
     }
 
-    async Task<IReadOnlyCollection<string>?> LookupAsync(string tenant, ResourceKind kind, AttributePath path, string value, CancellationToken ct)
+    async Task<IReadOnlyCollection<string>?> LookupAsync(TenantId tenant, ResourceKind kind, AttributePath path, string value, CancellationToken ct)
     {
         var resolved = AttributeResolver.Resolve(ResourceRenderer.TypeOf(kind), path);
         if (resolved is null || resolved.IsExtension) return null;
@@ -177,7 +177,7 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks)
     }
 
     /// <summary>The groups a user is a member of, from the user's memberof rows (one range query).</summary>
-    async Task<IReadOnlyCollection<string>> GroupsOfMemberAsync(string tenant, string userId, CancellationToken ct) =>
+    async Task<IReadOnlyCollection<string>> GroupsOfMemberAsync(TenantId tenant, string userId, CancellationToken ct) =>
         ResourceIds.IsWellFormed(userId) ? await store.FindIdsByPrefixAsync(tenant, RowKeys.MemberOfPrefix(userId), ct) : [];
 
     static bool IsMembers(ResourceKind kind, AttributePath path) =>

@@ -84,9 +84,5 @@ public sealed class ScimEndpoints(ScimPipeline pipeline, UserHandlers users, Gro
     static Task<IResult> GetOnly(HttpContext http, Func<IResult> handler) =>
         http.Request.Method is "GET" ? Task.FromResult(handler()) : NotAllowed(http, "GET");
 
-    static Task<IResult> NotAllowed(HttpContext http, string allow)
-    {
-        http.Response.Headers.Allow = allow;
-        return Task.FromResult<IResult>(ScimResults.Error(HttpStatusCode.MethodNotAllowed, null, $"{http.Request.Method} is not supported here; use {allow}."));
-    }
+    static Task<IResult> NotAllowed(HttpContext http, string allow) => Task.FromResult<IResult>(ScimResults.MethodNotAllowed(http.Request.Method, allow));
 }

@@ -13,12 +13,13 @@ using ScimFunctions.Storage.Tokens;
 namespace ScimFunctions.Http;
 
 /// <summary>
-/// What every SCIM request goes through, under both hosts: tenant check, bearer authentication,
-/// the storage-request scope, one mapping from exceptions to SCIM errors, and one log line.
+/// What every SCIM request goes through, under both hosts: the tenant id parsed (the one place a route's
+/// tenant text is checked), bearer authentication, the write context of a write, the storage-request scope,
+/// one mapping from exceptions (the protocol's and the stores' outcomes) to SCIM errors, and one log line.
 /// It runs inside the handler call (not as host middleware) so the Functions app and the local host
 /// behave identically.
 /// </summary>
-public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, ScimTables tables, AuditLog audit, ScimLimits limits, ILogger<ScimPipeline> log)
+public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenants, ScimTables tables, AuditLog audit, ScimLimits limits, ILogger<ScimPipeline> log)
 {
     /// <summary>Runs a handler that needs an authenticated tenant.</summary>
     public async Task<IResult> RunAsync(HttpContext http, string tenant, string operation, Func<ScimRequest, Task<IResult>> handler)
@@ -28,8 +29,8 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
         // header reports what the SCIM operation itself costs.
         StorageRequestCounter.Scope? storage = null;
         var isWrite = http.Request.Method is "POST" or "PUT" or "PATCH" or "DELETE";
-        var auditScope = isWrite ? AuditScope.Begin($"{http.Request.Method} {operation}", ClientKind(http), http.TraceIdentifier) : null;
-        var authenticated = false;
+        var write = isWrite ? new WriteContext(http.TraceIdentifier, $"{http.Request.Method} {operation}", ClientKind(http)) : null;
+        TenantSettings? authenticated = null;
         IResult result;
         // A request that storage has slowed past this deadline answers 503 (the client retries) instead of
         // running on: Entra gives up at 60 s, and each storage call may take up to 4 attempts of 10 s.
@@ -38,27 +39,24 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
         try
         {
             await tables.EnsureCreatedAsync();
-            if (await AuthenticateAsync(http, tenant, deadline.Token) is { } settings)
+            if (TenantId.TryParse(tenant, out var id) && await AuthenticateAsync(http, id, deadline.Token) is { } settings)
             {
-                authenticated = true;
+                authenticated = settings;
                 storage = StorageRequestCounter.BeginScope();
-                result = await handler(new ScimRequest(http, settings, limits, deadline.Token));
+                result = await handler(new ScimRequest(http, settings, write, limits, deadline.Token));
             }
             else
             {
-                result = Unauthorized(http, tenant);
+                result = Unauthorized(http);
             }
         }
         catch (Exception e) when (ToError(e, http) is { } error)
         {
             result = error;
         }
-        if (auditScope is not null)
-        {
-            // Applied changes were audited inside their own transactions; record the rest (rejections, no-ops).
-            if (authenticated && auditScope.Committed == 0) await RecordOutcomeAsync(http, tenant, operation, StatusOf(result));
-            AuditScope.End();
-        }
+        // Applied changes were audited inside their own transactions; record the rest (rejections, no-ops).
+        if (write is not null && authenticated is not null && write.Committed == 0)
+            await RecordOutcomeAsync(http, authenticated.Tenant, write, operation, StatusOf(result));
         var storageRequests = storage?.Count ?? 0;
         http.Response.Headers["X-Storage-Requests"] = storageRequests.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var status = StatusOf(result);
@@ -68,9 +66,8 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
         return result;
     }
 
-    async Task<TenantSettings?> AuthenticateAsync(HttpContext http, string tenant, CancellationToken ct)
+    async Task<TenantSettings?> AuthenticateAsync(HttpContext http, TenantId tenant, CancellationToken ct)
     {
-        if (!TenantIds.IsValid(tenant)) return null;
         var header = http.Request.Headers.Authorization.ToString();
         string? token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
         var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
@@ -81,16 +78,17 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
         return await tenants.GetAsync(tenant, ct);
     }
 
-    static IResult Unauthorized(HttpContext http, string tenant)
+    static IResult Unauthorized(HttpContext http)
     {
         var hasHeader = http.Request.Headers.Authorization.Count > 0;
-        http.Response.Headers.WWWAuthenticate = hasHeader ? "Bearer realm=\"scim\", error=\"invalid_token\"" : "Bearer realm=\"scim\"";
         return ScimResults.Error(HttpStatusCode.Unauthorized, null,
-            hasHeader ? "The bearer token is not valid for this tenant." : "Send the tenant's Secret Token as 'Authorization: Bearer <token>'.");
+                hasHeader ? "The bearer token is not valid for this tenant." : "Send the tenant's Secret Token as 'Authorization: Bearer <token>'.")
+            .WithHeader("WWW-Authenticate", hasHeader ? "Bearer realm=\"scim\", error=\"invalid_token\"" : "Bearer realm=\"scim\"");
     }
 
-    /// <summary>The single exception → SCIM error mapping. Transient storage trouble is 503 with
-    /// Retry-After (the client retries); a bug is a 500 with a SCIM body and no details.</summary>
+    /// <summary>The single exception → SCIM error mapping: the protocol's errors as they are, the stores'
+    /// outcomes as the SCIM errors they mean. Transient storage trouble is 503 with Retry-After (the client
+    /// retries); a bug is a 500 with a SCIM body and no details.</summary>
     IResult? ToError(Exception e, HttpContext http)
     {
         switch (e)
@@ -98,16 +96,22 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
             case ScimException scim:
                 return ScimResults.Error(scim);
             case ThrottledException:
-                http.Response.Headers.RetryAfter = "60";
-                return ScimResults.Error(HttpStatusCode.TooManyRequests, null, "Too many failed authentication attempts; retry later.");
+                return ScimResults.Error(HttpStatusCode.TooManyRequests, null, "Too many failed authentication attempts; retry later.").WithHeader("Retry-After", "60");
             case ConcurrencyConflictException:
                 return ScimResults.Error(HttpStatusCode.PreconditionFailed, null, "The resource was changed by another request; read it again.");
+            case UniquenessConflictException conflict:
+                return ScimResults.Error(HttpStatusCode.Conflict, ScimType.Uniqueness, conflict.Message);
+            case ResourceTooLargeException tooLarge:
+                return ScimResults.Error(HttpStatusCode.RequestEntityTooLarge, null, tooLarge.Message);
+            case ResourceNotFoundException notFound:
+                return ScimResults.Error(HttpStatusCode.NotFound, null, notFound.Message);
+            case RequiredAttributeMissingException missing:
+                return ScimResults.Error(HttpStatusCode.BadRequest, ScimType.InvalidValue, missing.Message);
             case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
                 return ScimResults.Error(HttpStatusCode.BadRequest, null, "The request was cancelled by the client.");
             case var transient when IsTransient(transient):
                 log.LogWarning(e, "Storage unavailable for {Method} {Path}", http.Request.Method, http.Request.Path.Value);
-                http.Response.Headers.RetryAfter = "5";
-                return ScimResults.Error(HttpStatusCode.ServiceUnavailable, null, "Storage is temporarily unavailable; retry the request.");
+                return ScimResults.Unavailable();
             default:
                 log.LogError(e, "Unhandled error for {Method} {Path}", http.Request.Method, http.Request.Path.Value);
                 return ScimResults.Error(HttpStatusCode.InternalServerError, null, "An internal error occurred.");
@@ -122,14 +126,14 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
 
     static int StatusOf(IResult result) => result is IStatusCodeHttpResult { StatusCode: { } code } ? code : 200;
 
-    async Task RecordOutcomeAsync(HttpContext http, string tenant, string operation, int status)
+    async Task RecordOutcomeAsync(HttpContext http, TenantId tenant, WriteContext write, string operation, int status)
     {
         var segments = http.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
         var resourceType = operation.StartsWith("User", StringComparison.Ordinal) ? "User" : operation.StartsWith("Group", StringComparison.Ordinal) ? "Group" : operation;
         var id = segments.Length == 5 ? segments[4] : null;
         try
         {
-            await audit.RecordOutcomeAsync(tenant, resourceType, id, status, CancellationToken.None);
+            await audit.RecordOutcomeAsync(tenant, write, resourceType, id, status, CancellationToken.None);
         }
         catch (Exception e) when (IsTransient(e))
         {
@@ -144,20 +148,4 @@ public sealed class ScimPipeline(TokenService tokens, TenantDirectory tenants, S
         : "other";
 
     sealed class ThrottledException : Exception;
-}
-
-/// <summary>Tenant settings with a short in-memory cache: one point read per tenant per window, not per request.</summary>
-public sealed class TenantDirectory(TenantStore store, TimeProvider time)
-{
-    static readonly TimeSpan Window = TimeSpan.FromSeconds(30);
-    readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset Until, TenantSettings? Settings)> _cache = new();
-
-    public async Task<TenantSettings?> GetAsync(string tenant, CancellationToken ct)
-    {
-        var now = time.GetUtcNow();
-        if (_cache.TryGetValue(tenant, out var hit) && hit.Until > now) return hit.Settings;
-        var settings = await store.GetAsync(tenant, ct);
-        _cache[tenant] = (now + Window, settings);
-        return settings;
-    }
 }

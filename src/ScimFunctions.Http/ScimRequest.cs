@@ -5,22 +5,28 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Resources;
+using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 
 namespace ScimFunctions.Http;
 
-/// <summary>An authenticated SCIM request: who the tenant is, its settings, and its base URL.</summary>
+/// <summary>An authenticated SCIM request: who the tenant is, its settings, its base URL, and for a write the
+/// context every store write of it carries.</summary>
+/// <param name="write">Made by the pipeline for POST, PUT, PATCH and DELETE; null for reads.</param>
 /// <param name="aborted">The client went away or the request's deadline passed (see <see cref="ScimLimits.RequestTimeoutSeconds"/>).</param>
-public sealed class ScimRequest(HttpContext http, TenantSettings tenant, ScimLimits limits, CancellationToken aborted)
+public sealed class ScimRequest(HttpContext http, TenantSettings tenant, WriteContext? write, ScimLimits limits, CancellationToken aborted)
 {
     public HttpContext Http => http;
-    public string Tenant => tenant.Tenant;
+    public TenantId Tenant => tenant.Tenant;
     public TenantSettings Settings => tenant;
     public CancellationToken Aborted => aborted;
 
+    /// <summary>The write context of this request (request id, operation, client) for the stores' audit and feed rows.</summary>
+    public WriteContext Write => write ?? throw new InvalidOperationException($"{http.Request.Method} is not a write: it has no write context.");
+
     /// <summary>The Tenant URL: absolute, as the client reached us.</summary>
-    public string BaseUrl { get; } = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/scim/v2/{tenant.Tenant}";
+    public string BaseUrl { get; } = ScimRoutes.TenantUrl($"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}", tenant.Tenant);
 
     /// <summary>The client asked for a conditional write (If-Match): a conflict is then its 412, not our retry.</summary>
     public bool HasIfMatch => http.Request.Headers.IfMatch.Count > 0;

@@ -3,43 +3,21 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
-using ScimFunctions.Storage.Audit;
-using ScimFunctions.Storage.Feed;
-using ScimFunctions.Storage.Tables;
-using ScimFunctions.Storage.Tenants;
-using ScimFunctions.Storage.Tokens;
 
 namespace ScimFunctions.Http;
 
 public static class ScimServiceCollectionExtensions
 {
-    /// <summary>Registers the stores, token service and handlers from configuration (see <see cref="AppSettings"/>).
-    /// Both hosts call this, so they run the same services.</summary>
+    /// <summary>Registers the storage services (<see cref="StorageServiceCollectionExtensions.AddScimStorage"/>) and
+    /// on them the SCIM HTTP layer: limits, pipeline, handlers, endpoints, warm-up. Both hosts call this, so they
+    /// run the same services.</summary>
     public static IServiceCollection AddScim(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions());
+        services.AddScimStorage(configuration);
         services.AddSingleton(configuration.GetSection("Limits").Get<ScimLimits>() ?? new ScimLimits());
-        services.AddSingleton(new TokenOptions
-        {
-            CacheWindow = TimeSpan.FromSeconds(configuration.GetValue("Tokens:CacheSeconds", 60)),
-        });
-        services.AddSingleton<StorageRequestCounter>();
-        services.AddSingleton(sp => new ScimTables(sp.GetRequiredService<StorageOptions>(), sp.GetRequiredService<StorageRequestCounter>()));
-        services.AddSingleton(sp => new ResourceStore(sp.GetRequiredService<ScimTables>().Resources, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new MembershipStore(sp.GetRequiredService<ScimTables>().Resources, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new TenantStore(sp.GetRequiredService<ScimTables>().Resources, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ITokenStore>(sp => configuration["KeyVault:Uri"] is { Length: > 0 } vaultUri
-            ? new KeyVaultTokenStore(new Azure.Security.KeyVault.Secrets.SecretClient(new Uri(vaultUri), new Azure.Identity.DefaultAzureCredential()), sp.GetRequiredService<TimeProvider>())
-            : new TableTokenStore(sp.GetRequiredService<ScimTables>().Tokens));
-        services.AddSingleton<TokenService>();
-        services.AddSingleton(sp => new AuditLog(sp.GetRequiredService<ScimTables>().Resources, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(new AuditOptions { Retention = TimeSpan.FromDays(configuration.GetValue("Audit:RetentionDays", 90)) });
-        services.AddSingleton(sp => new ChangeFeedLog(sp.GetRequiredService<ScimTables>().Resources));
-        services.AddSingleton(new FeedOptions { Retention = TimeSpan.FromDays(configuration.GetValue("Feed:RetentionDays", 30)) });
-        services.AddSingleton<MaintenanceJob>();
-        services.AddSingleton<TenantDirectory>();
+        services.AddSingleton<TenantSettingsCache>();
         services.AddSingleton<ScimPipeline>();
         services.AddSingleton<ScanBookmarks>();
         services.AddSingleton<QueryExecutor>();

@@ -15,10 +15,6 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
 {
     static readonly ResourceTypeDefinition Type = ScimSchemas.UserType;
 
-    /// <summary>PATCH and PUT retry this often when another request changed the user in between (enough for
-    /// tens of concurrent writers to one user; each retry waits a short random time so they spread out).</summary>
-    const int MaxWriteAttempts = 32;
-
     public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, Type, limits));
 
     public async Task<IResult> SearchAsync(ScimRequest request) =>
@@ -48,7 +44,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
     public async Task<IResult> CreateAsync(ScimRequest request)
     {
         var document = ResourceNormalizer.Normalize(Type, await request.ReadJsonObjectAsync()).Document;
-        var created = await store.CreateAsync(request.Tenant, ResourceKind.User, document, request.Aborted,
+        var created = await store.CreateAsync(request.Tenant, ResourceKind.User, document, request.Write, request.Aborted,
             pending: request.Settings.Mode == OperationMode.DryRun);
         return await Respond(request, created, HttpStatusCode.Created);
     }
@@ -74,62 +70,38 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
         return await WriteAsync(request, id, current => PatchEngine.Apply(Type, current.Document, body) is { Changed: true } outcome ? outcome.Resource : null);
     }
 
-    public async Task<IResult> DeleteAsync(ScimRequest request, string id)
+    public Task<IResult> DeleteAsync(ScimRequest request, string id) => ConditionalWrite.RunAsync<IResult>(request, async attempt =>
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            // Gone after a conflict: our own delete committed and its response was lost (the SDK sent it
-            // again and found the row missing), or a concurrent delete won. Either way it is deleted.
-            var found = await store.GetAsync(request.Tenant, ResourceKind.User, id, request.Aborted);
-            if (found is null && attempt > 1) return new ScimEmptyResult(HttpStatusCode.NoContent);
-            var user = found ?? throw ScimException.NotFound($"User {id} not found.");
-            request.CheckIfMatch(user);
-            // Memberships first: a retry after an interruption finds the user and finishes the job. A user in no
-            // group has none (a membership added since the read moves the ETag: the delete below fails and retries).
-            if (!user.NoGroups) await membership.RemoveUserFromAllGroupsAsync(request.Tenant, user.Id, request.Aborted);
-            try
-            {
-                if (request.Settings.Deprovision == DeprovisionMode.Disable)
-                    await store.SoftDeleteAsync(request.Tenant, user, request.Aborted);
-                else
-                    await store.DeleteAsync(request.Tenant, user, request.Aborted);
-                return new ScimEmptyResult(HttpStatusCode.NoContent);
-            }
-            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !request.HasIfMatch)
-            {
-                await Task.Delay(Random.Shared.Next(1, 5 * attempt), request.Aborted);
-            }
-        }
-    }
+        // Gone after a conflict: our own delete committed and its response was lost (the SDK sent it
+        // again and found the row missing), or a concurrent delete won. Either way it is deleted.
+        var found = await store.GetAsync(request.Tenant, ResourceKind.User, id, request.Aborted);
+        if (found is null && attempt > 1) return new ScimEmptyResult(HttpStatusCode.NoContent);
+        var user = found ?? throw ScimException.NotFound($"User {id} not found.");
+        request.CheckIfMatch(user);
+        // Memberships first: a retry after an interruption finds the user and finishes the job. A user in no
+        // group has none (a membership added since the read moves the ETag: the delete below fails and retries).
+        if (!user.NoGroups) await membership.RemoveUserFromAllGroupsAsync(request.Tenant, user.Id, request.Write, request.Aborted);
+        if (request.Settings.Deprovision == DeprovisionMode.Disable)
+            await store.SoftDeleteAsync(request.Tenant, user, request.Write, request.Aborted);
+        else
+            await store.DeleteAsync(request.Tenant, user, request.Write, request.Aborted);
+        return new ScimEmptyResult(HttpStatusCode.NoContent);
+    });
 
-    /// <summary>Read, change, conditional write; on a concurrent change, read again and re-apply, so
-    /// concurrent PATCHes of different attributes never lose an update. With If-Match the client asked
-    /// for its version only, so a conflict is its 412.</summary>
-    async Task<IResult> WriteAsync(ScimRequest request, string id, Func<StoredResource, JsonObject?> change)
+    /// <summary>Read, change, conditional write (see <see cref="ConditionalWrite"/>).</summary>
+    Task<IResult> WriteAsync(ScimRequest request, string id, Func<StoredResource, JsonObject?> change) => ConditionalWrite.RunAsync(request, async _ =>
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var current = await FindAsync(request, id);
-            request.CheckIfMatch(current);
-            var document = change(current);
-            if (document is null) return await Respond(request, current, HttpStatusCode.OK);
-            try
-            {
-                var updated = await store.ReplaceAsync(request.Tenant, current, document, request.Aborted);
-                return await Respond(request, updated, HttpStatusCode.OK);
-            }
-            catch (ConcurrencyConflictException) when (attempt < MaxWriteAttempts && !request.HasIfMatch)
-            {
-                await Task.Delay(Random.Shared.Next(1, 5 * attempt), request.Aborted);
-            }
-        }
-    }
+        var current = await FindAsync(request, id);
+        request.CheckIfMatch(current);
+        var document = change(current);
+        if (document is null) return await Respond(request, current, HttpStatusCode.OK);
+        var updated = await store.ReplaceAsync(request.Tenant, current, document, request.Write, request.Aborted);
+        return await Respond(request, updated, HttpStatusCode.OK);
+    });
 
     async Task<StoredResource> FindAsync(ScimRequest request, string id) =>
         await store.GetAsync(request.Tenant, ResourceKind.User, id, request.Aborted)
         ?? throw ScimException.NotFound($"User {id} not found.");
-
-
 
     async Task<IResult> Respond(ScimRequest request, StoredResource user, HttpStatusCode status)
     {

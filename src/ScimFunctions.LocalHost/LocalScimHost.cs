@@ -6,11 +6,14 @@ namespace ScimFunctions.LocalHost;
 /// tests build the very same app, with their own configuration.</summary>
 public static class LocalScimHost
 {
-    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    /// <param name="services">Extra registrations after the app's own (the reliability tests add a
+    /// <see cref="ScimFunctions.Storage.StoragePipelinePolicy"/> that injects storage faults).</param>
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         builder.Services.AddScim(builder.Configuration);
+        services?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapScim();

@@ -1,5 +1,6 @@
 using ScimFunctions.Http;
 using ScimFunctions.LocalHost;
+using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
@@ -24,7 +25,7 @@ try
 {
     // Tables, demo tenant and token before the first request.
     await app.Services.GetRequiredService<ScimTables>().EnsureCreatedAsync();
-    var tenant = app.Configuration["Demo:Tenant"] ?? "demo";
+    var tenant = TenantId.Parse(app.Configuration["Demo:Tenant"] ?? "demo");
     await app.Services.GetRequiredService<TenantStore>().CreateAsync(tenant, CancellationToken.None);
     // Only a hash is kept, so the token cannot be shown again: each start issues a new one (the old stops working).
     var issued = await app.Services.GetRequiredService<TokenService>().IssueAsync(tenant, lifetime: null, overlap: null, CancellationToken.None);
@@ -32,7 +33,7 @@ try
     await app.StartAsync();
     var url = app.Urls.FirstOrDefault() ?? "http://localhost:7071";
     Console.WriteLine();
-    Console.WriteLine($"Tenant URL: {url.TrimEnd('/')}/scim/v2/{tenant}");
+    Console.WriteLine($"Tenant URL: {ScimRoutes.TenantUrl(url, tenant)}");
     Console.WriteLine($"Secret Token: {issued.Token}");
     Console.WriteLine();
     if (azurite is not null) Console.WriteLine($"Storage: Azurite on 127.0.0.1:{azurite.Port}, data in .azurite/");

@@ -21,8 +21,8 @@ public sealed record AuditOptions
 /// unusable for longer than <see cref="DeleteAfter"/> are deleted, and audit entries and change feed events past
 /// retention are purged.
 /// </summary>
-public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, AuditLog audit, AuditOptions auditOptions, TimeProvider time, ILogger<MaintenanceJob> log,
-    ChangeFeedLog? feed = null, FeedOptions? feedOptions = null)
+public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, AuditLog audit, AuditOptions auditOptions, ChangeFeedLog feed, FeedOptions feedOptions,
+    TimeProvider time, ILogger<MaintenanceJob> log)
 {
     public static readonly TimeSpan DeleteAfter = TimeSpan.FromDays(30);
 
@@ -34,7 +34,7 @@ public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, Audi
         {
             tenantCount++;
             purged += await audit.PurgeAsync(tenant.Tenant, now - auditOptions.Retention, ct);
-            if (feed is not null) feedPurged += await feed.PurgeAsync(tenant.Tenant, now - (feedOptions ?? new FeedOptions()).Retention, ct);
+            feedPurged += await feed.PurgeAsync(tenant.Tenant, now - feedOptions.Retention, ct);
             foreach (var record in await tokens.ListAsync(tenant.Tenant, ct))
             {
                 if (record.IsUsableAt(now)) continue;

@@ -1,4 +1,4 @@
-using ScimFunctions.Http;
+using ScimFunctions.Storage;
 
 namespace ScimFunctions.Infra.Tests;
 

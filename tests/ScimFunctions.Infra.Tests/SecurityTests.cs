@@ -1,4 +1,4 @@
-using ScimFunctions.Http;
+using ScimFunctions.Storage;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 

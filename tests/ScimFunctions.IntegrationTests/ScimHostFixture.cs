@@ -7,7 +7,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ScimFunctions.IntegrationTests.Reliability;
 using ScimFunctions.LocalHost;
+using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
@@ -31,9 +33,15 @@ public sealed class ScimHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public StorageRequestCounter StorageRequests => Services.GetRequiredService<StorageRequestCounter>();
 
+    /// <summary>The storage fault injector of a host started with <c>faults</c>.</summary>
+    public StorageFaultInjector Faults => Services.GetRequiredService<StorageFaultInjector>();
+
     /// <param name="logs">An extra logger provider (tests that read the host's logs); levels come from
     /// the Logging:* settings.</param>
-    public static async Task<ScimHost> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
+    /// <param name="faults">Storage fault injection (reliability tests): a <see cref="StorageFaultInjector"/> in the
+    /// table clients' pipeline, through the app's <see cref="StoragePipelinePolicy"/> hook.</param>
+    public static async Task<ScimHost> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null,
+        StorageFaultOptions? faults = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -43,7 +51,13 @@ public sealed class ScimHost : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
-        var app = LocalScimHost.Build([], config);
+        var app = LocalScimHost.Build([], config, services =>
+        {
+            if (faults is null) return;
+            var injector = new StorageFaultInjector(faults);
+            services.AddSingleton(injector);
+            services.AddSingleton(new StoragePipelinePolicy(injector));
+        });
         if (logs is not null) app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -52,9 +66,9 @@ public sealed class ScimHost : IAsyncDisposable
     }
 
     /// <summary>Creates a tenant and issues its token through the same services the admin CLI uses.</summary>
-    public async Task<TenantClient> CreateTenantAsync(string? tenant = null)
+    public async Task<TenantClient> CreateTenantAsync(string? name = null)
     {
-        tenant ??= "t" + Guid.NewGuid().ToString("N")[..12];
+        var tenant = TenantId.Parse(name ?? "t" + Guid.NewGuid().ToString("N")[..12]);
         await Services.GetRequiredService<TenantStore>().CreateAsync(tenant, CancellationToken.None);
         var issued = await Services.GetRequiredService<TokenService>().IssueAsync(tenant, null, null, CancellationToken.None);
         return new TenantClient(this, tenant, issued.Token);
@@ -68,11 +82,11 @@ public sealed class ScimHost : IAsyncDisposable
 }
 
 /// <summary>An HTTP client for one tenant's SCIM base URL, authenticated with its token.</summary>
-public sealed class TenantClient(ScimHost host, string tenant, string token)
+public sealed class TenantClient(ScimHost host, TenantId tenant, string token)
 {
-    public string Tenant => tenant;
+    public TenantId Tenant => tenant;
     public string Token => token;
-    public string BaseUrl => new Uri(host.Origin, $"/scim/v2/{tenant}").ToString();
+    public string BaseUrl => ScimRoutes.TenantUrl(host.Origin.ToString(), tenant);
 
     public HttpClient Http { get; } = CreateClient(host.Origin, token);
 
@@ -83,7 +97,7 @@ public sealed class TenantClient(ScimHost host, string tenant, string token)
         return client;
     }
 
-    public string Path(string relative) => $"/scim/v2/{tenant}/{relative.TrimStart('/')}";
+    public string Path(string relative) => $"{ScimRoutes.TenantPath(tenant)}/{relative.TrimStart('/')}";
 
     public Task<HttpResponseMessage> GetAsync(string relative) => Http.GetAsync(Path(relative));
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Protocol;
+using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.LoadDriver;
@@ -24,12 +25,13 @@ public static class AllocationCheck
         await using var target = await Target.StartLocalAsync(o with { TablePrefix = "alloc" });
         using var http = target.CreateClient(8);
         var store = target.Services!.GetRequiredService<ResourceStore>();
-        var tenant = new Uri(target.BaseUrl).Segments[^1].TrimEnd('/');
+        var tenant = TenantId.Parse(new Uri(target.BaseUrl).Segments[^1].TrimEnd('/'));
+        var seeding = new WriteContext("alloc-seed", "SEED Users", "load-driver");
 
         Console.WriteLine($"Seeding {large + 10 + 2 * (Warm + Measured):N0} users…");
         var users = new string[large + 10 + 2 * (Warm + Measured)];
         await Parallel.ForEachAsync(Enumerable.Range(0, users.Length), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
-            users[i] = (await store.CreateAsync(tenant, ResourceKind.User, new JsonObject { ["userName"] = $"alloc{i}@example.com" }, ct)).Id);
+            users[i] = (await store.CreateAsync(tenant, ResourceKind.User, new JsonObject { ["userName"] = $"alloc{i}@example.com" }, seeding, ct)).Id);
         var spare = users[(large + 10)..];
 
         async Task<string> GroupAsync(string name, IEnumerable<string> members)

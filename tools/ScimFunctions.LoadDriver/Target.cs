@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.LocalHost;
+using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
@@ -35,7 +36,7 @@ public sealed class Target : IAsyncDisposable
 
     public static async Task<Target> StartLocalAsync(DriverOptions o)
     {
-        const string Tenant = "load";
+        var tenant = TenantId.Parse("load");
         var azurite = await Azurite.StartAsync();
         var app = LocalScimHost.Build([], new Dictionary<string, string?>
         {
@@ -49,13 +50,13 @@ public sealed class Target : IAsyncDisposable
         await app.StartAsync();
         var origin = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         await app.Services.GetRequiredService<ScimTables>().EnsureCreatedAsync();
-        await app.Services.GetRequiredService<TenantStore>().CreateAsync(Tenant, CancellationToken.None);
-        var token = (await app.Services.GetRequiredService<TokenService>().IssueAsync(Tenant, null, null, CancellationToken.None)).Token;
+        await app.Services.GetRequiredService<TenantStore>().CreateAsync(tenant, CancellationToken.None);
+        var token = (await app.Services.GetRequiredService<TokenService>().IssueAsync(tenant, null, null, CancellationToken.None)).Token;
         return new Target
         {
             _azurite = azurite,
             _app = app,
-            BaseUrl = new Uri(origin, $"/scim/v2/{Tenant}").ToString(),
+            BaseUrl = ScimRoutes.TenantUrl(origin.ToString(), tenant),
             Token = token,
             Description = $"local host in-process on {origin}, in-memory Azurite {AzuriteVersion()} on 127.0.0.1:{azurite.Port} (Node.js, separate process)",
             ConnectionString = azurite.ConnectionString,

@@ -33,19 +33,16 @@ public sealed record MemberStream(Func<string, CancellationToken, IAsyncEnumerab
 /// memory. <paramref name="body"/> is the rendered, projected resource (or list); any <c>members</c> key
 /// in it is ignored in favour of the rows.
 /// </summary>
+/// <remarks>The status is what the pipeline logs. A storage failure before the first chunk turns it into a 503,
+/// which is logged here as it happens.</remarks>
 public sealed class GroupStreamResult(HttpStatusCode status, JsonObject body, MemberStream members, string? location = null, string? etag = null)
-    : IResult, IStatusCodeHttpResult
+    : ScimResult(status)
 {
     const int ChunkBytes = 32 * 1024;
 
-    /// <summary>The status the pipeline logs. A storage failure before the first chunk turns it into a 503,
-    /// which is logged here as it happens.</summary>
-    int? IStatusCodeHttpResult.StatusCode => (int)status;
-
-    public async Task ExecuteAsync(HttpContext http)
+    protected override async Task WriteAsync(HttpContext http)
     {
         var response = http.Response;
-        response.StatusCode = (int)status;
         response.ContentType = Protocol.ScimMediaTypes.Scim + "; charset=utf-8";
         if (location is not null) response.Headers.Location = location;
         if (etag is not null) response.Headers.ETag = etag;
@@ -61,11 +58,11 @@ public sealed class GroupStreamResult(HttpStatusCode status, JsonObject body, Me
         {
             // Storage failed before the first chunk went out: still a proper SCIM 503 the client retries.
             http.RequestServices.GetService<ILogger<GroupStreamResult>>()?.LogWarning(e,
-                "Storage unavailable while streaming group members, request {RequestId}: answered 503 instead of {Status}", http.TraceIdentifier, (int)status);
+                "Storage unavailable while streaming group members, request {RequestId}: answered 503 instead of {Status}", http.TraceIdentifier, (int)Status);
             response.Headers.Remove("Location");
             response.Headers.Remove("ETag");
-            response.Headers.RetryAfter = "5";
-            await ScimResults.Error(HttpStatusCode.ServiceUnavailable, null, "Storage is temporarily unavailable; retry the request.").ExecuteAsync(http);
+            foreach (var (name, _) in Headers) response.Headers.Remove(name);
+            await ScimResults.Unavailable().ExecuteAsync(http);
         }
     }
 

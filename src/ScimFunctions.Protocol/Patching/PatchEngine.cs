@@ -13,7 +13,7 @@ public sealed record PatchOutcome(JsonObject Resource, bool Changed, MembershipE
 
 /// <summary>
 /// RFC 7644 §3.5.2 PATCH over the canonical document (see <see cref="ScimJson"/>), with the deviations
-/// Entra ID and Okta need (docs/scim-contract.md §4). Works on a copy: the input is never modified, so a
+/// Entra ID and Okta need (each form Entra sends is a case of EntraPatchTableTests). Works on a copy: the input is never modified, so a
 /// failing operation leaves nothing half-applied.
 /// </summary>
 public static class PatchEngine

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace ScimFunctions.Protocol.Resources;
@@ -14,8 +13,6 @@ namespace ScimFunctions.Protocol.Resources;
 /// </summary>
 public static class ScimJson
 {
-    public static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web);
-
     /// <summary>Finds a property by exact name first, then case-insensitively. Returns the stored key too.</summary>
     public static bool TryGet(JsonObject obj, string name, out string key, out JsonNode? value)
     {

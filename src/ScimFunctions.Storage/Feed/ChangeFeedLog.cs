@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
+using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Audit;
 
 namespace ScimFunctions.Storage.Feed;
@@ -64,8 +65,10 @@ public sealed record FeedEvent(string Type)
 /// order. The stores add them to the transaction of the change they describe, like the audit row, so an event
 /// exists exactly when its change committed.
 /// </summary>
-public sealed class ChangeFeedLog(TableClient table)
+public sealed class ChangeFeedLog(ScimTables tables)
 {
+    readonly TableClient table = tables.Resources;
+
     public const string Prefix = "feed|";
 
     /// <summary>Sorts after every key stamped before <paramref name="instant"/> and before the others.</summary>
@@ -73,8 +76,9 @@ public sealed class ChangeFeedLog(TableClient table)
 
     /// <summary>The feed rows of one transaction, in the order given, all stamped <paramref name="stamp"/>. They are
     /// Adds under fresh keys: if the SDK re-sends a transaction that had in fact committed (its response was lost),
-    /// the existing keys fail the re-sent copy, so no event is ever written twice.</summary>
-    public static IEnumerable<TableTransactionAction> Rows(string tenant, DateTimeOffset stamp, params FeedEvent?[] events)
+    /// the existing keys fail the re-sent copy, so no event is ever written twice. <paramref name="requestId"/>: the
+    /// write's (see <see cref="WriteContext"/>), null for changes no request made.</summary>
+    public static IEnumerable<TableTransactionAction> Rows(TenantId tenant, DateTimeOffset stamp, string? requestId, params FeedEvent?[] events)
     {
         var unique = Guid.NewGuid().ToString("N");
         var sequence = 0;
@@ -85,15 +89,15 @@ public sealed class ChangeFeedLog(TableClient table)
             yield return new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tenant, KeyAt(stamp) + "|" + id)
             {
                 ["Type"] = e.Type,
-                ["Event"] = e.ToJson(id, stamp, tenant, AuditScope.Current?.RequestId).ToJsonString(),
+                ["Event"] = e.ToJson(id, stamp, tenant, requestId).ToJsonString(),
             });
         }
     }
 
     /// <summary>Deletes events stamped before <paramref name="before"/>, 100 per transaction. Returns how many.</summary>
-    public async Task<int> PurgeAsync(string tenant, DateTimeOffset before, CancellationToken ct)
+    public async Task<int> PurgeAsync(TenantId tenant, DateTimeOffset before, CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey gt {Prefix} and RowKey lt {KeyAt(before)}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey gt {Prefix} and RowKey lt {KeyAt(before)}");
         var batch = new List<TableTransactionAction>();
         var count = 0;
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: ct))

@@ -43,7 +43,7 @@ public sealed record ConsistencyReport(string Tenant, int RowsScanned, int Users
 /// </summary>
 public sealed class ConsistencyChecker(TableClient table)
 {
-    public async Task<ConsistencyReport> CheckAsync(string tenant, CancellationToken ct)
+    public async Task<ConsistencyReport> CheckAsync(TenantId tenant, CancellationToken ct)
     {
         var findings = new List<ConsistencyFinding>();
         var expected = new Dictionary<string, string>(StringComparer.Ordinal);    // index row key → resource id its document needs
@@ -53,7 +53,7 @@ public sealed class ConsistencyChecker(TableClient table)
         var membership = new HashSet<string>(StringComparer.Ordinal);
         int rows = 0, users = 0, groups = 0;
 
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value}");
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: ct))
         {
             rows++;
@@ -77,7 +77,7 @@ public sealed class ConsistencyChecker(TableClient table)
                     var keys = IndexKeys.For(k, resource.Id, resource.Document);
                     foreach (var needed in keys.Lookups.Prepend(keys.UniqueClaim)) expected[needed] = resource.Id;
                 }
-                catch (Exception e) when (e is JsonException or ScimException or InvalidCastException or InvalidOperationException)
+                catch (Exception e) when (e is JsonException or RequiredAttributeMissingException or InvalidCastException or InvalidOperationException)
                 {
                     findings.Add(new(FindingKind.InvalidDocument, key, e.Message));
                 }

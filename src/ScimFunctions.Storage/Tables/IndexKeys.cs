@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Resources;
 
 namespace ScimFunctions.Storage.Tables;
@@ -36,5 +35,5 @@ public sealed record IndexKeys(string UniqueClaim, IReadOnlySet<string> Lookups)
     static string Required(JsonObject document, string name) =>
         ScimJson.GetString(document, name) is { Length: > 0 } value
             ? value
-            : throw ScimException.BadRequest(ScimType.InvalidValue, $"Attribute '{name}' is required.");
+            : throw new RequiredAttributeMissingException(name);
 }

@@ -8,13 +8,6 @@ using ScimFunctions.Protocol.Resources;
 
 namespace ScimFunctions.Storage.Tables;
 
-/// <summary>A user's group, for the read-only <c>groups</c> attribute.</summary>
-public sealed record GroupReference(string GroupId, string? DisplayName);
-
-/// <summary>What a membership write did: the group's new LastModified (null when nothing changed) and
-/// the requested member ids that were skipped because no such user exists in the tenant.</summary>
-public sealed record MembershipChange(DateTimeOffset? LastModified, IReadOnlyList<string> Unapplied);
-
 /// <summary>
 /// Group membership as rows in the tenant partition, both directions (member|group|user and
 /// memberof|user|group), never as a list inside the group entity.
@@ -24,13 +17,11 @@ public sealed record MembershipChange(DateTimeOffset? LastModified, IReadOnlyLis
 /// whole transaction when the row is gone; deletes of a user or group remove the pairs first and then
 /// delete the row conditionally on the ETag they read, which every membership write moves.
 /// </summary>
-public sealed class MembershipStore(TableClient table, TimeProvider time)
+public sealed class MembershipStore(ScimTables tables, ResourceStore resources, TimeProvider time)
 {
-    readonly ResourceStore _resources = new(table, time);
-    readonly TableClient _table = table;
+    readonly TableClient _table = tables.Resources;
     readonly TimeProvider _time = time;
 
-    /// <summary>Entity-group transactions hold at most 100 operations.</summary>
     /// <summary>A transaction holds 100 operations; one is kept for the audit row and two for the change feed
     /// rows (members removed, members added).</summary>
     const int MaxOperations = 97;
@@ -41,17 +32,18 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
     /// <summary>A user's groups get a display name for at most this many groups (one point read each).</summary>
     const int MaxNamedGroups = 100;
 
-    /// <summary>Retries of one transaction whose rows were changed by a concurrent request.</summary>
-    const int MaxAttempts = 8;
+    /// <summary>Repairs of one transaction whose rows were changed by a concurrent request (each attempt drops
+    /// what no longer applies, so few are ever needed).</summary>
+    const int MaxRepairs = 8;
 
     /// <summary>The group's member ids in id order, streamed page by page from the member rows.</summary>
-    public async IAsyncEnumerable<string> MembersAsync(string tenant, string groupId, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<string> MembersAsync(TenantId tenant, string groupId, [EnumeratorCancellation] CancellationToken ct)
     {
         await foreach (var id in IdsUnderAsync(tenant, RowKeys.MemberPrefix(groupId), ct)) yield return id;
     }
 
     /// <summary>Which of <paramref name="userIds"/> are members: one point read each, never a scan.</summary>
-    public async Task<IReadOnlyList<string>> WhichAreMembersAsync(string tenant, string groupId, IReadOnlyList<string> userIds, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> WhichAreMembersAsync(TenantId tenant, string groupId, IReadOnlyList<string> userIds, CancellationToken ct)
     {
         var candidates = userIds.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal).ToList();
         var found = await ExistAsync(tenant, [.. candidates.Select(u => RowKeys.Member(groupId, u))], ct);
@@ -64,10 +56,10 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
     /// with 404), and only then is the chunk's rows read once to drop what does not apply. Entra's usual
     /// requests (new members, removal of members) so cost one transaction per chunk.
     /// <paramref name="groupETag"/> makes the first transaction conditional on the group's version (If-Match).</summary>
-    public async Task<MembershipChange> EditAsync(string tenant, string groupId, IReadOnlyList<string> add, IReadOnlyList<string> remove,
-        ETag groupETag, CancellationToken ct)
+    public async Task<MembershipChange> EditAsync(TenantId tenant, string groupId, IReadOnlyList<string> add, IReadOnlyList<string> remove,
+        ETag groupETag, WriteContext write, CancellationToken ct)
     {
-        var batch = new Batch(this, tenant, groupId, groupETag);
+        var batch = new Batch(this, tenant, write, groupId, groupETag);
         batch.Unapplied.AddRange(add.Where(id => !ResourceIds.IsWellFormed(id)));
         // Distinct: one transaction cannot name a row twice. Already a member: the repair drops it, nothing is
         // written (Entra re-sends existing members), so LastModified stays.
@@ -80,9 +72,9 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
     /// <summary>Makes the member set exactly <paramref name="members"/> (PUT, PATCH replace): streams the
     /// current member rows once, deleting those not wanted as it goes, then adds the missing ones.
     /// Memory holds the requested ids, never the current members.</summary>
-    public async Task<MembershipChange> ReplaceAllAsync(string tenant, string groupId, IReadOnlyList<string> members, ETag groupETag, CancellationToken ct)
+    public async Task<MembershipChange> ReplaceAllAsync(TenantId tenant, string groupId, IReadOnlyList<string> members, ETag groupETag, WriteContext write, CancellationToken ct)
     {
-        var batch = new Batch(this, tenant, groupId, groupETag);
+        var batch = new Batch(this, tenant, write, groupId, groupETag);
         batch.Unapplied.AddRange(members.Where(id => !ResourceIds.IsWellFormed(id)));
         var missing = members.Where(ResourceIds.IsWellFormed).ToHashSet(StringComparer.Ordinal);
         var unwanted = new List<Pair>();
@@ -103,15 +95,15 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
 
     /// <summary>Deletes every member row pair of a group, before the group row itself is deleted. The group
     /// row is not touched, so the caller's conditional delete fails only if another request wrote to it.</summary>
-    public async Task RemoveAllMembersAsync(string tenant, string groupId, CancellationToken ct)
+    public async Task RemoveAllMembersAsync(TenantId tenant, string groupId, WriteContext write, CancellationToken ct)
     {
-        var batch = new Batch(this, tenant, touchGroup: null, ETag.All);
+        var batch = new Batch(this, tenant, write, touchGroup: null, ETag.All);
         await batch.SubmitStreamAsync(MembersAsync(tenant, groupId, ct), u => Pair.Remove(u, groupId), Pair.RemoveCost, ct);
     }
 
     /// <summary>The groups a user belongs to, with their display names (one point read per group, for
     /// the first <see cref="MaxNamedGroups"/>; later groups come without a display name).</summary>
-    public async IAsyncEnumerable<GroupReference> GroupsOfUserAsync(string tenant, string userId, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<GroupReference> GroupsOfUserAsync(TenantId tenant, string userId, [EnumeratorCancellation] CancellationToken ct)
     {
         if (!ResourceIds.IsWellFormed(userId)) yield break;
         var seen = 0;
@@ -132,28 +124,28 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
 
     /// <summary>Removes the user from every group (before the user row is deleted), in batches, moving
     /// each group's LastModified. The user row is not touched (see <see cref="RemoveAllMembersAsync"/>).</summary>
-    public async Task RemoveUserFromAllGroupsAsync(string tenant, string userId, CancellationToken ct)
+    public async Task RemoveUserFromAllGroupsAsync(TenantId tenant, string userId, WriteContext write, CancellationToken ct)
     {
         if (!ResourceIds.IsWellFormed(userId)) return;
-        var batch = new Batch(this, tenant, touchGroup: null, ETag.All);
+        var batch = new Batch(this, tenant, write, touchGroup: null, ETag.All);
         await batch.SubmitStreamAsync(IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(userId), ct), g => Pair.RemoveTouchingGroup(userId, g), Pair.RemoveTouchingGroupCost, ct);
     }
 
-    async Task<GroupReference[]> NameAsync(string tenant, List<string> groupIds, CancellationToken ct) =>
+    async Task<GroupReference[]> NameAsync(TenantId tenant, List<string> groupIds, CancellationToken ct) =>
         await Task.WhenAll(groupIds.Select(async id =>
-            new GroupReference(id, await _resources.GetAsync(tenant, ResourceKind.Group, id, ct) is { } g ? ScimJson.GetString(g.Document, "displayName") : null)));
+            new GroupReference(id, await resources.GetAsync(tenant, ResourceKind.Group, id, ct) is { } g ? ScimJson.GetString(g.Document, "displayName") : null)));
 
     /// <summary>The ids held by the rows under a key prefix (member or memberof rows), in key order.</summary>
-    async IAsyncEnumerable<string> IdsUnderAsync(string tenant, string prefix, [EnumeratorCancellation] CancellationToken ct)
+    async IAsyncEnumerable<string> IdsUnderAsync(TenantId tenant, string prefix, [EnumeratorCancellation] CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey"], cancellationToken: ct))
             yield return row.RowKey[prefix.Length..];
     }
 
     /// <summary>Point reads, a few at a time. Chosen over <c>RowKey eq … or …</c> queries, which Table
     /// storage answers with a scan of the partition (the whole tenant).</summary>
-    async Task<bool[]> ExistAsync(string tenant, IReadOnlyList<string> rowKeys, CancellationToken ct)
+    async Task<bool[]> ExistAsync(TenantId tenant, IReadOnlyList<string> rowKeys, CancellationToken ct)
     {
         var found = new bool[rowKeys.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, rowKeys.Count), new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = ct },
@@ -177,7 +169,7 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
 
         public int Cost => Kind == PairKind.Remove ? RemoveCost : AddCost;
 
-        public IEnumerable<TableTransactionAction> Actions(string tenant, DateTimeOffset now)
+        public IEnumerable<TableTransactionAction> Actions(TenantId tenant, DateTimeOffset now)
         {
             var member = new TableEntity(tenant, RowKeys.Member(GroupId, UserId)) { ["Id"] = UserId };
             var memberOf = new TableEntity(tenant, RowKeys.MemberOf(UserId, GroupId)) { ["Id"] = GroupId };
@@ -200,12 +192,12 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
         }
     }
 
-    static TableEntity GroupTouch(string tenant, string groupId, DateTimeOffset now) =>
+    static TableEntity GroupTouch(TenantId tenant, string groupId, DateTimeOffset now) =>
         new(tenant, RowKeys.Group(groupId)) { ["LastModified"] = now };
 
     /// <summary>Packs pairs into transactions and submits them, repairing a transaction that failed because
     /// a concurrent request changed its rows (a user deleted, a member already removed) and trying again.</summary>
-    sealed class Batch(MembershipStore store, string tenant, string? touchGroup, ETag groupETag)
+    sealed class Batch(MembershipStore store, TenantId tenant, WriteContext write, string? touchGroup, ETag groupETag)
     {
         DateTimeOffset? _lastModified;
         bool _membersSeen;
@@ -269,16 +261,16 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
                     }
                 }
                 // Last, so the failed-action index arithmetic below is unchanged.
-                var audit = AuditLog.Entry(tenant, "Membership", touchGroup ?? chunk[0].UserId, now);
-                if (audit is not null) actions.Add(audit);
+                var audit = AuditLog.Entry(tenant, write, "Membership", touchGroup ?? chunk[0].UserId, now);
+                actions.Add(audit);
                 // One event per kind of change in this transaction, after the audit row (see ResourceStore.AddFeed).
-                actions.AddRange(ChangeFeedLog.Rows(tenant, now,
+                actions.AddRange(ChangeFeedLog.Rows(tenant, now, write.RequestId,
                     ChangeEvents.Members(FeedEventTypes.MemberRemoved, chunk.Where(p => p.Kind != PairKind.Add).Select(p => (p.GroupId, p.UserId))),
                     ChangeEvents.Members(FeedEventTypes.MemberAdded, chunk.Where(p => p.Kind == PairKind.Add).Select(p => (p.GroupId, p.UserId)))));
                 try
                 {
                     await store._table.SubmitTransactionAsync(actions, ct);
-                    AuditScope.MarkCommitted();
+                    write.MarkCommitted();
                     _lastModified = now;
                     groupETag = ETag.All; // If-Match is checked once, by the first write.
                     return;
@@ -287,8 +279,8 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
                 {
                     var offset = touchGroup is null ? 0 : 1;
                     if (failed < offset && e.Status == 412) throw new ConcurrencyConflictException();
-                    if (failed < offset && e.Status == 404) throw ScimException.NotFound($"Group {touchGroup} not found.");
-                    if (e.Status is not (404 or 409) || failed - offset >= owners.Count || attempt == MaxAttempts) throw;
+                    if (failed < offset && e.Status == 404) throw new ResourceNotFoundException(ResourceKind.Group, touchGroup!);
+                    if (e.Status is not (404 or 409) || failed - offset >= owners.Count || attempt == MaxRepairs) throw;
                     if (e.Status == 404)
                     {
                         await RepairAsync(chunk, chunk[owners[failed - offset]], ct);
@@ -298,7 +290,7 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
                     _membersSeen = true;
                     if (await DropPresentMembersAsync(chunk, audit, ct))
                     {
-                        AuditScope.MarkCommitted();
+                        write.MarkCommitted();
                         _lastModified = now;
                         groupETag = ETag.All;
                         return;
@@ -309,8 +301,8 @@ public sealed class MembershipStore(TableClient table, TimeProvider time)
 
         /// <summary>After a 409 on a member row: reads the chunk's member rows (and this attempt's audit row) once
         /// and drops the members already present. Returns true when this very transaction had committed: every
-        /// member row and its audit row exist, so the SDK re-sent it after a lost response. (Without an audit row,
-        /// outside a request, that case is taken for members already present: only the returned LastModified differs.)</summary>
+        /// member row and its audit row exist, so the SDK re-sent it after a lost response. Without an audit row (the
+        /// read before a chunk is sent) it only drops members already present.</summary>
         async Task<bool> DropPresentMembersAsync(List<Pair> chunk, TableTransactionAction? audit, CancellationToken ct)
         {
             var adds = chunk.Where(p => p.Kind == PairKind.Add).ToList();

@@ -8,23 +8,20 @@ using ScimFunctions.Storage.Feed;
 
 namespace ScimFunctions.Storage.Tables;
 
-/// <summary>The resource row changed since it was read: the caller re-reads and retries, or answers 412.</summary>
-public sealed class ConcurrencyConflictException() : Exception("The resource was changed by another request.");
-
 /// <summary>
 /// Users and groups in one Azure table, partition = tenant. Every write is one entity-group transaction
 /// that carries the resource row and its index rows together, so they cannot disagree, and uniqueness is
 /// enforced by storage (an Add on an existing claim row fails the whole transaction).
 /// </summary>
-public sealed class ResourceStore(TableClient table, TimeProvider time)
+public sealed class ResourceStore(ScimTables tables, TimeProvider time)
 {
+    readonly TableClient table = tables.Resources;
+
     /// <summary>Table string properties hold at most 32K characters; larger documents span several.</summary>
     const int ChunkLength = 30_000;
     const int MaxChunks = 15;
 
-    public TableClient Table => table;
-
-    public async Task<StoredResource?> GetAsync(string tenant, ResourceKind kind, string id, CancellationToken ct)
+    public async Task<StoredResource?> GetAsync(TenantId tenant, ResourceKind kind, string id, CancellationToken ct)
     {
         if (!ResourceIds.IsWellFormed(id)) return null;
         var response = await table.GetEntityIfExistsAsync<TableEntity>(tenant, RowKey(kind, id), cancellationToken: ct);
@@ -34,7 +31,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
     /// <param name="pending">Dry-run mode: the resource is stored but marked pending, not yet live for the application.</param>
     /// <param name="appKey">The application's own key for a user (admin CLI import): stored on the row and claimed
     /// by an index row, so it links one user only.</param>
-    public async Task<StoredResource> CreateAsync(string tenant, ResourceKind kind, JsonObject document, CancellationToken ct, bool pending = false, string? appKey = null)
+    public async Task<StoredResource> CreateAsync(TenantId tenant, ResourceKind kind, JsonObject document, WriteContext write, CancellationToken ct, bool pending = false, string? appKey = null)
     {
         var id = ResourceIds.New();
         var now = time.GetUtcNow();
@@ -52,15 +49,15 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
             actions.Add(new(TableTransactionActionType.Add, IndexRow(tenant, RowKeys.UserAppKey(appKey), id)));
         }
         var created = new StoredResource(kind, id, document, 1, now, now, ETag.All) { Pending = pending, AppKey = appKey, NoGroups = kind == ResourceKind.User };
-        AddAudit(actions, tenant, kind, id, now);
-        AddFeed(actions, tenant, now, ChangeEvents.Created(created));
-        await SubmitAsync(actions, kind, uniqueClaimIndex: 1, ct, create: true);
+        AddAudit(actions, tenant, write, kind, id, now);
+        AddFeed(actions, tenant, write, now, ChangeEvents.Created(created));
+        await SubmitAsync(actions, write, kind, uniqueClaimIndex: 1, ct, create: true);
         return created;
     }
 
     /// <summary>Writes a new document over <paramref name="existing"/>, conditional on its ETag, moving
     /// index rows whose values changed in the same transaction.</summary>
-    public async Task<StoredResource> ReplaceAsync(string tenant, StoredResource existing, JsonObject document, CancellationToken ct)
+    public async Task<StoredResource> ReplaceAsync(TenantId tenant, StoredResource existing, JsonObject document, WriteContext write, CancellationToken ct)
     {
         var now = After(existing);
         var oldKeys = IndexKeys.For(existing.Kind, existing.Id, existing.Document);
@@ -81,14 +78,14 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         actions.AddRange(oldKeys.Lookups.Except(newKeys.Lookups).Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
         actions.AddRange(newKeys.Lookups.Except(oldKeys.Lookups).Select(k => new TableTransactionAction(TableTransactionActionType.UpsertReplace, IndexRow(tenant, k, existing.Id))));
         var updated = existing with { Document = document, Version = existing.Version + 1, LastModified = now, ETag = ETag.All };
-        AddAudit(actions, tenant, existing.Kind, existing.Id, now);
-        AddFeed(actions, tenant, now, ChangeEvents.Replaced(existing, updated));
-        await SubmitAsync(actions, existing.Kind, claimIndex, ct);
+        AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
+        AddFeed(actions, tenant, write, now, ChangeEvents.Replaced(existing, updated));
+        await SubmitAsync(actions, write, existing.Kind, claimIndex, ct);
         return updated;
     }
 
     /// <summary>Deletes the resource row and its index rows, conditional on the row's ETag.</summary>
-    public async Task DeleteAsync(string tenant, StoredResource existing, CancellationToken ct)
+    public async Task DeleteAsync(TenantId tenant, StoredResource existing, WriteContext write, CancellationToken ct)
     {
         var keys = IndexKeys.For(existing.Kind, existing.Id, existing.Document);
         var actions = new List<TableTransactionAction>
@@ -99,9 +96,9 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
         DeleteAppKeyClaim(actions, tenant, existing);
         var now = After(existing);
-        AddAudit(actions, tenant, existing.Kind, existing.Id, now);
-        AddFeed(actions, tenant, now, ChangeEvents.Deleted(existing, soft: false));
-        await SubmitAsync(actions, existing.Kind, uniqueClaimIndex: null, ct);
+        AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
+        AddFeed(actions, tenant, write, now, ChangeEvents.Deleted(existing, soft: false));
+        await SubmitAsync(actions, write, existing.Kind, uniqueClaimIndex: null, ct);
     }
 
     /// <summary>
@@ -109,7 +106,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
     /// application still sees it; SCIM reads no longer do (404), and its userName and index rows are freed
     /// so the identity provider can create the user again.
     /// </summary>
-    public async Task SoftDeleteAsync(string tenant, StoredResource existing, CancellationToken ct)
+    public async Task SoftDeleteAsync(TenantId tenant, StoredResource existing, WriteContext write, CancellationToken ct)
     {
         var keys = IndexKeys.For(existing.Kind, existing.Id, existing.Document);
         var document = existing.Document.DeepClone().AsObject();
@@ -126,16 +123,16 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         };
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
         DeleteAppKeyClaim(actions, tenant, existing);
-        AddAudit(actions, tenant, existing.Kind, existing.Id, now);
-        AddFeed(actions, tenant, now, ChangeEvents.Deleted(existing, soft: true));
-        await SubmitAsync(actions, existing.Kind, uniqueClaimIndex: null, ct);
+        AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
+        AddFeed(actions, tenant, write, now, ChangeEvents.Deleted(existing, soft: true));
+        await SubmitAsync(actions, write, existing.Kind, uniqueClaimIndex: null, ct);
     }
 
     /// <summary>Leaving dry-run: every pending user and group of the tenant becomes live. Returns how many.</summary>
-    public async Task<int> PromotePendingAsync(string tenant, CancellationToken ct)
+    public async Task<int> PromotePendingAsync(TenantId tenant, CancellationToken ct)
     {
         var count = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and Pending eq {true}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and Pending eq {true}");
         await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
         {
             // With its feed event in the same transaction. A soft-deleted row loses the flag without an event:
@@ -144,7 +141,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
             if (!IsDeleted(row) && KindOf(row.RowKey) is { } kind)
             {
                 var resource = ToResource(kind, row);
-                AddFeed(actions, tenant, After(resource), ChangeEvents.Promoted(resource));
+                actions.AddRange(ChangeFeedLog.Rows(tenant, After(resource), requestId: null, ChangeEvents.Promoted(resource)));
             }
             await table.SubmitTransactionAsync(actions, ct);
             count++;
@@ -153,7 +150,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
     }
 
     /// <summary>Links an existing user to the application's key (admin CLI import), conditional on the row's ETag.</summary>
-    public async Task LinkAppKeyAsync(string tenant, StoredResource user, string appKey, CancellationToken ct)
+    public async Task LinkAppKeyAsync(TenantId tenant, StoredResource user, string appKey, WriteContext write, CancellationToken ct)
     {
         var now = After(user);
         List<TableTransactionAction> actions =
@@ -161,22 +158,22 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
             new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKey(user.Kind, user.Id)) { [AppKeyProperty] = appKey, ["LastModified"] = now }, user.ETag),
             new(TableTransactionActionType.Add, IndexRow(tenant, RowKeys.UserAppKey(appKey), user.Id)),
         ];
-        AddAudit(actions, tenant, user.Kind, user.Id, now);
-        AddFeed(actions, tenant, now, ChangeEvents.Linked(user, appKey));
-        await SubmitAsync(actions, user.Kind, uniqueClaimIndex: null, ct);
+        AddAudit(actions, tenant, write, user.Kind, user.Id, now);
+        AddFeed(actions, tenant, write, now, ChangeEvents.Linked(user, appKey));
+        await SubmitAsync(actions, write, user.Kind, uniqueClaimIndex: null, ct);
     }
 
     /// <summary>The id holding a unique claim (userName / displayName), by one point read.</summary>
-    public async Task<string?> FindIdByClaimAsync(string tenant, string claimRowKey, CancellationToken ct)
+    public async Task<string?> FindIdByClaimAsync(TenantId tenant, string claimRowKey, CancellationToken ct)
     {
         var response = await table.GetEntityIfExistsAsync<TableEntity>(tenant, claimRowKey, ["Id"], ct);
         return response.HasValue ? response.Value?.GetString("Id") : null;
     }
 
     /// <summary>The ids under a non-unique index prefix (externalId, email), by one range query.</summary>
-    public async Task<IReadOnlyList<string>> FindIdsByPrefixAsync(string tenant, string prefix, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> FindIdsByPrefixAsync(TenantId tenant, string prefix, CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
         var ids = new List<string>();
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["Id"], cancellationToken: ct))
             if (row.GetString("Id") is { } id) ids.Add(id);
@@ -184,10 +181,10 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
     }
 
     /// <summary>Every resource of a kind in the tenant, page by page, in id order.</summary>
-    public async IAsyncEnumerable<StoredResource> ScanAsync(string tenant, ResourceKind kind, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<StoredResource> ScanAsync(TenantId tenant, ResourceKind kind, [EnumeratorCancellation] CancellationToken ct)
     {
         var prefix = kind == ResourceKind.User ? RowKeys.UserPrefix : RowKeys.GroupPrefix;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
             if (!IsDeleted(entity)) yield return ToResource(kind, entity);
     }
@@ -198,10 +195,10 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
 
     /// <summary>The resources of a kind page by page, from <paramref name="startToken"/> (null: the beginning),
     /// so a list can resume where an earlier request stopped instead of reading everything before it.</summary>
-    public async IAsyncEnumerable<ScanPage> ScanPagesAsync(string tenant, ResourceKind kind, string? startToken, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<ScanPage> ScanPagesAsync(TenantId tenant, ResourceKind kind, string? startToken, [EnumeratorCancellation] CancellationToken ct)
     {
         var prefix = kind == ResourceKind.User ? RowKeys.UserPrefix : RowKeys.GroupPrefix;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
         var start = startToken;
         await foreach (var page in table.QueryAsync<TableEntity>(filter, cancellationToken: ct).AsPages(startToken))
         {
@@ -210,12 +207,12 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         }
     }
 
-    async Task SubmitAsync(List<TableTransactionAction> actions, ResourceKind kind, int? uniqueClaimIndex, CancellationToken ct, bool create = false)
+    async Task SubmitAsync(List<TableTransactionAction> actions, WriteContext write, ResourceKind kind, int? uniqueClaimIndex, CancellationToken ct, bool create = false)
     {
         try
         {
             await table.SubmitTransactionAsync(actions, ct);
-            AuditScope.MarkCommitted();
+            write.MarkCommitted();
         }
         catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is { } failed
             && ((create && failed == 0) || AuditLog.IsEntry(actions[failed])))
@@ -223,12 +220,11 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
             // A conflict on a row only this very transaction writes (a create's fresh id, or its audit row,
             // keyed by request id and sequence) means an earlier attempt of it committed and its response
             // was lost, so the SDK sent it again. Transactions are atomic: all of it is applied.
-            AuditScope.MarkCommitted();
+            write.MarkCommitted();
         }
         catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == uniqueClaimIndex)
         {
-            var attribute = kind == ResourceKind.User ? "userName" : "displayName";
-            throw ScimException.Conflict($"A {kind.ToString().ToLowerInvariant()} with this {attribute} already exists.");
+            throw new UniquenessConflictException(kind, kind == ResourceKind.User ? "userName" : "displayName");
         }
         catch (TableTransactionFailedException e) when (e.Status is 412 or 404 && e.FailedTransactionActionIndex == 0)
         {
@@ -246,15 +242,13 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
     internal static bool IsDeleted(TableEntity entity) => entity.GetBoolean(DeletedProperty) == true;
 
     /// <summary>The audit row goes last, so the failed-action indexes above keep their meaning.</summary>
-    static void AddAudit(List<TableTransactionAction> actions, string tenant, ResourceKind kind, string id, DateTimeOffset now)
-    {
-        if (AuditLog.Entry(tenant, kind.ToString(), id, now) is { } audit) actions.Add(audit);
-    }
+    static void AddAudit(List<TableTransactionAction> actions, TenantId tenant, WriteContext write, ResourceKind kind, string id, DateTimeOffset now) =>
+        actions.Add(AuditLog.Entry(tenant, write, kind.ToString(), id, now));
 
     /// <summary>The change feed rows go after the audit row: the failed-action indexes keep their meaning, and a
     /// re-sent transaction that had committed fails first on its audit row, which SubmitAsync recognises.</summary>
-    static void AddFeed(List<TableTransactionAction> actions, string tenant, DateTimeOffset stamp, FeedEvent? e) =>
-        actions.AddRange(ChangeFeedLog.Rows(tenant, stamp, e));
+    static void AddFeed(List<TableTransactionAction> actions, TenantId tenant, WriteContext write, DateTimeOffset stamp, FeedEvent? e) =>
+        actions.AddRange(ChangeFeedLog.Rows(tenant, stamp, write.RequestId, e));
 
     /// <summary>The instant of a write to <paramref name="existing"/>: now, but always after its previous write,
     /// so one resource's LastModified and feed stamps only grow even when instances' clocks disagree a little.</summary>
@@ -264,7 +258,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         return now > existing.LastModified ? now : existing.LastModified.AddTicks(1);
     }
 
-    static void DeleteAppKeyClaim(List<TableTransactionAction> actions, string tenant, StoredResource existing)
+    static void DeleteAppKeyClaim(List<TableTransactionAction> actions, TenantId tenant, StoredResource existing)
     {
         if (existing.AppKey is not null)
             actions.Add(new(TableTransactionActionType.Delete, IndexRow(tenant, RowKeys.UserAppKey(existing.AppKey), existing.Id), ETag.All));
@@ -277,9 +271,9 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
 
     static string RowKey(ResourceKind kind, string id) => kind == ResourceKind.User ? RowKeys.User(id) : RowKeys.Group(id);
 
-    static TableEntity IndexRow(string tenant, string rowKey, string id) => new(tenant, rowKey) { ["Id"] = id };
+    static TableEntity IndexRow(TenantId tenant, string rowKey, string id) => new(tenant, rowKey) { ["Id"] = id };
 
-    static TableEntity ToEntity(string tenant, ResourceKind kind, string id, JsonObject document, long version, DateTimeOffset created, DateTimeOffset lastModified)
+    static TableEntity ToEntity(TenantId tenant, ResourceKind kind, string id, JsonObject document, long version, DateTimeOffset created, DateTimeOffset lastModified)
     {
         var entity = new TableEntity(tenant, RowKey(kind, id))
         {
@@ -290,7 +284,7 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
         var json = document.ToJsonString();
         var chunks = (json.Length + ChunkLength - 1) / ChunkLength;
         if (chunks > MaxChunks)
-            throw new ScimException(System.Net.HttpStatusCode.RequestEntityTooLarge, null, "The resource is too large to store.");
+            throw new ResourceTooLargeException();
         for (var i = 0; i < Math.Max(chunks, 1); i++)
             entity[ChunkName(i)] = json.Substring(i * ChunkLength, Math.Min(ChunkLength, json.Length - i * ChunkLength));
         return entity;
@@ -314,13 +308,4 @@ public sealed class ResourceStore(TableClient table, TimeProvider time)
     }
 
     static string ChunkName(int index) => index == 0 ? "Doc" : "Doc" + index;
-}
-
-/// <summary>Resource ids: lowercase GUIDs (version 7, so id order is creation order).</summary>
-public static class ResourceIds
-{
-    public static string New() => Guid.CreateVersion7().ToString("D");
-
-    /// <summary>Anything else cannot name a stored resource, so it never reaches a storage key.</summary>
-    public static bool IsWellFormed(string id) => id.Length == 36 && Guid.TryParseExact(id, "D", out _);
 }

@@ -1,38 +1,23 @@
-using System.Text.RegularExpressions;
 using Azure.Data.Tables;
+using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.Storage.Tenants;
 
-public enum DeprovisionMode { Delete, Disable }
-
-public enum OperationMode { Sync, DryRun }
-
-public sealed record TenantSettings(string Tenant, DeprovisionMode Deprovision, OperationMode Mode, DateTimeOffset Created);
-
-public static partial class TenantIds
-{
-    /// <summary>A short lowercase slug: safe as a partition key and inside a Key Vault secret name.</summary>
-    public static bool IsValid(string? tenant) => tenant is not null && Slug().IsMatch(tenant);
-
-    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
-    private static partial Regex Slug();
-}
-
 /// <summary>Tenant settings: one row in the tenant's own partition of the resource table.</summary>
-public sealed class TenantStore(TableClient table, TimeProvider time)
+public sealed class TenantStore(ScimTables tables, TimeProvider time)
 {
-    public async Task<TenantSettings?> GetAsync(string tenant, CancellationToken ct)
+    readonly TableClient table = tables.Resources;
+
+    public async Task<TenantSettings?> GetAsync(TenantId tenant, CancellationToken ct)
     {
-        if (!TenantIds.IsValid(tenant)) return null;
         var row = await table.GetEntityIfExistsAsync<TableEntity>(tenant, RowKeys.TenantSettings, cancellationToken: ct);
         return row.HasValue && row.Value is { } e ? FromEntity(e) : null;
     }
 
     /// <summary>Creates the tenant; returns false if it already exists.</summary>
-    public async Task<bool> CreateAsync(string tenant, CancellationToken ct)
+    public async Task<bool> CreateAsync(TenantId tenant, CancellationToken ct)
     {
-        if (!TenantIds.IsValid(tenant)) throw new ArgumentException("A tenant id is 1-63 lowercase letters, digits or hyphens.", nameof(tenant));
         try
         {
             await table.AddEntityAsync(ToEntity(new TenantSettings(tenant, DeprovisionMode.Delete, OperationMode.Sync, time.GetUtcNow())), ct);
@@ -63,7 +48,7 @@ public sealed class TenantStore(TableClient table, TimeProvider time)
     };
 
     static TenantSettings FromEntity(TableEntity e) => new(
-        e.PartitionKey,
+        TenantId.Parse(e.PartitionKey),
         Enum.TryParse<DeprovisionMode>(e.GetString("Deprovision"), out var d) ? d : DeprovisionMode.Delete,
         Enum.TryParse<OperationMode>(e.GetString("Mode"), out var m) ? m : OperationMode.Sync,
         e.GetDateTimeOffset("Created") ?? default);

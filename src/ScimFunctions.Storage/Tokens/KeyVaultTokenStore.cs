@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
-using ScimFunctions.Storage.Tenants;
+using ScimFunctions.Protocol;
 
 namespace ScimFunctions.Storage.Tokens;
 
@@ -26,13 +26,11 @@ public sealed class KeyVaultTokenStore(SecretClient client, TimeProvider time) :
 
     /// <summary>Token id → version id. A version never changes its token id, so entries never go stale;
     /// they spare a list round trip on updates that follow a list (which is how TokenService updates).</summary>
-    readonly ConcurrentDictionary<(string Tenant, string Id), Uri> _versions = new();
+    readonly ConcurrentDictionary<(TenantId Tenant, string Id), Uri> _versions = new();
 
-    public static string SecretName(string tenant) => TenantIds.IsValid(tenant)
-        ? "scim-token-" + tenant
-        : throw new ArgumentException("A tenant id is 1-63 lowercase letters, digits or hyphens.", nameof(tenant));
+    public static string SecretName(TenantId tenant) => "scim-token-" + tenant.Value;
 
-    public async Task<IReadOnlyList<TokenRecord>> ListAsync(string tenant, CancellationToken ct)
+    public async Task<IReadOnlyList<TokenRecord>> ListAsync(TenantId tenant, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var name = SecretName(tenant);
@@ -75,7 +73,7 @@ public sealed class KeyVaultTokenStore(SecretClient client, TimeProvider time) :
     }
 
     /// <summary>The properties (never values) of the tenant's versions that carry a token and are not deleted.</summary>
-    async Task<List<SecretProperties>> ListVersionsAsync(string tenant, CancellationToken ct)
+    async Task<List<SecretProperties>> ListVersionsAsync(TenantId tenant, CancellationToken ct)
     {
         var list = new List<SecretProperties>();
         try
@@ -127,7 +125,7 @@ public sealed class KeyVaultTokenStore(SecretClient client, TimeProvider time) :
         p.Tags[CreatedTag] = r.Created.ToString("O", CultureInfo.InvariantCulture);
     }
 
-    static TokenRecord ToRecord(string tenant, SecretProperties p)
+    static TokenRecord ToRecord(TenantId tenant, SecretProperties p)
     {
         // A version disabled outside this store counts as revoked whatever its tag says.
         var state = p.Enabled == true && Enum.TryParse<TokenState>(Tag(p, StateTag), out var s) ? s : TokenState.Revoked;

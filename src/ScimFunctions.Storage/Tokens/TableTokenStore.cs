@@ -1,15 +1,18 @@
 using Azure.Data.Tables;
+using ScimFunctions.Protocol;
 
 namespace ScimFunctions.Storage.Tokens;
 
 /// <summary>Token hashes in a table (partition = tenant, row = token id): the local stand-in for Key Vault.</summary>
-public sealed class TableTokenStore(TableClient table) : ITokenStore
+public sealed class TableTokenStore(ScimTables tables) : ITokenStore
 {
-    public async Task<IReadOnlyList<TokenRecord>> ListAsync(string tenant, CancellationToken ct)
+    readonly TableClient table = tables.Tokens;
+
+    public async Task<IReadOnlyList<TokenRecord>> ListAsync(TenantId tenant, CancellationToken ct)
     {
         var list = new List<TokenRecord>();
-        await foreach (var e in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {tenant}"), cancellationToken: ct))
-            list.Add(new TokenRecord(e.PartitionKey, e.RowKey, e.GetString("Hash")!, e.GetString("Prefix") ?? "",
+        await foreach (var e in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value}"), cancellationToken: ct))
+            list.Add(new TokenRecord(tenant, e.RowKey, e.GetString("Hash")!, e.GetString("Prefix") ?? "",
                 e.GetDateTimeOffset("Created") ?? default, e.GetDateTimeOffset("Expires") ?? default,
                 Enum.TryParse<TokenState>(e.GetString("State"), out var s) ? s : TokenState.Revoked));
         return [.. list.OrderByDescending(r => r.Created)];

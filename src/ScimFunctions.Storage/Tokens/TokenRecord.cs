@@ -1,3 +1,5 @@
+using ScimFunctions.Protocol;
+
 namespace ScimFunctions.Storage.Tokens;
 
 public enum TokenState { Active, Superseded, Revoked }
@@ -5,7 +7,7 @@ public enum TokenState { Active, Superseded, Revoked }
 /// <summary>What is stored about a token: never the token itself, only its SHA-256 hash and a short
 /// prefix that lets an admin recognise it in a list.</summary>
 public sealed record TokenRecord(
-    string Tenant,
+    TenantId Tenant,
     string Id,
     string Hash,
     string Prefix,
@@ -21,7 +23,7 @@ public sealed record TokenRecord(
 public interface ITokenStore
 {
     /// <summary>All records of the tenant, usable or not, newest first.</summary>
-    Task<IReadOnlyList<TokenRecord>> ListAsync(string tenant, CancellationToken ct);
+    Task<IReadOnlyList<TokenRecord>> ListAsync(TenantId tenant, CancellationToken ct);
 
     Task AddAsync(TokenRecord record, CancellationToken ct);
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
+using ScimFunctions.Protocol;
 
 namespace ScimFunctions.Storage.Tokens;
 
@@ -32,7 +33,7 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
 {
     public const string Prefix = "scimf_";
 
-    readonly ConcurrentDictionary<string, (DateTimeOffset Until, IReadOnlyList<TokenRecord> Records)> _cache = new();
+    readonly ConcurrentDictionary<TenantId, (DateTimeOffset Until, IReadOnlyList<TokenRecord> Records)> _cache = new();
 
     readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(key =>
         RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
@@ -46,7 +47,7 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
 
     /// <summary>Issues a new token for the tenant. Every earlier usable token stops working now, or at the
     /// end of <paramref name="overlap"/> when rotating without downtime.</summary>
-    public async Task<IssuedToken> IssueAsync(string tenant, TimeSpan? lifetime, TimeSpan? overlap, CancellationToken ct)
+    public async Task<IssuedToken> IssueAsync(TenantId tenant, TimeSpan? lifetime, TimeSpan? overlap, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var token = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
@@ -64,7 +65,7 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
     }
 
     /// <summary>Revokes every token of the tenant (or one, by id). Other instances notice within the cache window.</summary>
-    public async Task<int> RevokeAsync(string tenant, string? tokenId, CancellationToken ct)
+    public async Task<int> RevokeAsync(TenantId tenant, string? tokenId, CancellationToken ct)
     {
         var count = 0;
         foreach (var record in await store.ListAsync(tenant, ct))
@@ -77,13 +78,13 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
         return count;
     }
 
-    public Task<IReadOnlyList<TokenRecord>> ListAsync(string tenant, CancellationToken ct) => store.ListAsync(tenant, ct);
+    public Task<IReadOnlyList<TokenRecord>> ListAsync(TenantId tenant, CancellationToken ct) => store.ListAsync(tenant, ct);
 
     /// <summary>Checks a presented token for the tenant. <paramref name="client"/> (the caller's address)
     /// keys the failed-attempt limit, so one noisy client cannot lock out the tenant's real one.</summary>
-    public async Task<TokenCheck> ValidateAsync(string tenant, string? token, string client, CancellationToken ct)
+    public async Task<TokenCheck> ValidateAsync(TenantId tenant, string? token, string client, CancellationToken ct)
     {
-        var key = tenant + "|" + client;
+        var key = tenant.Value + "|" + client;
         using (var probe = _failures.AttemptAcquire(key, 0))
         {
             if (!probe.IsAcquired) return TokenCheck.Throttled;
@@ -102,7 +103,7 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
         return TokenCheck.Invalid;
     }
 
-    async Task<IReadOnlyList<TokenRecord>> CachedRecordsAsync(string tenant, DateTimeOffset now, CancellationToken ct)
+    async Task<IReadOnlyList<TokenRecord>> CachedRecordsAsync(TenantId tenant, DateTimeOffset now, CancellationToken ct)
     {
         if (_cache.TryGetValue(tenant, out var entry) && entry.Until > now) return entry.Records;
         var records = await store.ListAsync(tenant, ct);

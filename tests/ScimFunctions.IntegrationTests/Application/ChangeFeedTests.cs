@@ -247,11 +247,11 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
     {
         var tenant = await _host.CreateTenantAsync();
         await tenant.CreateUserAsync("old@contoso.test");
-        var resources = _host.Resources();
+        var tables = _host.Services.GetRequiredService<ScimTables>();
         var time = new ManualTimeProvider();
         var job = new MaintenanceJob(_host.Services.GetRequiredService<TenantStore>(), _host.Services.GetRequiredService<ITokenStore>(),
-            new AuditLog(resources, time), new AuditOptions(), time, NullLogger<MaintenanceJob>.Instance,
-            new ChangeFeedLog(resources), new FeedOptions { Retention = TimeSpan.FromDays(30) });
+            new AuditLog(tables, time), new AuditOptions(), new ChangeFeedLog(tables), new FeedOptions { Retention = TimeSpan.FromDays(30) },
+            time, NullLogger<MaintenanceJob>.Instance);
 
         time.Advance(TimeSpan.FromDays(29));
         await job.RunAsync(CancellationToken.None);

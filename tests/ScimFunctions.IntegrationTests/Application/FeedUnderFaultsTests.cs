@@ -27,16 +27,14 @@ public sealed class FeedUnderFaultsTests(AzuriteFixture azurite, ITestOutputHelp
         await using var faulty = await ScimHost.StartAsync(azurite, new Dictionary<string, string?>
         {
             ["Storage:TablePrefix"] = prefix,
-            ["Storage:Faults:Rate"] = "0.3",
-            ["Storage:Faults:Seed"] = "19",
-        });
+        }, faults: new StorageFaultOptions { Rate = 0.3, Seed = 19 });
         var reference = await clean.CreateTenantAsync();
         var tenant = await clean.CreateTenantAsync();
 
         await new EntraCycle(new RetryingClient(reference), size).RunAsync();
         var client = new RetryingClient(new TenantClient(faulty, tenant.Tenant, tenant.Token));
         await new EntraCycle(client, size).RunAsync();
-        var injector = faulty.Services.GetRequiredService<ScimTables>().Faults!;
+        var injector = faulty.Faults;
 
         var expected = await clean.EventsAsync(reference.Tenant);
         var actual = await clean.EventsAsync(tenant.Tenant);

@@ -1,3 +1,4 @@
+using ScimFunctions.Protocol;
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +18,7 @@ public sealed class AuditLogTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    async Task<List<AuditEntry>> EntriesAsync(string tenant, string? resourceId = null)
+    async Task<List<AuditEntry>> EntriesAsync(TenantId tenant, string? resourceId = null)
     {
         var list = new List<AuditEntry>();
         await foreach (var e in _host.Services.GetRequiredService<AuditLog>().QueryAsync(tenant, DateTimeOffset.UtcNow.AddHours(-1),

@@ -1,3 +1,4 @@
+using ScimFunctions.Protocol;
 using System.Net;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
@@ -17,7 +18,7 @@ public sealed class ConsistencyCheckerTests(AzuriteFixture azurite) : IAsyncLife
     string _alice = "", _bob = "", _group = "";
 
     TableClient Table => _host.Services.GetRequiredService<ScimTables>().Resources;
-    string Tenant => _client.Tenant;
+    TenantId Tenant => _client.Tenant;
 
     public async Task InitializeAsync()
     {

@@ -56,9 +56,10 @@ public abstract class GroupTestBase(AzuriteFixture azurite) : IAsyncLifetime
     {
         var store = Host.Services.GetRequiredService<ScimFunctions.Storage.Tables.ResourceStore>();
         var ids = new string[count];
+        var seeding = new ScimFunctions.Storage.Audit.WriteContext("seed-" + Guid.NewGuid().ToString("N")[..8], "SEED Users", "test");
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
             ids[i] = (await store.CreateAsync(Client.Tenant, ScimFunctions.Storage.Tables.ResourceKind.User,
-                new JsonObject { ["userName"] = $"seed{i}@example.com" }, ct)).Id);
+                new JsonObject { ["userName"] = $"seed{i}@example.com" }, seeding, ct)).Id);
         return [.. ids.Order(StringComparer.Ordinal)];
     }
 
@@ -84,7 +85,7 @@ public abstract class GroupTestBase(AzuriteFixture azurite) : IAsyncLifetime
     protected async Task<List<string>> RowKeysAsync(string prefix)
     {
         var table = Host.Services.GetRequiredService<ScimTables>().Resources;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Client.Tenant} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Client.Tenant.Value} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
         var keys = new List<string>();
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey"])) keys.Add(row.RowKey);
         return keys;

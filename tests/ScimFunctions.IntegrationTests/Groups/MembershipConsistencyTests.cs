@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Azure;
 using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Protocol;
+using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.IntegrationTests.Groups;
@@ -141,16 +142,18 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
         var user = (await CreateUsersAsync(1))[0];
         var missing = Guid.CreateVersion7().ToString("D");
 
-        var error = await Assert.ThrowsAsync<ScimException>(() => store.EditAsync(Client.Tenant, missing, [user], [], ETag.All, CancellationToken.None));
-        Assert.Equal(HttpStatusCode.NotFound, error.Status);
+        var write = new WriteContext("test-" + Guid.NewGuid().ToString("N")[..8], "PATCH Group", "test");
+        // The store's outcome, which the pipeline answers with a 404.
+        var error = await Assert.ThrowsAsync<ResourceNotFoundException>(() => store.EditAsync(Client.Tenant, missing, [user], [], ETag.All, write, CancellationToken.None));
+        Assert.Equal((ResourceKind.Group, missing), (error.Kind, error.Id));
         Assert.Empty(await RowKeysAsync($"memberof|{user}|"));
         Assert.Empty(await RowKeysAsync($"member|{missing}|"));
 
         // A retried (or repeated) cleanup finds nothing left and succeeds.
         var id = (await CreateGroupAsync("Twice", user))["id"]!.GetValue<string>();
-        await store.RemoveUserFromAllGroupsAsync(Client.Tenant, user, CancellationToken.None);
-        await store.RemoveUserFromAllGroupsAsync(Client.Tenant, user, CancellationToken.None);
-        await store.RemoveAllMembersAsync(Client.Tenant, id, CancellationToken.None);
+        await store.RemoveUserFromAllGroupsAsync(Client.Tenant, user, write, CancellationToken.None);
+        await store.RemoveUserFromAllGroupsAsync(Client.Tenant, user, write, CancellationToken.None);
+        await store.RemoveAllMembersAsync(Client.Tenant, id, write, CancellationToken.None);
         Assert.Empty(await RowKeysAsync("member"));
         Assert.Empty(await MemberIdsAsync(id));
     }

@@ -172,7 +172,7 @@ public sealed class TenantIsolationTests(AzuriteFixture azurite) : IAsyncLifetim
         foreach (var path in new[]
         {
             $"/scim/v2/{b}/Users",
-            $"/scim/v2/{_a.Tenant.ToUpperInvariant()}/Users",
+            $"/scim/v2/{_a.Tenant.Value.ToUpperInvariant()}/Users",
             $"/scim/v2/{_a.Tenant}%2F..%2F{b}/Users",
             $"/scim/v2/{_a.Tenant}/..%2F{b}/Users",
             $"/scim/v2/%2e%2e%2F{b}/Users",

@@ -1,3 +1,4 @@
+using ScimFunctions.Protocol;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -29,12 +30,12 @@ public sealed class KeyVaultStandInTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _vault.DisposeAsync();
 
-    static string NewTenant() => "t" + Guid.NewGuid().ToString("N")[..12];
+    static TenantId NewTenant() => TenantId.Parse("t" + Guid.NewGuid().ToString("N")[..12]);
 
-    TokenRecord NewRecord(string tenant, TimeSpan lifetime) => new(tenant, Guid.CreateVersion7().ToString("N"),
+    TokenRecord NewRecord(TenantId tenant, TimeSpan lifetime) => new(tenant, Guid.CreateVersion7().ToString("N"),
         TokenService.Hash(TokenService.Prefix + Guid.NewGuid()), TokenService.Prefix + "abcdef", _time.GetUtcNow(), _time.GetUtcNow() + lifetime, TokenState.Active);
 
-    IEnumerable<SeenRequest> RequestsTo(string tenant, string suffix = "") =>
+    IEnumerable<SeenRequest> RequestsTo(TenantId tenant, string suffix = "") =>
         _vault.Requests.Where(r => r.PathAndQuery.StartsWith($"/secrets/{KeyVaultTokenStore.SecretName(tenant)}{suffix}", StringComparison.Ordinal));
 
     [Fact]

@@ -8,6 +8,7 @@ using ScimFunctions.Http;
 using ScimFunctions.LocalHost;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tables;
+using ScimFunctions.IntegrationTests.Reliability;
 
 namespace ScimFunctions.IntegrationTests.Limits;
 
@@ -33,8 +34,7 @@ public sealed class LimitsTests(AzuriteFixture azurite) : IAsyncLifetime
             ["Limits:MaxPatchOperations"] = "3",
             ["Limits:MaxMembersPerPatch"] = "2",
             ["Limits:RequestTimeoutSeconds"] = "3",
-            ["Storage:Faults:Rate"] = "0", // no random faults; a test schedules a storage call that never answers
-        });
+        }, faults: new StorageFaultOptions { Rate = 0 }); // no random faults; a test schedules a storage call that never answers
         _client = await _host.CreateTenantAsync();
     }
 
@@ -131,7 +131,7 @@ public sealed class LimitsTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task A_request_storage_has_slowed_past_the_deadline_is_503_with_retry_after()
     {
         var id = (await _client.CreateUserAsync("slow@contoso.test"))["id"]!.GetValue<string>();
-        _host.Services.GetRequiredService<ScimTables>().Faults!.Schedule(StorageFault.Hang);
+        _host.Faults.Schedule(StorageFault.Hang);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var response = await _client.GetAsync($"Users/{id}");
         await response.AssertScimErrorAsync(503);

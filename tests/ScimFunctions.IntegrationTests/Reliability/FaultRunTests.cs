@@ -34,9 +34,7 @@ public sealed class FaultRunTests(AzuriteFixture azurite, ITestOutputHelper outp
         await using var faulty = await ScimHost.StartAsync(azurite, new Dictionary<string, string?>
         {
             ["Storage:TablePrefix"] = prefix,
-            ["Storage:Faults:Rate"] = rate.ToString(CultureInfo.InvariantCulture),
-            ["Storage:Faults:Seed"] = seed.ToString(CultureInfo.InvariantCulture),
-        });
+        }, faults: new StorageFaultOptions { Rate = rate, Seed = seed });
         // Tenants and tokens are made through the clean host; the faulty host reads them from the shared tables.
         var reference = await clean.CreateTenantAsync();
         var tenant = await clean.CreateTenantAsync();
@@ -52,7 +50,7 @@ public sealed class FaultRunTests(AzuriteFixture azurite, ITestOutputHelper outp
         var cycle = new EntraCycle(client, size);
         await cycle.RunAsync();
         var faultyTime = watch.Elapsed;
-        var injector = faulty.Services.GetRequiredService<ScimTables>().Faults!;
+        var injector = faulty.Faults;
 
         // Read both end states through the clean host, so the comparison itself sees no faults.
         var expected = await ScimState.ReadAsync(referenceClient);

@@ -23,12 +23,12 @@ public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
     TenantClient? _client;
     ScimHost Host => _host!;
     TenantClient Client => _client!;
-    StorageFaultInjector Faults => Host.Services.GetRequiredService<ScimTables>().Faults!;
+    StorageFaultInjector Faults => Host.Faults;
 
     public async Task InitializeAsync()
     {
         // Rate 0: only the faults a test schedules.
-        _host = await ScimHost.StartAsync(azurite, new Dictionary<string, string?> { ["Storage:Faults:Rate"] = "0" });
+        _host = await ScimHost.StartAsync(azurite, faults: new StorageFaultOptions { Rate = 0 });
         _client = await Host.CreateTenantAsync();
         Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("Users?count=1")).StatusCode); // token and tenant now cached
     }

@@ -42,7 +42,7 @@ public sealed class RequestLogTests(AzuriteFixture azurite)
         Assert.Equal(statuses, lines.Select(l => Convert.ToInt32(l.State["Status"], System.Globalization.CultureInfo.InvariantCulture)));
         foreach (var line in lines)
         {
-            Assert.Equal(client.Tenant, line.State["Tenant"]);
+            Assert.Equal(client.Tenant.Value, line.State["Tenant"]);
             foreach (var key in new[] { "Method", "Operation", "ElapsedMs", "StorageRequests", "RequestId", "Client", "{OriginalFormat}" })
                 Assert.True(line.State.ContainsKey(key), $"{key} missing from: {line.Text}");
         }

@@ -8,6 +8,7 @@ using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tokens;
 using Xunit.Abstractions;
+using ScimFunctions.IntegrationTests.Reliability;
 
 namespace ScimFunctions.IntegrationTests.Secrets;
 
@@ -32,10 +33,9 @@ public sealed class SecretsInLogsTests(AzuriteFixture azurite, ITestOutputHelper
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
             ["Logging:LogLevel:Azure"] = "Trace",
             ["Logging:Console:LogLevel:Default"] = "None",
-            ["Storage:Faults:Rate"] = "0",
-        }, logs);
+        }, logs, faults: new StorageFaultOptions { Rate = 0 });
         var client = await host.CreateTenantAsync();
-        var faults = host.Services.GetRequiredService<ScimTables>().Faults!;
+        var faults = host.Faults;
         var marker = "BODYMARKER" + Guid.NewGuid().ToString("N");
         var forged = TokenService.Prefix + "forged" + Guid.NewGuid().ToString("N");
 

@@ -4,6 +4,9 @@ using ScimFunctions.Storage;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
+using ScimFunctions.Protocol;
+using ScimFunctions.Storage.Feed;
+using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.IntegrationTests.Tokens;
 
@@ -16,21 +19,22 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
     public async Task Disables_expired_and_superseded_tokens_then_deletes_them_after_30_days()
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
-        var resources = new TableClient(azurite.ConnectionString, "mres" + suffix);
-        var tokensTable = new TableClient(azurite.ConnectionString, "mtok" + suffix);
-        await resources.CreateAsync();
-        await tokensTable.CreateAsync();
+        var tables = new ScimTables(new StorageOptions { ConnectionString = azurite.ConnectionString, TablePrefix = "m" + suffix }, new StorageRequestCounter());
+        await tables.EnsureCreatedAsync();
         var time = new ManualTimeProvider();
-        var tenants = new TenantStore(resources, time);
-        var store = new TableTokenStore(tokensTable);
+        var tenants = new TenantStore(tables, time);
+        var store = new TableTokenStore(tables);
         var service = new TokenService(store, time, new TokenOptions { CacheWindow = TimeSpan.Zero });
-        var job = new MaintenanceJob(tenants, store, new AuditLog(resources, time), new AuditOptions(), time, NullLogger<MaintenanceJob>.Instance);
+        var job = new MaintenanceJob(tenants, store, new AuditLog(tables, time), new AuditOptions(), new ChangeFeedLog(tables), new FeedOptions(),
+            time, NullLogger<MaintenanceJob>.Instance);
+        var expiring = TenantId.Parse("expiring");
+        var rotating = TenantId.Parse("rotating");
 
-        await tenants.CreateAsync("expiring", CancellationToken.None);
-        await tenants.CreateAsync("rotating", CancellationToken.None);
-        var shortLived = await service.IssueAsync("expiring", TimeSpan.FromDays(1), null, CancellationToken.None);
-        await service.IssueAsync("rotating", null, null, CancellationToken.None);
-        var current = await service.IssueAsync("rotating", null, null, CancellationToken.None);
+        await tenants.CreateAsync(expiring, CancellationToken.None);
+        await tenants.CreateAsync(rotating, CancellationToken.None);
+        var shortLived = await service.IssueAsync(expiring, TimeSpan.FromDays(1), null, CancellationToken.None);
+        await service.IssueAsync(rotating, null, null, CancellationToken.None);
+        var current = await service.IssueAsync(rotating, null, null, CancellationToken.None);
 
         // Before expiry: only the superseded token is disabled.
         var first = await job.RunAsync(CancellationToken.None);
@@ -38,15 +42,15 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
 
         // After expiry the token is rejected even before the job runs; the job then disables it.
         time.Advance(TimeSpan.FromDays(2));
-        Assert.Equal(TokenCheck.Invalid, await service.ValidateAsync("expiring", shortLived.Token, "test", CancellationToken.None));
+        Assert.Equal(TokenCheck.Invalid, await service.ValidateAsync(expiring, shortLived.Token, "test", CancellationToken.None));
         Assert.Equal(new MaintenanceSummary(2, 1, 0, 0), await job.RunAsync(CancellationToken.None));
-        Assert.Equal(TokenState.Revoked, (await store.ListAsync("expiring", CancellationToken.None)).Single().State);
+        Assert.Equal(TokenState.Revoked, (await store.ListAsync(expiring, CancellationToken.None)).Single().State);
 
         // 30 days on, both dead records are deleted; the current token is untouched and still valid.
         time.Advance(TimeSpan.FromDays(31));
         Assert.Equal(new MaintenanceSummary(2, 0, 2, 0), await job.RunAsync(CancellationToken.None));
-        Assert.Empty(await store.ListAsync("expiring", CancellationToken.None));
-        Assert.Equal(current.Record.Id, (await store.ListAsync("rotating", CancellationToken.None)).Single().Id);
-        Assert.Equal(TokenCheck.Valid, await service.ValidateAsync("rotating", current.Token, "test", CancellationToken.None));
+        Assert.Empty(await store.ListAsync(expiring, CancellationToken.None));
+        Assert.Equal(current.Record.Id, (await store.ListAsync(rotating, CancellationToken.None)).Single().Id);
+        Assert.Equal(TokenCheck.Valid, await service.ValidateAsync(rotating, current.Token, "test", CancellationToken.None));
     }
 }

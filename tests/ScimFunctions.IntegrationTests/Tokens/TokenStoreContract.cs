@@ -1,3 +1,4 @@
+using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Tokens;
 
 namespace ScimFunctions.IntegrationTests.Tokens;
@@ -21,9 +22,9 @@ public abstract class TokenStoreContract : IAsyncLifetime
 
     static readonly CancellationToken None = CancellationToken.None;
 
-    protected static string NewTenant() => "t" + Guid.NewGuid().ToString("N")[..12];
+    protected static TenantId NewTenant() => TenantId.Parse("t" + Guid.NewGuid().ToString("N")[..12]);
 
-    protected TokenRecord NewRecord(string tenant, TimeSpan lifetime, TokenState state = TokenState.Active)
+    protected TokenRecord NewRecord(TenantId tenant, TimeSpan lifetime, TokenState state = TokenState.Active)
     {
         var now = Time.GetUtcNow();
         return new TokenRecord(tenant, Guid.CreateVersion7().ToString("N"), TokenService.Hash(TokenService.Prefix + Guid.NewGuid()),

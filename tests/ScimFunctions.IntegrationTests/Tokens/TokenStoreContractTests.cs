@@ -1,6 +1,8 @@
 using Azure.Data.Tables;
 using ScimFunctions.IntegrationTests.KeyVault;
 using ScimFunctions.Storage.Tokens;
+using ScimFunctions.Storage;
+using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.IntegrationTests.Tokens;
 
@@ -8,13 +10,13 @@ namespace ScimFunctions.IntegrationTests.Tokens;
 [Collection(AzuriteCollection.Name)]
 public sealed class TableTokenStoreContractTests(AzuriteFixture azurite) : TokenStoreContract
 {
-    static readonly string TableName = "tokens" + Guid.NewGuid().ToString("N")[..12];
+    static readonly string TablePrefix = "tok" + Guid.NewGuid().ToString("N")[..12];
 
     protected override async Task<ITokenStore> CreateStoreAsync()
     {
-        var table = new TableClient(azurite.ConnectionString, TableName);
-        await table.CreateIfNotExistsAsync();
-        return new TableTokenStore(table);
+        var tables = new ScimTables(new StorageOptions { ConnectionString = azurite.ConnectionString, TablePrefix = TablePrefix }, new StorageRequestCounter());
+        await tables.EnsureCreatedAsync();
+        return new TableTokenStore(tables);
     }
 }
 

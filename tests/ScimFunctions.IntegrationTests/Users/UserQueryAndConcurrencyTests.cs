@@ -260,12 +260,13 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
     async Task SeedAsync(TenantClient tenant, int count)
     {
         var store = (ScimFunctions.Storage.Tables.ResourceStore)_host.Services.GetService(typeof(ScimFunctions.Storage.Tables.ResourceStore))!;
+        var seeding = new ScimFunctions.Storage.Audit.WriteContext("seed-" + Guid.NewGuid().ToString("N")[..8], "SEED Users", "test");
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
         {
             var document = JsonNode.Parse($$"""
                 {"userName":"user{{i}}@example.com","externalId":"ext-{{i}}","emails":[{"type":"work","value":"user{{i}}@example.com"}]}
                 """)!.AsObject();
-            await store.CreateAsync(tenant.Tenant, ScimFunctions.Storage.Tables.ResourceKind.User, document, ct);
+            await store.CreateAsync(tenant.Tenant, ScimFunctions.Storage.Tables.ResourceKind.User, document, seeding, ct);
         });
     }
 }

@@ -6,7 +6,7 @@ using static ScimFunctions.Protocol.Tests.Patching.PatchTestSupport;
 
 namespace ScimFunctions.Protocol.Tests.Patching;
 
-/// <summary>One test per row of the PATCH table in scim-contract.md §4 (what Entra sends, what we must do).</summary>
+/// <summary>One test per PATCH form Entra sends, with what we must do (the table the PATCH engine is written against).</summary>
 public class EntraPatchTableTests
 {
     [Theory]

@@ -1,20 +1,22 @@
-namespace ScimFunctions.Http;
+namespace ScimFunctions.Protocol;
 
 /// <summary>
 /// The one routing table: the Functions app's [HttpTrigger] attributes and the local host's endpoint
 /// mappings both use these templates, so the two cannot drift. The Functions route prefix is empty
-/// (host.json), so URLs are identical under both hosts.
+/// (host.json), so URLs are identical under both hosts. Everything that prints or calls a Tenant URL
+/// (the HTTP layer, the admin CLI, the hosts, the tools) builds it with <see cref="TenantUrl"/>.
 /// </summary>
 public static class ScimRoutes
 {
-    public const string Base = "scim/v2/{tenant}";
+    /// <summary>The path every tenant's SCIM base URL starts with.</summary>
+    public const string Prefix = "scim/v2";
+    public const string Base = Prefix + "/{tenant}";
     public const string Users = Base + "/Users";
     public const string User = Base + "/Users/{id}";
     public const string UsersSearch = Base + "/Users/.search";
     public const string Groups = Base + "/Groups";
     public const string Group = Base + "/Groups/{id}";
     public const string GroupsSearch = Base + "/Groups/.search";
-    public const string Search = Base + "/.search";
     public const string ServiceProviderConfig = Base + "/ServiceProviderConfig";
     public const string ResourceTypes = Base + "/ResourceTypes";
     public const string ResourceType = Base + "/ResourceTypes/{id}";
@@ -24,4 +26,11 @@ public static class ScimRoutes
 
     /// <summary>Everything else under a tenant: answered with a SCIM 404.</summary>
     public const string Fallback = Base + "/{*rest}";
+
+    /// <summary>The tenant's base path, from the root of the origin: <c>/scim/v2/{tenant}</c>.</summary>
+    public static string TenantPath(TenantId tenant) => $"/{Prefix}/{tenant.Value}";
+
+    /// <summary>The Tenant URL pasted into Entra: <c>{origin}/scim/v2/{tenant}</c>.</summary>
+    /// <param name="origin">Scheme, host and any path base, with or without a trailing slash.</param>
+    public static string TenantUrl(string origin, TenantId tenant) => origin.TrimEnd('/') + TenantPath(tenant);
 }

@@ -3,10 +3,10 @@ using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
-namespace ScimFunctions.Storage.Tables;
+namespace ScimFunctions.IntegrationTests.Reliability;
 
-/// <summary>Fault injection between the app and storage (<c>Storage:Faults:Rate</c>, <c>Storage:Faults:Seed</c>).
-/// Off unless the section is configured; for reliability tests only, never in production.</summary>
+/// <summary>Fault injection between the app and storage: for the reliability tests only, which hand it to the
+/// host (<see cref="ScimHost.StartAsync"/>) as a <see cref="ScimFunctions.Storage.StoragePipelinePolicy"/>.</summary>
 public sealed record StorageFaultOptions
 {
     /// <summary>Share of storage attempts that fail, 0..1.</summary>

@@ -1,4 +1,4 @@
-namespace ScimFunctions.Http;
+namespace ScimFunctions.Storage;
 
 /// <summary>
 /// Every configuration key the code reads, as app-setting names (sections joined with "__", as Azure
@@ -56,12 +56,6 @@ public static class AppSettings
     /// <summary>Seconds a request may run before it answers 503 (storage too slow).</summary>
     public const string RequestTimeoutSeconds = "Limits__RequestTimeoutSeconds";
 
-    /// <summary>Storage fault injection for reliability tests: share of storage attempts that fail (0..1). Never set in production.</summary>
-    public const string StorageFaultRate = "Storage__Faults__Rate";
-
-    /// <summary>Seed of the injected fault sequence.</summary>
-    public const string StorageFaultSeed = "Storage__Faults__Seed";
-
     /// <summary>Days audit entries are kept before maintenance purges them.</summary>
     public const string AuditRetentionDays = "Audit__RetentionDays";
 
@@ -73,5 +67,5 @@ public static class AppSettings
 
     /// <summary>Optional settings: each has a default documented in the README.</summary>
     public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, MaxFilterLength,
-        MaxFilterDepth, MaxJsonDepth, MaxPatchOperations, MaxMembersPerPatch, RequestTimeoutSeconds, StorageFaultRate, StorageFaultSeed, AuditRetentionDays, FeedRetentionDays];
+        MaxFilterDepth, MaxJsonDepth, MaxPatchOperations, MaxMembersPerPatch, RequestTimeoutSeconds, AuditRetentionDays, FeedRetentionDays];
 }
