@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Azure;
+using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.MicroBenchmarks;
@@ -29,5 +30,5 @@ public static class Samples
         {"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"externalId":"9f1c-group","displayName":"Research"}
         """)!.AsObject();
 
-    public const string BaseUrl = "https://scim.contoso.net/scim/v2/contoso";
+    public static readonly string BaseUrl = ScimRoutes.TenantUrl("https://scim.contoso.net", TenantId.Parse("contoso"));
 }
