@@ -7,9 +7,6 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Bench;
 using ScimFunctions.LocalHost;
@@ -18,8 +15,6 @@ using ScimFunctions.Protocol.Resources;
 using ScimFunctions.Protocol.Schema;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tables;
-using ScimFunctions.Storage.Tenants;
-using ScimFunctions.Storage.Tokens;
 
 // Listing the members of a large group: the real host on Kestrel (127.0.0.1, free port) over in-memory
 // Azurite, driven over real HTTP. Not a test: a rerunnable measurement whose Markdown table goes in
@@ -40,22 +35,12 @@ const int WarmUpSize = 100;
 var sizes = new[] { options.Members }.Concat(options.Compare is { } c ? [c] : Array.Empty<int>()).ToArray();
 
 Console.WriteLine("Starting in-memory Azurite and the local host…");
-await using var azurite = await Azurite.StartAsync();
-await using var app = LocalScimHost.Build([], new Dictionary<string, string?>
-{
-    ["Urls"] = "http://127.0.0.1:0",
-    ["Storage:ConnectionString"] = azurite.ConnectionString,
-    ["Storage:TablePrefix"] = "bench",
-    ["Logging:LogLevel:Default"] = "Warning", // one log line per request would add console I/O to every timing
-});
-await app.StartAsync();
-var origin = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-var tables = app.Services.GetRequiredService<ScimTables>();
-await tables.EnsureCreatedAsync();
-await app.Services.GetRequiredService<TenantStore>().CreateAsync(Tenant, CancellationToken.None);
-var token = (await app.Services.GetRequiredService<TokenService>().IssueAsync(Tenant, null, null, CancellationToken.None)).Token;
-using var http = new HttpClient { BaseAddress = new Uri(ScimRoutes.TenantUrl(origin.ToString(), Tenant) + "/"), Timeout = TimeSpan.FromMinutes(30) };
-http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+var azurite = await Azurite.StartAsync();
+await using var host = await LocalScimHarness.StartAsync(LocalScimHarness.InProcessSettings(azurite.ConnectionString, "bench"), ownedAzurite: azurite);
+var tables = host.Services.GetRequiredService<ScimTables>();
+var tenant = await host.CreateTenantAsync(Tenant);
+using var http = new HttpClient { BaseAddress = new Uri(tenant.BaseUrl + "/"), Timeout = TimeSpan.FromMinutes(30) };
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.Token);
 
 // Seeding. Through the API, 100,000 users would be 100,000 POSTs; instead the rows are written directly,
 // exactly as ResourceStore and MembershipStore lay them out, 100 operations per transaction.
@@ -94,7 +79,6 @@ var file = Path.Combine(RepositoryRoot.Find(), "bench", "results", "group-listin
 Directory.CreateDirectory(Path.GetDirectoryName(file)!);
 await File.WriteAllTextAsync(file, report);
 Console.WriteLine($"Written to {Path.GetRelativePath(Directory.GetCurrentDirectory(), file)}");
-await app.StopAsync();
 return results.All(r => r.MemoryRun.Exact && r.Listings.All(l => l.Exact)) ? 0 : 1;
 
 async Task<GroupResult> MeasureAsync(int size, string id, TimeSpan seedTime)
@@ -153,7 +137,7 @@ async Task<Listing> ListAsync(string id, IReadOnlyList<string> expected, bool ch
 
 async Task<Direct> DirectAsync(string id, int size)
 {
-    var membership = app.Services.GetRequiredService<MembershipStore>();
+    var membership = host.Services.GetRequiredService<MembershipStore>();
     GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     var clock = Stopwatch.StartNew();
     TimeSpan? first = null;
@@ -338,7 +322,7 @@ static class Report
         s.AppendLine();
         s.AppendLine($"Machine: {Environment.ProcessorCount} logical processors, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), " +
             $"{RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC{(GCSettings.LatencyMode == GCLatencyMode.Interactive ? " (concurrent)" : "")}, " +
-            $"storage: Azurite {AzuriteVersion()} in memory (Node.js, separate process, same machine).");
+            $"storage: Azurite {Azurite.InstalledVersion()} in memory (Node.js, separate process, same machine).");
         s.AppendLine();
         s.AppendLine($"Command: `dotnet run -c Release --project bench/ScimFunctions.Bench -- {string.Join(' ', args)}` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         s.AppendLine();
@@ -356,11 +340,5 @@ static class Report
             "in JavaScript, so its per-page cost grows with the table (Azure Table storage serves a page from the key range); " +
             "the in-process row shows Azurite's share, including the first page behind the time to first byte.");
         return s.ToString();
-    }
-
-    static string AzuriteVersion()
-    {
-        var package = Path.Combine(RepositoryRoot.Find(), "node_modules", "azurite", "package.json");
-        return File.Exists(package) ? JsonNode.Parse(File.ReadAllText(package))?["version"]?.GetValue<string>() ?? "?" : "?";
     }
 }

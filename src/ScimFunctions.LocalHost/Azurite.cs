@@ -96,6 +96,13 @@ public sealed class Azurite : IAsyncDisposable
         if (process.ExitCode != 0) throw new InvalidOperationException($"npm ci failed with exit code {process.ExitCode}.");
     }
 
+    /// <summary>The version of the pinned Azurite package installed in the repository ("?" when not installed).</summary>
+    public static string InstalledVersion()
+    {
+        var package = Path.Combine(RepositoryRoot.Find(), "node_modules", "azurite", "package.json");
+        return File.Exists(package) ? System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(package))?["version"]?.GetValue<string>() ?? "?" : "?";
+    }
+
     public static bool IsFree(int port)
     {
         try

@@ -1,13 +1,6 @@
 using System.Net.Http.Headers;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.LocalHost;
 using ScimFunctions.Protocol;
-using ScimFunctions.Storage;
-using ScimFunctions.Storage.Tenants;
-using ScimFunctions.Storage.Tokens;
 
 namespace ScimFunctions.LoadDriver;
 
@@ -16,8 +9,7 @@ namespace ScimFunctions.LoadDriver;
 /// integration tests start it.</summary>
 public sealed class Target : IAsyncDisposable
 {
-    Azurite? _azurite;
-    WebApplication? _app;
+    LocalScimHarness? _host;
 
     public required string BaseUrl { get; init; }
     public required string Token { get; init; }
@@ -26,7 +18,7 @@ public sealed class Target : IAsyncDisposable
     public string? ConnectionString { get; init; }
     public string? TableName { get; init; }
     /// <summary>The in-process host's services (null for an external target).</summary>
-    public IServiceProvider? Services => _app?.Services;
+    public IServiceProvider? Services => _host?.Services;
 
     public static Target External(DriverOptions o) => new()
     {
@@ -36,31 +28,18 @@ public sealed class Target : IAsyncDisposable
 
     public static async Task<Target> StartLocalAsync(DriverOptions o)
     {
-        var tenant = TenantId.Parse("load");
+        var prefix = o.TablePrefix ?? "load";
         var azurite = await Azurite.StartAsync();
-        var app = LocalScimHost.Build([], new Dictionary<string, string?>
-        {
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Storage:TablePrefix"] = o.TablePrefix ?? "load",
-            // One console line per request would put console I/O into every timing (the Functions app logs to
-            // Application Insights, batched in the background).
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        await app.StartAsync();
-        var origin = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        await app.Services.GetRequiredService<ScimTables>().EnsureCreatedAsync();
-        await app.Services.GetRequiredService<TenantStore>().CreateAsync(tenant, CancellationToken.None);
-        var token = (await app.Services.GetRequiredService<TokenService>().IssueAsync(tenant, null, null, CancellationToken.None)).Token;
+        var host = await LocalScimHarness.StartAsync(LocalScimHarness.InProcessSettings(azurite.ConnectionString, prefix), ownedAzurite: azurite);
+        var tenant = await host.CreateTenantAsync(TenantId.Parse("load"));
         return new Target
         {
-            _azurite = azurite,
-            _app = app,
-            BaseUrl = ScimRoutes.TenantUrl(origin.ToString(), tenant),
-            Token = token,
-            Description = $"local host in-process on {origin}, in-memory Azurite {AzuriteVersion()} on 127.0.0.1:{azurite.Port} (Node.js, separate process)",
+            _host = host,
+            BaseUrl = tenant.BaseUrl,
+            Token = tenant.Token,
+            Description = $"local host in-process on {host.Address}, in-memory Azurite {Azurite.InstalledVersion()} on 127.0.0.1:{azurite.Port} (Node.js, separate process)",
             ConnectionString = azurite.ConnectionString,
-            TableName = (o.TablePrefix ?? "load") + "resources",
+            TableName = prefix + "resources",
         };
     }
 
@@ -75,19 +54,8 @@ public sealed class Target : IAsyncDisposable
         return http;
     }
 
-    public static string AzuriteVersion()
-    {
-        var package = Path.Combine(RepositoryRoot.Find(), "node_modules", "azurite", "package.json");
-        return File.Exists(package) ? System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(package))?["version"]?.GetValue<string>() ?? "?" : "?";
-    }
-
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-        if (_azurite is not null) await _azurite.DisposeAsync();
+        if (_host is not null) await _host.DisposeAsync();
     }
 }
