@@ -1,105 +1,88 @@
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScimFunctions.IntegrationTests.Reliability;
 using ScimFunctions.LocalHost;
-using ScimFunctions.Protocol;
-using ScimFunctions.Storage;
-using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
-using ScimFunctions.Storage.Tokens;
 
 namespace ScimFunctions.IntegrationTests;
 
-/// <summary>The local host, built exactly as `dotnet run` builds it, on Kestrel at 127.0.0.1 on a free
-/// port, over the shared Azurite. Only configuration differs: storage, table prefix, port.</summary>
-public sealed class ScimHost : IAsyncDisposable
+/// <summary>The local host, started exactly as `dotnet run` starts it (<see cref="LocalScimHarness"/>), on Kestrel at
+/// 127.0.0.1 on a free port, over the shared Azurite. Only configuration differs: storage, table prefix, port.</summary>
+public sealed class ScimHost(LocalScimHarness harness) : IAsyncDisposable
 {
-    readonly WebApplication _app;
-
-    ScimHost(WebApplication app, Uri origin)
-    {
-        _app = app;
-        Origin = origin;
-    }
-
-    public Uri Origin { get; }
-    public IServiceProvider Services => _app.Services;
+    public Uri Origin => harness.Origin;
+    public IServiceProvider Services => harness.Services;
     public StorageRequestCounter StorageRequests => Services.GetRequiredService<StorageRequestCounter>();
 
     /// <summary>The storage fault injector of a host started with <c>faults</c>.</summary>
     public StorageFaultInjector Faults => Services.GetRequiredService<StorageFaultInjector>();
 
+    /// <param name="settings">Settings over the in-process defaults; Storage:TablePrefix defaults to a new one.</param>
     /// <param name="logs">An extra logger provider (tests that read the host's logs); levels come from
     /// the Logging:* settings.</param>
     /// <param name="faults">Storage fault injection (reliability tests): a <see cref="StorageFaultInjector"/> in the
     /// table clients' pipeline, through the app's <see cref="StoragePipelinePolicy"/> hook.</param>
-    public static async Task<ScimHost> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null,
+    public static async Task<ScimHost> StartAsync(AzuriteFixture azurite, IReadOnlyDictionary<string, string?>? settings = null, ILoggerProvider? logs = null,
         StorageFaultOptions? faults = null)
     {
-        var config = new Dictionary<string, string?>
-        {
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Storage:TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..10],
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        var config = LocalScimHarness.InProcessSettings(azurite.ConnectionString, "t" + Guid.NewGuid().ToString("N")[..10]);
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
-        var app = LocalScimHost.Build([], config, services =>
+        return new ScimHost(await LocalScimHarness.StartAsync(config, logs: logs, services: services =>
         {
             if (faults is null) return;
             var injector = new StorageFaultInjector(faults);
             services.AddSingleton(injector);
             services.AddSingleton(new StoragePipelinePolicy(injector));
-        });
-        if (logs is not null) app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        await app.Services.GetRequiredService<ScimTables>().EnsureCreatedAsync();
-        return new ScimHost(app, new Uri(address));
+        }));
     }
 
-    /// <summary>Creates a tenant and issues its token through the same services the admin CLI uses.</summary>
-    public async Task<TenantClient> CreateTenantAsync(string? name = null)
+    /// <summary>Creates a tenant (a new id unless given) and issues its token.</summary>
+    public async Task<TenantClient> CreateTenantAsync(string? name = null) =>
+        new(await harness.CreateTenantAsync(TenantId.Parse(name ?? "t" + Guid.NewGuid().ToString("N")[..12])));
+
+    /// <summary>A tenant whose settings are set before its first request (the host caches settings briefly).</summary>
+    public async Task<TenantClient> TenantWithAsync(DeprovisionMode deprovision, OperationMode mode)
     {
-        var tenant = TenantId.Parse(name ?? "t" + Guid.NewGuid().ToString("N")[..12]);
-        await Services.GetRequiredService<TenantStore>().CreateAsync(tenant, CancellationToken.None);
-        var issued = await Services.GetRequiredService<TokenService>().IssueAsync(tenant, null, null, CancellationToken.None);
-        return new TenantClient(this, tenant, issued.Token);
+        var tenant = await CreateTenantAsync();
+        var store = Services.GetRequiredService<TenantStore>();
+        var settings = (await store.GetAsync(tenant.Tenant, CancellationToken.None))!;
+        await store.UpdateAsync(settings with { Deprovision = deprovision, Mode = mode }, CancellationToken.None);
+        return tenant;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    /// <summary>A client for a tenant made through another host over the same tables, sending to this host.</summary>
+    public TenantClient ClientFor(TenantClient tenant) => new(tenant.Access with { BaseUrl = harness.TenantUrl(tenant.Tenant) });
+
+    public ValueTask DisposeAsync() => harness.DisposeAsync();
 }
 
 /// <summary>An HTTP client for one tenant's SCIM base URL, authenticated with its token.</summary>
-public sealed class TenantClient(ScimHost host, TenantId tenant, string token)
+public sealed class TenantClient(TenantAccess access)
 {
-    public TenantId Tenant => tenant;
-    public string Token => token;
-    public string BaseUrl => ScimRoutes.TenantUrl(host.Origin.ToString(), tenant);
+    public TenantAccess Access => access;
+    public TenantId Tenant => access.Tenant;
+    public string Token => access.Token;
+    public string BaseUrl => access.BaseUrl;
 
-    public HttpClient Http { get; } = CreateClient(host.Origin, token);
+    /// <summary>Sends to the host's origin, so requests name their whole path (<see cref="Path"/>).</summary>
+    public HttpClient Http { get; } = CreateClient(new Uri(access.BaseUrl), access.Token);
 
-    static HttpClient CreateClient(Uri origin, string token)
+    static HttpClient CreateClient(Uri baseUrl, string token)
     {
-        var client = new HttpClient { BaseAddress = origin };
+        var client = new HttpClient { BaseAddress = new Uri(baseUrl.GetLeftPart(UriPartial.Authority)) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
-    public string Path(string relative) => $"{ScimRoutes.TenantPath(tenant)}/{relative.TrimStart('/')}";
+    public string Path(string relative) => $"{ScimRoutes.TenantPath(access.Tenant)}/{relative.TrimStart('/')}";
 
     public Task<HttpResponseMessage> GetAsync(string relative) => Http.GetAsync(Path(relative));
+
+    /// <summary>The JSON object a GET answers, whatever its status.</summary>
+    public Task<JsonObject> GetJsonAsync(string relative) => GetAsync(relative).ReadJsonAsync();
+
+    /// <summary>The totalResults of a list or filter query.</summary>
+    public async Task<int> TotalResultsAsync(string relative) => (await GetJsonAsync(relative)).GetInt32("totalResults");
 
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string relative, JsonNode? body = null, string contentType = "application/scim+json",
         Action<HttpRequestMessage>? configure = null)
@@ -115,10 +98,15 @@ public sealed class TenantClient(ScimHost host, TenantId tenant, string token)
     public Task<HttpResponseMessage> PutAsync(string relative, JsonNode body) => SendAsync(HttpMethod.Put, relative, body);
     public Task<HttpResponseMessage> DeleteAsync(string relative) => SendAsync(HttpMethod.Delete, relative);
 
+    /// <summary>The JSON object a POST, PATCH or PUT answers, whatever its status.</summary>
+    public Task<JsonObject> PostJsonAsync(string relative, JsonNode body) => PostAsync(relative, body).ReadJsonAsync();
+    public Task<JsonObject> PatchJsonAsync(string relative, JsonNode body) => PatchAsync(relative, body).ReadJsonAsync();
+    public Task<JsonObject> PutJsonAsync(string relative, JsonNode body) => PutAsync(relative, body).ReadJsonAsync();
+
     /// <summary>Creates a user and returns its JSON (asserting 201).</summary>
     public async Task<JsonObject> CreateUserAsync(string userName, JsonObject? extra = null)
     {
-        var body = new JsonObject { ["schemas"] = new JsonArray("urn:ietf:params:scim:schemas:core:2.0:User"), ["userName"] = userName, ["active"] = true };
+        var body = new JsonObject { ["schemas"] = new JsonArray(ScimUrns.User), ["userName"] = userName, ["active"] = true };
         foreach (var (k, v) in extra ?? []) body[k] = v?.DeepClone();
         var response = await PostAsync("Users", body);
         var json = await response.ReadJsonAsync();
@@ -129,6 +117,12 @@ public sealed class TenantClient(ScimHost host, TenantId tenant, string token)
 
 public static class HttpResponseExtensions
 {
+    /// <summary>The response's JSON object, read when it arrives: `await client.GetAsync(…).ReadJsonAsync()`.</summary>
+    public static async Task<JsonObject> ReadJsonAsync(this Task<HttpResponseMessage> response) => await (await response).ReadJsonAsync();
+
+    public static async Task<JsonObject> AssertScimErrorAsync(this Task<HttpResponseMessage> response, int status, string? scimType = null) =>
+        await (await response).AssertScimErrorAsync(status, scimType);
+
     public static async Task<JsonObject> ReadJsonAsync(this HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
@@ -142,8 +136,8 @@ public static class HttpResponseExtensions
         Assert.True((int)response.StatusCode == status, $"Expected {status}, got {(int)response.StatusCode}: {body}");
         Assert.Equal("application/scim+json", response.Content.Headers.ContentType?.MediaType);
         var json = JsonNode.Parse(body)!.AsObject();
-        Assert.Equal("urn:ietf:params:scim:api:messages:2.0:Error", json["schemas"]![0]!.GetValue<string>());
-        Assert.Equal(status.ToString(System.Globalization.CultureInfo.InvariantCulture), json["status"]!.GetValue<string>());
+        Assert.Equal("urn:ietf:params:scim:api:messages:2.0:Error", json["schemas"]!.GetString(0));
+        Assert.Equal(status.ToString(System.Globalization.CultureInfo.InvariantCulture), json.GetString("status"));
         if (scimType is not null) Assert.Equal(scimType, json["scimType"]?.GetValue<string>());
         Assert.False(string.IsNullOrWhiteSpace(json["detail"]?.GetValue<string>()));
         return json;

@@ -1,35 +1,23 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 using ScimFunctions.Admin;
 
 namespace ScimFunctions.IntegrationTests.Admin;
 
 /// <summary>The admin CLI end to end against Azurite, and the tokens it issues used over HTTP.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class AdminCliTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class AdminCliTests(AzuriteFixture azurite)
+    : HostTestBase(azurite, new Dictionary<string, string?> { ["Tokens:CacheSeconds"] = "0" })
 {
-    readonly string _prefix = "cli" + Guid.NewGuid().ToString("N")[..8];
-    ScimHost _host = null!;
-
-    public async Task InitializeAsync() => _host = await ScimHost.StartAsync(azurite, new Dictionary<string, string?>
-    {
-        ["Storage:TablePrefix"] = _prefix,
-        ["Tokens:CacheSeconds"] = "0",
-    });
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await AdminCli.RunAsync([.. args, "--connection-string", azurite.ConnectionString, "--table-prefix", _prefix, "--base-url", _host.Origin.ToString()], output, error);
+        var exit = await AdminCli.RunAsync([.. args, .. StorageArgs, "--base-url", Host.Origin.ToString()], output, error);
         return (exit, output.ToString(), error.ToString());
     }
 
     HttpClient ClientWith(string token) =>
-        new() { BaseAddress = _host.Origin, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
+        new() { BaseAddress = Host.Origin, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
 
     [Fact]
     public async Task Tenant_and_token_lifecycle()
@@ -45,7 +33,7 @@ public sealed class AdminCliTests(AzuriteFixture azurite) : IAsyncLifetime
         var lines = issued.Out.Split('\n', StringSplitOptions.TrimEntries);
         var tenantUrl = lines.Single(l => l.StartsWith("Tenant URL: ", StringComparison.Ordinal))["Tenant URL: ".Length..];
         var token = lines.Single(l => l.StartsWith("Secret Token: ", StringComparison.Ordinal))["Secret Token: ".Length..];
-        Assert.Equal(new Uri(_host.Origin, $"/scim/v2/{tenant}").ToString(), tenantUrl);
+        Assert.Equal(new Uri(Host.Origin, $"/scim/v2/{tenant}").ToString(), tenantUrl);
         Assert.StartsWith("scimf_", token);
 
         var client = ClientWith(token);
@@ -57,12 +45,12 @@ public sealed class AdminCliTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.DoesNotContain(token, list.Out);
         Assert.DoesNotContain(ScimFunctions.Storage.Tokens.TokenService.Hash(token), list.Out, StringComparison.OrdinalIgnoreCase);
         var rows = JsonNode.Parse(list.Out)!.AsArray();
-        Assert.Equal("Active", rows.Single()!["state"]!.GetValue<string>());
-        Assert.Equal(token[..12], rows.Single()!["prefix"]!.GetValue<string>());
+        Assert.Equal("Active", rows.Single()!.GetString("state"));
+        Assert.Equal(token[..12], rows.Single()!.GetString("prefix"));
 
         // Rotate: the old token stops working, the new one works.
         var rotated = JsonNode.Parse((await RunAsync("token", "rotate", tenant, "--json")).Out)!;
-        var newToken = rotated["secretToken"]!.GetValue<string>();
+        var newToken = rotated.GetString("secretToken");
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync($"{tenantUrl}/Users")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await ClientWith(newToken).GetAsync($"{tenantUrl}/Users")).StatusCode);
 
@@ -75,14 +63,14 @@ public sealed class AdminCliTests(AzuriteFixture azurite) : IAsyncLifetime
         var settings = await RunAsync("tenant", "settings", tenant, "--deprovision", "Disable", "--mode", "DryRun", "--json");
         Assert.Equal(0, settings.Exit);
         var shown = JsonNode.Parse((await RunAsync("tenant", "show", tenant, "--json")).Out)!;
-        Assert.Equal("Disable", shown["deprovision"]!.GetValue<string>());
-        Assert.Equal("DryRun", shown["mode"]!.GetValue<string>());
+        Assert.Equal("Disable", shown.GetString("deprovision"));
+        Assert.Equal("DryRun", shown.GetString("mode"));
         Assert.Contains(tenant, (await RunAsync("tenant", "list")).Out);
 
         // Maintenance disables the superseded and revoked versions' records and reports counts.
         var maintenance = await RunAsync("maintenance", "run", "--json");
         Assert.Equal(0, maintenance.Exit);
-        Assert.True(JsonNode.Parse(maintenance.Out)!["tenants"]!.GetValue<int>() >= 1);
+        Assert.True(JsonNode.Parse(maintenance.Out)!.GetInt32("tenants") >= 1);
     }
 
     [Fact]

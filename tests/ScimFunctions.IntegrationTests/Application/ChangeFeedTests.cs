@@ -1,17 +1,11 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using ScimFunctions.Admin;
 using ScimFunctions.Directory;
 using ScimFunctions.IntegrationTests.Tokens;
-using ScimFunctions.Storage;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Feed;
-using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
-using Xunit.Abstractions;
 using static ScimFunctions.IntegrationTests.Application.FeedTestSupport;
 
 namespace ScimFunctions.IntegrationTests.Application;
@@ -19,28 +13,20 @@ namespace ScimFunctions.IntegrationTests.Application;
 /// <summary>The change feed as an application reads it: every applied change once, in order, nothing for
 /// requests that change nothing, resumable from a cursor, purged after retention.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper output) : IAsyncLifetime
+public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper output) : HostTestBase(azurite)
 {
-    readonly string _prefix = "feed" + Guid.NewGuid().ToString("N")[..8];
-    ScimHost _host = null!;
-
-    public async Task InitializeAsync() =>
-        _host = await ScimHost.StartAsync(azurite, new Dictionary<string, string?> { ["Storage:TablePrefix"] = _prefix });
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     [Fact]
     public async Task Entra_like_sequence_produces_exactly_the_expected_events_in_order()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         var alice = await tenant.CreateUserAsync("alice@contoso.test", new JsonObject { ["externalId"] = "ext-alice" });
         var bobBody = new JsonObject
         {
             ["schemas"] = new JsonArray("urn:ietf:params:scim:schemas:core:2.0:User"), ["userName"] = "bob@contoso.test", ["active"] = true,
             ["emails"] = new JsonArray(new JsonObject { ["value"] = "bob@contoso.test", ["type"] = "work", ["primary"] = true }),
         };
-        var bob = await (await tenant.PostAsync("Users", bobBody)).ReadJsonAsync();
-        var group = await (await tenant.PostAsync("Groups", new JsonObject { ["displayName"] = "Sales" })).ReadJsonAsync();
+        var bob = await tenant.PostJsonAsync("Users", bobBody);
+        var group = await tenant.PostJsonAsync("Groups", new JsonObject { ["displayName"] = "Sales" });
         var groupPath = $"Groups/{group.Id()}";
         async Task Ok(Task<HttpResponseMessage> request)
         {
@@ -61,7 +47,7 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
         await Ok(tenant.DeleteAsync($"Users/{alice.Id()}"));
         await Ok(tenant.DeleteAsync(groupPath));
 
-        var events = await _host.EventsAsync(tenant.Tenant);
+        var events = await Host.EventsAsync(tenant.Tenant);
         var names = new Dictionary<string, string> { [alice.Id()] = "alice", [bob.Id()] = "bob", [group.Id()] = "sales" };
         Assert.Equal(
         [
@@ -95,7 +81,7 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
     [Fact]
     public async Task Concurrent_writes_give_one_event_each_and_retries_that_change_nothing_give_none()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         var user = await tenant.CreateUserAsync("busy@contoso.test");
         string[] paths =
         [
@@ -114,7 +100,7 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
             _ => $"value {i}",
         }));
         var members = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => tenant.CreateUserAsync($"member{i}@contoso.test")));
-        var group = await (await tenant.PostAsync("Groups", new JsonObject { ["displayName"] = "Busy" })).ReadJsonAsync();
+        var group = await tenant.PostJsonAsync("Groups", new JsonObject { ["displayName"] = "Busy" });
 
         // 20 PATCHes of one user and 10 member additions to one group, all at once.
         var responses = await Task.WhenAll(
@@ -125,7 +111,7 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
         var applied = responses.Take(paths.Length).Count(r => r.StatusCode == HttpStatusCode.OK);
         Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.NoContent or HttpStatusCode.PreconditionFailed, r.StatusCode.ToString()));
         output.WriteLine($"{applied} of {paths.Length} concurrent PATCHes applied at once, {paths.Length - applied} answered 412.");
-        Assert.Equal(applied, (await _host.EventsAsync(tenant.Tenant)).Count(e => e.Type == ChangeEventTypes.UserUpdated));
+        Assert.Equal(applied, (await Host.EventsAsync(tenant.Tenant)).Count(e => e.Type == ChangeEventTypes.UserUpdated));
 
         // Every request sent again, as a client retries: those that failed apply now, the others change nothing.
         foreach (var i in Enumerable.Range(0, paths.Length))
@@ -133,7 +119,7 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
         Assert.All(await Task.WhenAll(members.Select(m => tenant.PatchAsync($"Groups/{group.Id()}", Patch(Op("add", "members", Refs(m.Id())))))),
             r => Assert.Equal(HttpStatusCode.NoContent, r.StatusCode));
 
-        var events = await _host.EventsAsync(tenant.Tenant);
+        var events = await Host.EventsAsync(tenant.Tenant);
         var updates = events.Where(e => e.UserId == user.Id() && e.Type == ChangeEventTypes.UserUpdated).ToList();
         Assert.Equal(paths.Length, updates.Count);
         Assert.Equal(paths.Order(StringComparer.Ordinal), updates.SelectMany(e => e.Changed).Order(StringComparer.Ordinal));
@@ -148,7 +134,7 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
     [Fact]
     public async Task Consumer_resuming_from_its_cursor_sees_every_event_once_while_writes_go_on()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         // A short settle window: on Azurite a transaction commits within milliseconds of its stamp.
         var options = new ChangeFeedOptions { SettleWindow = TimeSpan.FromSeconds(1) };
         var seen = new List<ChangeEvent>();
@@ -156,7 +142,7 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
         async Task ReadSomeAsync(int pages)
         {
             // A new reader each time: all the consumer keeps between runs is the cursor string.
-            var reader = new ChangeFeedReader(_host.Resources(), options);
+            var reader = new ChangeFeedReader(Host.Resources(), options);
             for (var i = 0; i < pages; i++)
             {
                 var page = await reader.ReadAsync(tenant.Tenant, cursor, max: 3);
@@ -186,14 +172,14 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
             await ReadSomeAsync(pages: 5);
         }
 
-        var all = await _host.EventsAsync(tenant.Tenant);
+        var all = await Host.EventsAsync(tenant.Tenant);
         Assert.Equal(64, all.Count);
         Assert.Equal(all.Select(e => e.Id), seen.Select(e => e.Id));
         Assert.Equal(32, seen.Count(e => e.Type == ChangeEventTypes.UserCreated));
         Assert.Equal(32, seen.Count(e => e.Type == ChangeEventTypes.UserUpdated));
 
         // A cursor at an instant starts there; anything else is not a cursor.
-        var caughtUp = _host.CaughtUpReader();
+        var caughtUp = Host.CaughtUpReader();
         Assert.Equal(64, (await caughtUp.ReadAllAsync(tenant.Tenant, ChangeFeedReader.CursorAt(all[0].Time))).Count);
         Assert.Equal(all.Count(e => e.Time > all[32].Time), (await caughtUp.ReadAllAsync(tenant.Tenant, ChangeFeedReader.CursorAt(all[32].Time.AddTicks(1)))).Count);
         Assert.Empty(await caughtUp.ReadAllAsync(tenant.Tenant, ChangeFeedReader.CursorAt(DateTimeOffset.UtcNow.AddMinutes(5))));
@@ -203,29 +189,29 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
     [Fact]
     public async Task Settle_window_holds_back_recent_events()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         await tenant.CreateUserAsync("recent@contoso.test");
-        var reader = new ChangeFeedReader(_host.Resources(), new ChangeFeedOptions { SettleWindow = TimeSpan.FromMinutes(10) });
+        var reader = new ChangeFeedReader(Host.Resources(), new ChangeFeedOptions { SettleWindow = TimeSpan.FromMinutes(10) });
         var page = await reader.ReadAsync(tenant.Tenant, null);
         Assert.Empty(page.Events);
         Assert.Null(page.Cursor);
-        Assert.Single(await _host.EventsAsync(tenant.Tenant));
+        Assert.Single(await Host.EventsAsync(tenant.Tenant));
         Assert.Equal(TimeSpan.FromSeconds(75), new ChangeFeedOptions().SettleWindow);
     }
 
     [Fact]
     public async Task Pending_and_soft_deleted_users_are_marked_in_events_and_reads()
     {
-        var dryRun = await _host.TenantWithAsync(DeprovisionMode.Disable, OperationMode.DryRun);
+        var dryRun = await Host.TenantWithAsync(DeprovisionMode.Disable, OperationMode.DryRun);
         var pending = await dryRun.CreateUserAsync("pending@contoso.test");
-        var directory = new DirectoryReader(_host.Resources());
+        var directory = new DirectoryReader(Host.Resources());
 
         Assert.Equal(DirectoryStatus.Pending, (await directory.GetUserAsync(dryRun.Tenant, pending.Id()))!.Status);
         Assert.Empty(await directory.ListUsersAsync(dryRun.Tenant).ToListAsync());
         Assert.Equal(DirectoryStatus.Pending, Assert.Single(await directory.ListUsersAsync(dryRun.Tenant, new DirectoryListOptions { IncludePending = true }).ToListAsync()).Status);
 
         // Leaving dry-run with the admin CLI: a promoted event, and the user is live.
-        Assert.Equal(0, await AdminCli.RunAsync(["tenant", "settings", dryRun.Tenant, "--mode", "Sync", "--connection-string", azurite.ConnectionString, "--table-prefix", _prefix],
+        Assert.Equal(0, await AdminCli.RunAsync(["tenant", "settings", dryRun.Tenant, "--mode", "Sync", .. StorageArgs],
             new StringWriter(), new StringWriter()));
         Assert.Equal(DirectoryStatus.Live, Assert.Single(await directory.ListUsersAsync(dryRun.Tenant).ToListAsync()).Status);
 
@@ -239,37 +225,37 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
         Assert.Single(await directory.ListUsersAsync(dryRun.Tenant, DirectoryListOptions.All).ToListAsync());
 
         var names = new Dictionary<string, string> { [pending.Id()] = "p" };
-        Assert.Equal(["user.created p pending", "user.promoted p", "user.deleted p soft"], (await _host.EventsAsync(dryRun.Tenant)).Select(e => Describe(e, names)));
+        Assert.Equal(["user.created p pending", "user.promoted p", "user.deleted p soft"], (await Host.EventsAsync(dryRun.Tenant)).Select(e => Describe(e, names)));
     }
 
     [Fact]
     public async Task Maintenance_purges_events_past_retention()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         await tenant.CreateUserAsync("old@contoso.test");
-        var tables = _host.Services.GetRequiredService<ScimTables>();
+        var tables = Service<ScimTables>();
         var time = new ManualTimeProvider();
-        var job = new MaintenanceJob(_host.Services.GetRequiredService<TenantStore>(), _host.Services.GetRequiredService<ITokenStore>(),
+        var job = new MaintenanceJob(Service<TenantStore>(), Service<ITokenStore>(),
             new AuditLog(tables, time), new AuditOptions(), new ChangeFeedLog(tables), new FeedOptions { Retention = TimeSpan.FromDays(30) },
             time, NullLogger<MaintenanceJob>.Instance);
 
         time.Advance(TimeSpan.FromDays(29));
         await job.RunAsync(CancellationToken.None);
-        Assert.Single(await _host.EventsAsync(tenant.Tenant));
+        Assert.Single(await Host.EventsAsync(tenant.Tenant));
         time.Advance(TimeSpan.FromDays(2));
         var summary = await job.RunAsync(CancellationToken.None);
         Assert.True(summary.FeedEventsPurged >= 1);
-        Assert.Empty(await _host.EventsAsync(tenant.Tenant));
+        Assert.Empty(await Host.EventsAsync(tenant.Tenant));
 
         // The app's own job (the timer's and the CLI's) gets the feed and Feed:RetentionDays from configuration.
-        await using var zeroRetention = await ScimHost.StartAsync(azurite, new Dictionary<string, string?>
+        await using var zeroRetention = await ScimHost.StartAsync(Azurite, new Dictionary<string, string?>
         {
-            ["Storage:TablePrefix"] = _prefix,
+            ["Storage:TablePrefix"] = TablePrefix,
             ["Feed:RetentionDays"] = "0",
         });
         await tenant.CreateUserAsync("new@contoso.test");
         Assert.True((await zeroRetention.Services.GetRequiredService<MaintenanceJob>().RunAsync(CancellationToken.None)).FeedEventsPurged >= 1);
-        Assert.Empty(await _host.EventsAsync(tenant.Tenant));
+        Assert.Empty(await Host.EventsAsync(tenant.Tenant));
     }
 
     [Fact]

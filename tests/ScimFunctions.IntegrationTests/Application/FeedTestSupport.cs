@@ -1,9 +1,6 @@
-using System.Text.Json.Nodes;
 using Azure.Data.Tables;
-using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Directory;
 using ScimFunctions.IntegrationTests.Tokens;
-using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tenants;
 
 namespace ScimFunctions.IntegrationTests.Application;
@@ -37,16 +34,6 @@ public static class FeedTestSupport
 
     public static Task<List<ChangeEvent>> EventsAsync(this ScimHost host, string tenant) => host.CaughtUpReader().ReadAllAsync(tenant);
 
-    /// <summary>A tenant whose settings are set before its first request (the host caches settings briefly).</summary>
-    public static async Task<TenantClient> TenantWithAsync(this ScimHost host, DeprovisionMode deprovision, OperationMode mode)
-    {
-        var tenant = await host.CreateTenantAsync();
-        var store = host.Services.GetRequiredService<TenantStore>();
-        var settings = (await store.GetAsync(tenant.Tenant, CancellationToken.None))!;
-        await store.UpdateAsync(settings with { Deprovision = deprovision, Mode = mode }, CancellationToken.None);
-        return tenant;
-    }
-
     /// <summary>One line per event, with ids replaced by names, for exact comparisons.</summary>
     public static string Describe(ChangeEvent e, IReadOnlyDictionary<string, string> names)
     {
@@ -61,18 +48,4 @@ public static class FeedTestSupport
         if (e.AppKey is not null) text += $" appKey={e.AppKey}";
         return text;
     }
-
-    public static JsonObject Patch(params JsonObject[] operations) =>
-        new() { ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:PatchOp"), ["Operations"] = new JsonArray(operations) };
-
-    public static JsonObject Op(string op, string path, JsonNode? value = null)
-    {
-        var o = new JsonObject { ["op"] = op, ["path"] = path };
-        if (value is not null) o["value"] = value;
-        return o;
-    }
-
-    public static JsonArray Refs(params string[] ids) => new([.. ids.Select(id => (JsonNode)new JsonObject { ["value"] = id })]);
-
-    public static string Id(this JsonObject resource) => resource["id"]!.GetValue<string>();
 }

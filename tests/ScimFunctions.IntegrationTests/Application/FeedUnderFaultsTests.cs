@@ -1,10 +1,5 @@
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Directory;
 using ScimFunctions.IntegrationTests.Reliability;
-using ScimFunctions.Storage;
-using ScimFunctions.Storage.Tables;
-using Xunit.Abstractions;
 
 namespace ScimFunctions.IntegrationTests.Application;
 
@@ -22,17 +17,13 @@ public sealed class FeedUnderFaultsTests(AzuriteFixture azurite, ITestOutputHelp
     public async Task Faults_and_client_retries_lose_and_duplicate_no_event()
     {
         var size = CycleSize.ForRequests(200);
-        await using var clean = await ScimHost.StartAsync(azurite);
-        var prefix = clean.Services.GetRequiredService<StorageOptions>().TablePrefix;
-        await using var faulty = await ScimHost.StartAsync(azurite, new Dictionary<string, string?>
-        {
-            ["Storage:TablePrefix"] = prefix,
-        }, faults: new StorageFaultOptions { Rate = 0.3, Seed = 19 });
+        await using var hosts = await CleanAndFaultyHosts.StartAsync(azurite, rate: 0.3, seed: 19);
+        var (clean, faulty) = (hosts.Clean, hosts.Faulty);
         var reference = await clean.CreateTenantAsync();
         var tenant = await clean.CreateTenantAsync();
 
         await new EntraCycle(new RetryingClient(reference), size).RunAsync();
-        var client = new RetryingClient(new TenantClient(faulty, tenant.Tenant, tenant.Token));
+        var client = new RetryingClient(faulty.ClientFor(tenant));
         await new EntraCycle(client, size).RunAsync();
         var injector = faulty.Faults;
 

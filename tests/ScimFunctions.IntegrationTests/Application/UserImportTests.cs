@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using ScimFunctions.Admin;
 using ScimFunctions.Directory;
 using static ScimFunctions.IntegrationTests.Application.FeedTestSupport;
@@ -10,21 +8,19 @@ namespace ScimFunctions.IntegrationTests.Application;
 /// Entra's query-then-create finds the imported users instead of creating duplicates, and the application
 /// reads its own key back through the Directory library.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class UserImportTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class UserImportTests(AzuriteFixture azurite) : HostTestBase(azurite)
 {
-    readonly string _prefix = "imp" + Guid.NewGuid().ToString("N")[..8];
     readonly string _folder = Path.Combine(Path.GetTempPath(), "scim-import-" + Guid.NewGuid().ToString("N")[..8]);
-    ScimHost _host = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         System.IO.Directory.CreateDirectory(_folder);
-        _host = await ScimHost.StartAsync(azurite, new Dictionary<string, string?> { ["Storage:TablePrefix"] = _prefix });
+        await base.InitializeAsync();
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _host.DisposeAsync();
+        await base.DisposeAsync();
         System.IO.Directory.Delete(_folder, recursive: true);
     }
 
@@ -34,19 +30,19 @@ public sealed class UserImportTests(AzuriteFixture azurite) : IAsyncLifetime
         await File.WriteAllTextAsync(path, content);
         var output = new StringWriter();
         var error = new StringWriter();
-        string[] args = ["import", tenant, path, "--json", "--connection-string", azurite.ConnectionString, "--table-prefix", _prefix];
+        string[] args = ["import", tenant, path, "--json", .. StorageArgs];
         var exit = await AdminCli.RunAsync(apply ? [.. args, "--apply"] : args, output, error);
         Assert.True(output.ToString().Length > 0, error.ToString());
         return (exit, JsonNode.Parse(output.ToString())!.AsObject());
     }
 
     static Dictionary<int, (string Action, string? Detail)> Rows(JsonObject report) =>
-        report["rows"]!.AsArray().ToDictionary(r => r!["line"]!.GetValue<int>(), r => (r!["action"]!.GetValue<string>(), r["detail"]?.GetValue<string>()));
+        report.GetArray("rows").ToDictionary(r => r!.GetInt32("line"), r => (r!.GetString("action"), r!["detail"]?.GetValue<string>()));
 
     [Fact]
     public async Task Dry_run_reports_creates_matches_conflicts_and_invalid_rows_and_apply_is_refused()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         var existing = await tenant.CreateUserAsync("Carol@Contoso.test");
         var other = await tenant.CreateUserAsync("dave@contoso.test", new JsonObject
         {
@@ -66,7 +62,7 @@ public sealed class UserImportTests(AzuriteFixture azurite) : IAsyncLifetime
             """;
         var (exit, report) = await ImportAsync(tenant.Tenant, "users.csv", csv);
         Assert.Equal(1, exit);
-        Assert.False(report["applied"]!.GetValue<bool>());
+        Assert.False(report.GetBoolean("applied"));
         var rows = Rows(report);
         Assert.Equal("create", rows[2].Action);
         Assert.Equal("conflict", rows[3].Action);   // carol twice in the file (lines 3 and 7)
@@ -78,7 +74,7 @@ public sealed class UserImportTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("invalid", rows[8].Action);    // no appKey
         Assert.Equal("invalid", rows[9].Action);    // not an email
         Assert.Equal("create", rows[10].Action);    // quoted field with a comma
-        Assert.Equal(other.Id(), report["rows"]!.AsArray().Single(r => r!["line"]!.GetValue<int>() == 4)!["userId"]!.GetValue<string>());
+        Assert.Equal(other.Id(), report.GetArray("rows").Single(r => r!.GetInt32("line") == 4)!.GetString("userId"));
 
         // An email owned by another existing user than the one the userName matches.
         var (conflictExit, conflict) = await ImportAsync(tenant.Tenant, "owned.json", """[{ "userName": "carol@contoso.test", "emails": ["dave@contoso.test"], "appKey": "2001" }]""");
@@ -89,14 +85,14 @@ public sealed class UserImportTests(AzuriteFixture azurite) : IAsyncLifetime
         // --apply writes nothing while any row conflicts.
         var (applyExit, applied) = await ImportAsync(tenant.Tenant, "users.csv", csv, apply: true);
         Assert.Equal(1, applyExit);
-        Assert.False(applied["applied"]!.GetValue<bool>());
-        Assert.Equal(2, (await (await tenant.GetAsync("Users")).ReadJsonAsync())["totalResults"]!.GetValue<int>());
+        Assert.False(applied.GetBoolean("applied"));
+        Assert.Equal(2, await tenant.TotalResultsAsync("Users"));
     }
 
     [Fact]
     public async Task Imported_users_are_found_by_entras_queries_and_keep_their_application_key()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         var scimCreated = await tenant.CreateUserAsync("bob@contoso.test");   // provisioned before the import: linked, not duplicated
         var json = """
             [
@@ -107,12 +103,12 @@ public sealed class UserImportTests(AzuriteFixture azurite) : IAsyncLifetime
             """;
         var (dryExit, dry) = await ImportAsync(tenant.Tenant, "users.json", json);
         Assert.Equal(0, dryExit);
-        Assert.Equal((2, 1), (dry["create"]!.GetValue<int>(), dry["match"]!.GetValue<int>()));
-        Assert.Equal(1, (await (await tenant.GetAsync("Users")).ReadJsonAsync())["totalResults"]!.GetValue<int>());   // nothing written
+        Assert.Equal((2, 1), (dry.GetInt32("create"), dry.GetInt32("match")));
+        Assert.Equal(1, await tenant.TotalResultsAsync("Users"));   // nothing written
 
         var (exit, report) = await ImportAsync(tenant.Tenant, "users.json", json, apply: true);
         Assert.Equal(0, exit);
-        Assert.True(report["applied"]!.GetValue<bool>());
+        Assert.True(report.GetBoolean("applied"));
 
         // Entra's first cycle: query by userName (its own casing), or by work email for carol (matched on mail),
         // and create only when nothing is found; then update what it found.
@@ -125,10 +121,10 @@ public sealed class UserImportTests(AzuriteFixture azurite) : IAsyncLifetime
             ("dave@contoso.test", "userName eq \"dave@contoso.test\""),
         })
         {
-            var found = await (await tenant.GetAsync("Users?filter=" + Uri.EscapeDataString(filter))).ReadJsonAsync();
-            if (found["totalResults"]!.GetValue<int>() == 1)
+            var found = await tenant.GetJsonAsync("Users?filter=" + Uri.EscapeDataString(filter));
+            if (found.GetInt32("totalResults") == 1)
             {
-                ids[userName] = found["Resources"]![0]!.AsObject().Id();
+                ids[userName] = found.GetArray("Resources")[0]!.AsObject().Id();
                 var patched = await tenant.PatchAsync($"Users/{ids[userName]}", Patch(Op("replace", "displayName", userName)));
                 Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
             }
@@ -137,11 +133,11 @@ public sealed class UserImportTests(AzuriteFixture azurite) : IAsyncLifetime
                 ids[userName] = (await tenant.CreateUserAsync(userName)).Id();
             }
         }
-        Assert.Equal(4, (await (await tenant.GetAsync("Users")).ReadJsonAsync())["totalResults"]!.GetValue<int>());
+        Assert.Equal(4, await tenant.TotalResultsAsync("Users"));
         Assert.Equal(scimCreated.Id(), ids["bob@contoso.test"]);
 
         // The application finds each of its accounts by its own key, after Entra's updates too.
-        var directory = new DirectoryReader(_host.Resources());
+        var directory = new DirectoryReader(Host.Resources());
         foreach (var (key, userName) in new[] { ("A-1", "Alice@Contoso.test"), ("A-2", "bob@contoso.test"), ("A-3", "carol@contoso.test") })
         {
             var user = await directory.FindUserByAppKeyAsync(tenant.Tenant, key);
@@ -156,7 +152,7 @@ public sealed class UserImportTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(ids["carol@contoso.test"], Assert.Single(await directory.FindUsersByExternalIdAsync(tenant.Tenant, "c-1")).Id);
 
         // The feed tells the application which accounts it already has.
-        var events = await _host.EventsAsync(tenant.Tenant);
+        var events = await Host.EventsAsync(tenant.Tenant);
         Assert.Equal(["A-1", "A-3"], events.Where(e => e.Type == ChangeEventTypes.UserCreated && e.AppKey is not null).Select(e => e.AppKey!));
         Assert.Equal("A-2", Assert.Single(events, e => e.Type == ChangeEventTypes.UserLinked).AppKey);
         Assert.All(events.Where(e => e.Type == ChangeEventTypes.UserUpdated && e.UserId != ids["dave@contoso.test"]), e => Assert.NotNull(e.AppKey));
@@ -164,8 +160,8 @@ public sealed class UserImportTests(AzuriteFixture azurite) : IAsyncLifetime
         // Running the same import again changes nothing.
         var (again, second) = await ImportAsync(tenant.Tenant, "users.json", json, apply: true);
         Assert.Equal(0, again);
-        Assert.Equal(3, second["match"]!.GetValue<int>());
-        Assert.All(second["rows"]!.AsArray(), r => Assert.True(r!["alreadyLinked"]!.GetValue<bool>()));
-        Assert.Equal(events.Count, (await _host.EventsAsync(tenant.Tenant)).Count);
+        Assert.Equal(3, second.GetInt32("match"));
+        Assert.All(second.GetArray("rows"), r => Assert.True(r!.GetBoolean("alreadyLinked")));
+        Assert.Equal(events.Count, (await Host.EventsAsync(tenant.Tenant)).Count);
     }
 }

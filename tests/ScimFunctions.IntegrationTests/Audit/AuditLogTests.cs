@@ -1,27 +1,15 @@
-using ScimFunctions.Protocol;
-using System.Net;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Admin;
 using ScimFunctions.Storage.Audit;
 
 namespace ScimFunctions.IntegrationTests.Audit;
 
 [Collection(AzuriteCollection.Name)]
-public sealed class AuditLogTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class AuditLogTests(AzuriteFixture azurite) : HostTestBase(azurite)
 {
-    readonly string _prefix = "audit" + Guid.NewGuid().ToString("N")[..8];
-    ScimHost _host = null!;
-
-    public async Task InitializeAsync() =>
-        _host = await ScimHost.StartAsync(azurite, new Dictionary<string, string?> { ["Storage:TablePrefix"] = _prefix });
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     async Task<List<AuditEntry>> EntriesAsync(TenantId tenant, string? resourceId = null)
     {
         var list = new List<AuditEntry>();
-        await foreach (var e in _host.Services.GetRequiredService<AuditLog>().QueryAsync(tenant, DateTimeOffset.UtcNow.AddHours(-1),
+        await foreach (var e in Service<AuditLog>().QueryAsync(tenant, DateTimeOffset.UtcNow.AddHours(-1),
             DateTimeOffset.UtcNow.AddMinutes(1), resourceId, null, CancellationToken.None))
             list.Add(e);
         return list;
@@ -30,16 +18,16 @@ public sealed class AuditLogTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Every_write_is_audited_with_its_outcome_and_reads_are_not()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         var create = await tenant.SendAsync(HttpMethod.Post, "Users", new JsonObject { ["userName"] = "audited@example.com" },
             configure: r => r.Headers.Add("ADSCIMVersion", "2.0"));
-        var id = (await create.ReadJsonAsync())["id"]!.GetValue<string>();
+        var id = (await create.ReadJsonAsync()).Id();
         await tenant.PostAsync("Users", new JsonObject { ["userName"] = "audited@example.com" }); // 409
         await tenant.PatchAsync($"Users/{id}", new JsonObject
         {
             ["Operations"] = new JsonArray(new JsonObject { ["op"] = "replace", ["path"] = "title", ["value"] = "Audited" }),
         });
-        var group = await (await tenant.PostAsync("Groups", new JsonObject { ["displayName"] = "Audited" })).ReadJsonAsync();
+        var group = await tenant.PostJsonAsync("Groups", new JsonObject { ["displayName"] = "Audited" });
         await tenant.PatchAsync($"Groups/{group["id"]}", new JsonObject
         {
             ["Operations"] = new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "members", ["value"] = new JsonArray(new JsonObject { ["value"] = id }) }),
@@ -66,16 +54,15 @@ public sealed class AuditLogTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Cli_reads_the_log_and_maintenance_purges_past_retention()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         await tenant.CreateUserAsync("cli-audit@example.com");
         var output = new StringWriter();
-        string[] storage = ["--connection-string", azurite.ConnectionString, "--table-prefix", _prefix];
-        Assert.Equal(0, await AdminCli.RunAsync(["audit", tenant.Tenant, "--json", .. storage], output, new StringWriter()));
+        Assert.Equal(0, await AdminCli.RunAsync(["audit", tenant.Tenant, "--json", .. StorageArgs], output, new StringWriter()));
         var rows = JsonNode.Parse(output.ToString())!.AsArray();
-        Assert.Equal("POST Users", rows.Single()!["operation"]!.GetValue<string>());
+        Assert.Equal("POST Users", rows.Single()!.GetString("operation"));
 
         // Purge with a retention that has already passed for the entry.
-        var purged = await _host.Services.GetRequiredService<AuditLog>().PurgeAsync(tenant.Tenant, DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+        var purged = await Service<AuditLog>().PurgeAsync(tenant.Tenant, DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
         Assert.Equal(1, purged);
         Assert.Empty(await EntriesAsync(tenant.Tenant));
     }

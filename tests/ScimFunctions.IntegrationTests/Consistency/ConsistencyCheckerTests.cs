@@ -1,42 +1,31 @@
-using ScimFunctions.Protocol;
-using System.Net;
-using System.Text.Json.Nodes;
 using Azure.Data.Tables;
-using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Admin;
-using ScimFunctions.Storage;
-using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.IntegrationTests.Consistency;
 
 /// <summary>The consistency checker on a tenant built through the API, then with rows corrupted directly in the table.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class ConsistencyCheckerTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class ConsistencyCheckerTests(AzuriteFixture azurite) : TenantTestBase(azurite)
 {
-    ScimHost _host = null!;
-    TenantClient _client = null!;
     string _alice = "", _bob = "", _group = "";
 
-    TableClient Table => _host.Services.GetRequiredService<ScimTables>().Resources;
-    TenantId Tenant => _client.Tenant;
+    TableClient Table => Service<ScimTables>().Resources;
+    TenantId Tenant => Client.Tenant;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _host = await ScimHost.StartAsync(azurite);
-        _client = await _host.CreateTenantAsync();
+        await base.InitializeAsync();
         var emails = new JsonObject { ["emails"] = new JsonArray(new JsonObject { ["value"] = "alice@contoso.test", ["type"] = "work" }), ["externalId"] = "ext-alice" };
-        _alice = (await _client.CreateUserAsync("alice@contoso.test", emails))["id"]!.GetValue<string>();
-        _bob = (await _client.CreateUserAsync("bob@contoso.test"))["id"]!.GetValue<string>();
-        var group = await _client.PostAsync("Groups", new JsonObject
+        _alice = (await Client.CreateUserAsync("alice@contoso.test", emails)).Id();
+        _bob = (await Client.CreateUserAsync("bob@contoso.test")).Id();
+        var group = await Client.PostAsync("Groups", new JsonObject
         {
             ["displayName"] = "Sales", ["externalId"] = "gext", ["members"] = new JsonArray(new JsonObject { ["value"] = _alice }, new JsonObject { ["value"] = _bob }),
         });
-        _group = (await group.ReadJsonAsync())["id"]!.GetValue<string>();
+        _group = (await group.ReadJsonAsync()).Id();
         // A deleted user and a disabled-and-deleted one leave nothing behind.
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"Users/{(await _client.CreateUserAsync("gone@contoso.test"))["id"]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"Users/{(await Client.CreateUserAsync("gone@contoso.test"))["id"]}")).StatusCode);
     }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     Task<ConsistencyReport> CheckAsync() => new ConsistencyChecker(Table).CheckAsync(Tenant, CancellationToken.None);
 
@@ -107,11 +96,10 @@ public sealed class ConsistencyCheckerTests(AzuriteFixture azurite) : IAsyncLife
     [Fact]
     public async Task Cli_check_prints_findings_and_exits_1_only_when_there_are_some()
     {
-        var prefix = _host.Services.GetRequiredService<StorageOptions>().TablePrefix;
         async Task<(int Exit, string Out)> RunAsync(params string[] args)
         {
             var output = new StringWriter();
-            var exit = await AdminCli.RunAsync([.. args, "--connection-string", azurite.ConnectionString, "--table-prefix", prefix], output, new StringWriter());
+            var exit = await AdminCli.RunAsync([.. args, .. StorageArgs], output, new StringWriter());
             return (exit, output.ToString());
         }
 
@@ -126,9 +114,9 @@ public sealed class ConsistencyCheckerTests(AzuriteFixture azurite) : IAsyncLife
 
         var json = await RunAsync("check", Tenant, "--json");
         Assert.Equal(1, json.Exit);
-        var finding = JsonNode.Parse(json.Out)!["findings"]!.AsArray().Single()!;
-        Assert.Equal("UnpairedMembership", finding["kind"]!.GetValue<string>());
-        Assert.Equal(RowKeys.Member(_group, _alice), finding["rowKey"]!.GetValue<string>());
+        var finding = JsonNode.Parse(json.Out)!.GetArray("findings").Single()!;
+        Assert.Equal("UnpairedMembership", finding.GetString("kind"));
+        Assert.Equal(RowKeys.Member(_group, _alice), finding.GetString("rowKey"));
 
         Assert.Equal(1, (await RunAsync("check", "no-such-tenant")).Exit);
     }

@@ -1,33 +1,21 @@
-using System.Net;
 using System.Net.Http.Headers;
 
 namespace ScimFunctions.IntegrationTests.Foundation;
 
 [Collection(AzuriteCollection.Name)]
-public sealed class AuthenticationTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class AuthenticationTests(AzuriteFixture azurite) : TenantTestBase(azurite)
 {
-    ScimHost _host = null!;
-    TenantClient _tenant = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await ScimHost.StartAsync(azurite);
-        _tenant = await _host.CreateTenantAsync();
-    }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     Task<HttpResponseMessage> GetWith(AuthenticationHeaderValue? auth, string? path = null, string? tenant = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, $"/scim/v2/{tenant ?? _tenant.Tenant}/{path ?? "ServiceProviderConfig"}");
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/scim/v2/{tenant ?? Client.Tenant}/{path ?? "ServiceProviderConfig"}");
         request.Headers.Authorization = auth;
-        return new HttpClient { BaseAddress = _host.Origin }.SendAsync(request);
+        return new HttpClient { BaseAddress = Host.Origin }.SendAsync(request);
     }
 
     [Fact]
     public async Task Valid_token_is_accepted()
     {
-        var response = await GetWith(new AuthenticationHeaderValue("Bearer", _tenant.Token));
+        var response = await GetWith(new AuthenticationHeaderValue("Bearer", Client.Token));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/scim+json", response.Content.Headers.ContentType?.MediaType);
     }
@@ -35,7 +23,7 @@ public sealed class AuthenticationTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Bearer_scheme_is_case_insensitive()
     {
-        var response = await GetWith(new AuthenticationHeaderValue("bearer", _tenant.Token));
+        var response = await GetWith(new AuthenticationHeaderValue("bearer", Client.Token));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -61,7 +49,7 @@ public sealed class AuthenticationTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Another_tenants_token_is_401()
     {
-        var other = await _host.CreateTenantAsync();
+        var other = await Host.CreateTenantAsync();
         var response = await GetWith(new AuthenticationHeaderValue("Bearer", other.Token));
         await response.AssertScimErrorAsync(401);
         var ownResponse = await GetWith(new AuthenticationHeaderValue("Bearer", other.Token), tenant: other.Tenant);
@@ -75,7 +63,7 @@ public sealed class AuthenticationTests(AzuriteFixture azurite) : IAsyncLifetime
     [InlineData("no-such-tenant")]
     public async Task Invalid_or_unknown_tenant_is_401(string tenant)
     {
-        var response = await GetWith(new AuthenticationHeaderValue("Bearer", _tenant.Token), tenant: tenant);
+        var response = await GetWith(new AuthenticationHeaderValue("Bearer", Client.Token), tenant: tenant);
         await response.AssertScimErrorAsync(401);
     }
 
@@ -92,10 +80,10 @@ public sealed class AuthenticationTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Rotated_token_stops_working_on_this_instance()
     {
-        var tenant = await _host.CreateTenantAsync();
-        var tokens = _host.Services.GetService(typeof(ScimFunctions.Storage.Tokens.TokenService)) as ScimFunctions.Storage.Tokens.TokenService;
+        var tenant = await Host.CreateTenantAsync();
+        var tokens = Host.Services.GetService(typeof(ScimFunctions.Storage.Tokens.TokenService)) as ScimFunctions.Storage.Tokens.TokenService;
         var rotated = await tokens!.IssueAsync(tenant.Tenant, null, null, CancellationToken.None);
-        await (await GetWith(new AuthenticationHeaderValue("Bearer", tenant.Token), tenant: tenant.Tenant)).AssertScimErrorAsync(401);
+        await GetWith(new AuthenticationHeaderValue("Bearer", tenant.Token), tenant: tenant.Tenant).AssertScimErrorAsync(401);
         Assert.Equal(HttpStatusCode.OK, (await GetWith(new AuthenticationHeaderValue("Bearer", rotated.Token), tenant: tenant.Tenant)).StatusCode);
     }
 }

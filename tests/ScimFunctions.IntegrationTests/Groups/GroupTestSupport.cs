@@ -1,39 +1,14 @@
-using System.Globalization;
-using System.Net;
-using System.Text.Json.Nodes;
 using Azure.Data.Tables;
-using Microsoft.Extensions.DependencyInjection;
-using ScimFunctions.Storage;
 
 namespace ScimFunctions.IntegrationTests.Groups;
 
 /// <summary>A fresh host and tenant per test, over the shared Azurite.</summary>
-public abstract class GroupTestBase(AzuriteFixture azurite) : IAsyncLifetime
+public abstract class GroupTestBase(AzuriteFixture azurite) : TenantTestBase(azurite)
 {
-    protected const string GroupUrn = "urn:ietf:params:scim:schemas:core:2.0:Group";
-    protected const string PatchUrn = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-    protected const string ListUrn = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-
-    ScimHost? _host;
-    TenantClient? _client;
-
-    protected ScimHost Host => _host!;
-    protected TenantClient Client => _client!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await ScimHost.StartAsync(azurite);
-        _client = await _host.CreateTenantAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null) await _host.DisposeAsync();
-    }
 
     protected async Task<JsonObject> CreateGroupAsync(string displayName, params IReadOnlyList<string> members)
     {
-        var body = new JsonObject { ["schemas"] = new JsonArray(GroupUrn), ["displayName"] = displayName };
+        var body = new JsonObject { ["schemas"] = new JsonArray(ScimUrns.Group), ["displayName"] = displayName };
         if (members.Count > 0) body["members"] = Refs(members);
         var response = await Client.PostAsync("Groups", body);
         var json = await response.ReadJsonAsync();
@@ -46,7 +21,7 @@ public abstract class GroupTestBase(AzuriteFixture azurite) : IAsyncLifetime
     {
         var ids = new string[count];
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
-            ids[i] = (await Client.CreateUserAsync($"{prefix}{i}-{Guid.NewGuid():N}@example.com"))["id"]!.GetValue<string>());
+            ids[i] = (await Client.CreateUserAsync($"{prefix}{i}-{Guid.NewGuid():N}@example.com")).Id());
         return [.. ids.Order(StringComparer.Ordinal)];
     }
 
@@ -54,7 +29,7 @@ public abstract class GroupTestBase(AzuriteFixture azurite) : IAsyncLifetime
     /// thousands of POSTs would only slow the suite down). Returns their ids sorted.</summary>
     protected async Task<List<string>> SeedUsersAsync(int count)
     {
-        var store = Host.Services.GetRequiredService<ScimFunctions.Storage.Tables.ResourceStore>();
+        var store = Service<ScimFunctions.Storage.Tables.ResourceStore>();
         var ids = new string[count];
         var seeding = new ScimFunctions.Storage.Audit.WriteContext("seed-" + Guid.NewGuid().ToString("N")[..8], "SEED Users", "test");
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
@@ -64,7 +39,7 @@ public abstract class GroupTestBase(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     protected Task<HttpResponseMessage> PatchAsync(string groupId, params JsonObject[] operations) =>
-        Client.PatchAsync($"Groups/{groupId}", new JsonObject { ["schemas"] = new JsonArray(PatchUrn), ["Operations"] = new JsonArray(operations) });
+        Client.PatchAsync($"Groups/{groupId}", Patch(operations));
 
     protected async Task PatchNoContentAsync(string groupId, params JsonObject[] operations)
     {
@@ -78,28 +53,18 @@ public abstract class GroupTestBase(AzuriteFixture azurite) : IAsyncLifetime
         var response = await Client.GetAsync($"Groups/{groupId}");
         var json = await response.ReadJsonAsync();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return json["members"] is JsonArray members ? [.. members.Select(m => m!["value"]!.GetValue<string>())] : [];
+        return json["members"] is JsonArray members ? [.. members.Select(m => m!.GetString("value"))] : [];
     }
 
     /// <summary>Row keys of the tenant partition starting with <paramref name="prefix"/>, read straight from the table.</summary>
     protected async Task<List<string>> RowKeysAsync(string prefix)
     {
-        var table = Host.Services.GetRequiredService<ScimTables>().Resources;
+        var table = Service<ScimTables>().Resources;
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Client.Tenant.Value} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
         var keys = new List<string>();
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey"])) keys.Add(row.RowKey);
         return keys;
     }
-
-    protected static JsonObject Op(string op, string? path, JsonNode? value = null)
-    {
-        var operation = new JsonObject { ["op"] = op };
-        if (path is not null) operation["path"] = path;
-        if (value is not null) operation["value"] = value;
-        return operation;
-    }
-
-    protected static JsonArray Refs(params IEnumerable<string> ids) => new([.. ids.Select(id => (JsonNode)new JsonObject { ["value"] = id })]);
 
     protected static int StorageRequests(HttpResponseMessage response) =>
         int.Parse(response.Headers.GetValues("X-Storage-Requests").Single(), CultureInfo.InvariantCulture);

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Xunit.Abstractions;
-
 namespace ScimFunctions.IntegrationTests.Groups;
 
 /// <summary>Large groups: complete listings, and storage cost that does not grow with the group.</summary>
@@ -15,8 +11,8 @@ public sealed class LargeGroupTests(AzuriteFixture azurite, ITestOutputHelper ou
     {
         const int Size = 20_000;
         var users = await SeedUsersAsync(Size + 12);
-        var small = (await CreateGroupAsync("Small", users.Take(10).ToList()))["id"]!.GetValue<string>();
-        var big = (await CreateGroupAsync("All staff"))["id"]!.GetValue<string>();
+        var small = (await CreateGroupAsync("Small", users.Take(10).ToList())).Id();
+        var big = (await CreateGroupAsync("All staff")).Id();
         var bigMembers = users.Skip(10).Take(Size).ToList();
         foreach (var batch in bigMembers.Chunk(100)) await PatchNoContentAsync(big, Op("Add", "members", Refs(batch)));
 

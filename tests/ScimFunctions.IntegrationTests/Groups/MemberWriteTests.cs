@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace ScimFunctions.IntegrationTests.Groups;
 
 /// <summary>Member adds write first and read only on a conflict (MembershipStore.EditAsync): the cases where the
@@ -11,7 +9,7 @@ public sealed class MemberWriteTests(AzuriteFixture azurite) : GroupTestBase(azu
     public async Task A_batch_of_new_and_existing_members_adds_the_new_ones_once()
     {
         var users = await SeedUsersAsync(8);
-        var id = (await CreateGroupAsync("Mixed", users.Take(5).ToList()))["id"]!.GetValue<string>();
+        var id = (await CreateGroupAsync("Mixed", users.Take(5).ToList())).Id();
         var get = StorageRequests(await Client.GetAsync($"Groups/{id}?excludedAttributes=members"));
         var before = (await Client.GetAsync($"Groups/{id}?excludedAttributes=members")).Headers.ETag!.ToString();
 
@@ -32,7 +30,7 @@ public sealed class MemberWriteTests(AzuriteFixture azurite) : GroupTestBase(azu
     public async Task Concurrent_patches_adding_the_same_members_all_succeed_and_write_each_member_once()
     {
         var users = await SeedUsersAsync(60);
-        var id = (await CreateGroupAsync("Race"))["id"]!.GetValue<string>();
+        var id = (await CreateGroupAsync("Race")).Id();
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PatchAsync(id, Op("Add", "members", Refs(users)))));
 
@@ -45,7 +43,7 @@ public sealed class MemberWriteTests(AzuriteFixture azurite) : GroupTestBase(azu
     public async Task Removing_members_and_non_members_removes_the_members()
     {
         var users = await SeedUsersAsync(6);
-        var id = (await CreateGroupAsync("Leavers", users.Take(3).ToList()))["id"]!.GetValue<string>();
+        var id = (await CreateGroupAsync("Leavers", users.Take(3).ToList())).Id();
 
         var response = await PatchAsync(id, Op("Remove", "members", Refs(users[1], users[4])));
 

@@ -1,10 +1,5 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Azure;
-using Microsoft.Extensions.DependencyInjection;
-using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Audit;
-using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.IntegrationTests.Groups;
 
@@ -16,10 +11,10 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
     public async Task User_shows_its_groups()
     {
         var user = (await CreateUsersAsync(1))[0];
-        var sales = (await CreateGroupAsync("Sales", user))["id"]!.GetValue<string>();
-        var support = (await CreateGroupAsync("Support", user))["id"]!.GetValue<string>();
+        var sales = (await CreateGroupAsync("Sales", user)).Id();
+        var support = (await CreateGroupAsync("Support", user)).Id();
 
-        var json = await (await Client.GetAsync($"Users/{user}")).ReadJsonAsync();
+        var json = await Client.GetJsonAsync($"Users/{user}");
         Assert.Equal(new JsonArray(
             new JsonObject { ["value"] = sales, ["$ref"] = $"{Client.BaseUrl}/Groups/{sales}", ["display"] = "Sales", ["type"] = "direct" },
             new JsonObject { ["value"] = support, ["$ref"] = $"{Client.BaseUrl}/Groups/{support}", ["display"] = "Support", ["type"] = "direct" }).ToJsonString(),
@@ -27,9 +22,9 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
 
         // A rename shows at once (display names are read from the group rows).
         await PatchNoContentAsync(sales, Op("replace", "displayName", "Sales EMEA"));
-        var renamed = await (await Client.GetAsync($"Users/{user}?attributes=groups.display")).ReadJsonAsync();
-        Assert.Equal("Sales EMEA", renamed["groups"]![0]!["display"]!.GetValue<string>());
-        Assert.Null((await (await Client.GetAsync($"Users/{user}?excludedAttributes=groups")).ReadJsonAsync())["groups"]);
+        var renamed = await Client.GetJsonAsync($"Users/{user}?attributes=groups.display");
+        Assert.Equal("Sales EMEA", renamed.GetArray("groups")[0]!.GetString("display"));
+        Assert.Null((await Client.GetJsonAsync($"Users/{user}?excludedAttributes=groups"))["groups"]);
     }
 
     [Fact]
@@ -37,7 +32,7 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
     {
         var users = await CreateUsersAsync(2);
         var groups = new List<string>();
-        for (var i = 0; i < 3; i++) groups.Add((await CreateGroupAsync($"G{i}", users))["id"]!.GetValue<string>());
+        for (var i = 0; i < 3; i++) groups.Add((await CreateGroupAsync($"G{i}", users)).Id());
         var before = (await Client.GetAsync($"Groups/{groups[0]}")).Headers.ETag!.ToString();
 
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"Users/{users[0]}")).StatusCode);
@@ -57,8 +52,8 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
     public async Task Group_delete_removes_member_rows_in_both_directions()
     {
         var users = await CreateUsersAsync(60);
-        var kept = (await CreateGroupAsync("Kept", users[0]))["id"]!.GetValue<string>();
-        var doomed = (await CreateGroupAsync("Doomed"))["id"]!.GetValue<string>();
+        var kept = (await CreateGroupAsync("Kept", users[0])).Id();
+        var doomed = (await CreateGroupAsync("Doomed")).Id();
         await PatchNoContentAsync(doomed, Op("add", "members", Refs(users)));
         Assert.Equal(60, (await RowKeysAsync($"member|{doomed}|")).Count);
 
@@ -70,7 +65,7 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
         foreach (var user in users.Take(5)) Assert.DoesNotContain(await RowKeysAsync($"memberof|{user}|"), k => k.EndsWith(doomed, StringComparison.Ordinal));
         Assert.Equal([$"memberof|{users[0]}|{kept}"], await RowKeysAsync($"memberof|{users[0]}|"));
         Assert.Single(await RowKeysAsync("memberof|"));
-        await (await Client.DeleteAsync($"Groups/{doomed}")).AssertScimErrorAsync(404);
+        await Client.DeleteAsync($"Groups/{doomed}").AssertScimErrorAsync(404);
         // The name is free again.
         await CreateGroupAsync("Doomed");
     }
@@ -79,7 +74,7 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
     public async Task Remove_all_members_deletes_rows_in_batches()
     {
         var users = await CreateUsersAsync(120);
-        var id = (await CreateGroupAsync("Big", users))["id"]!.GetValue<string>();
+        var id = (await CreateGroupAsync("Big", users)).Id();
         Assert.Equal(120, (await MemberIdsAsync(id)).Count);
 
         // remove with path "members" and no value: the RFC's clear.
@@ -93,7 +88,7 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
     public async Task Concurrent_patches_adding_different_members_all_apply()
     {
         var users = await CreateUsersAsync(10);
-        var id = (await CreateGroupAsync("Busy"))["id"]!.GetValue<string>();
+        var id = (await CreateGroupAsync("Busy")).Id();
 
         var responses = await Task.WhenAll(users.Select(u => PatchAsync(id, Op("add", "members", Refs(u)))));
 
@@ -105,7 +100,7 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
     public async Task Group_delete_racing_member_adds_leaves_no_rows()
     {
         var users = await CreateUsersAsync(30);
-        var id = (await CreateGroupAsync("Racing", users.Take(20).ToList()))["id"]!.GetValue<string>();
+        var id = (await CreateGroupAsync("Racing", users.Take(20).ToList())).Id();
 
         var adds = users.Skip(20).Select(u => PatchAsync(id, Op("add", "members", Refs(u)))).ToList();
         var delete = Client.DeleteAsync($"Groups/{id}");
@@ -123,7 +118,7 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
     {
         var user = (await CreateUsersAsync(1))[0];
         var groups = new List<string>();
-        for (var i = 0; i < 6; i++) groups.Add((await CreateGroupAsync($"R{i}", i < 3 ? [user] : []))["id"]!.GetValue<string>());
+        for (var i = 0; i < 6; i++) groups.Add((await CreateGroupAsync($"R{i}", i < 3 ? [user] : [])).Id());
 
         var adds = groups.Skip(3).Select(g => PatchAsync(g, Op("add", "members", Refs(user)))).ToList();
         var delete = Client.DeleteAsync($"Users/{user}");
@@ -132,7 +127,7 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
         Assert.Equal(HttpStatusCode.NoContent, (await delete).StatusCode);
         Assert.Empty(await RowKeysAsync($"memberof|{user}|"));
         Assert.DoesNotContain(await RowKeysAsync("member|"), k => k.EndsWith(user, StringComparison.Ordinal));
-        await (await Client.GetAsync($"Users/{user}")).AssertScimErrorAsync(404);
+        await Client.GetAsync($"Users/{user}").AssertScimErrorAsync(404);
     }
 
     [Fact]
@@ -150,7 +145,7 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
         Assert.Empty(await RowKeysAsync($"member|{missing}|"));
 
         // A retried (or repeated) cleanup finds nothing left and succeeds.
-        var id = (await CreateGroupAsync("Twice", user))["id"]!.GetValue<string>();
+        var id = (await CreateGroupAsync("Twice", user)).Id();
         await store.RemoveUserFromAllGroupsAsync(Client.Tenant, user, write, CancellationToken.None);
         await store.RemoveUserFromAllGroupsAsync(Client.Tenant, user, write, CancellationToken.None);
         await store.RemoveAllMembersAsync(Client.Tenant, id, write, CancellationToken.None);
@@ -168,8 +163,8 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
         foreach (var conflict in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
         {
             var error = await conflict.AssertScimErrorAsync(409, "uniqueness");
-            Assert.Equal("A group with this displayName already exists.", error["detail"]!.GetValue<string>());
+            Assert.Equal("A group with this displayName already exists.", error.GetString("detail"));
         }
-        Assert.Equal(1, (await (await Client.GetAsync($"Groups?filter={Filter("displayName eq \"finance\"")}")).ReadJsonAsync())["totalResults"]!.GetValue<int>());
+        Assert.Equal(1, await Client.TotalResultsAsync($"Groups?filter={Filter("displayName eq \"finance\"")}"));
     }
 }

@@ -1,10 +1,5 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
-using Microsoft.Extensions.DependencyInjection;
-using ScimFunctions.Storage;
-using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.IntegrationTests.Groups;
 
@@ -19,7 +14,7 @@ public sealed class UserGroupsFlagTests(AzuriteFixture azurite) : GroupTestBase(
     {
         var created = await Client.PostAsync("Users", new JsonObject { ["userName"] = "solo@example.com", ["externalId"] = "solo" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var id = (await created.ReadJsonAsync())["id"]!.GetValue<string>();
+        var id = (await created.ReadJsonAsync()).Id();
         var get = await Client.GetAsync($"Users/{id}");
         var query = await Client.GetAsync("Users?filter=" + Filter("userName eq \"solo@example.com\""));
         var patch = await Client.PatchAsync($"Users/{id}", UserPatch("title", "Engineer"));
@@ -37,12 +32,12 @@ public sealed class UserGroupsFlagTests(AzuriteFixture azurite) : GroupTestBase(
     public async Task The_first_membership_clears_the_flag_and_groups_are_shown_from_then_on()
     {
         var users = await SeedUsersAsync(2);
-        var group = (await CreateGroupAsync("Engineering"))["id"]!.GetValue<string>();
+        var group = (await CreateGroupAsync("Engineering")).Id();
         await PatchNoContentAsync(group, Op("Add", "members", Refs(users[0])));
 
         var member = await Client.GetAsync($"Users/{users[0]}");
-        var groups = (await member.ReadJsonAsync())["groups"]!.AsArray();
-        Assert.Equal(group, Assert.Single(groups)!["value"]!.GetValue<string>());
+        var groups = (await member.ReadJsonAsync()).GetArray("groups");
+        Assert.Equal(group, Assert.Single(groups)!.GetString("value"));
         Assert.Equal(1 + 1 + 1, StorageRequests(member)); // the row, the memberof range query, the group's name
 
         // A PATCH of the member after its flag was cleared keeps it cleared (the replace carries no stale flag).
@@ -59,7 +54,7 @@ public sealed class UserGroupsFlagTests(AzuriteFixture azurite) : GroupTestBase(
     public async Task A_row_written_before_the_flag_existed_is_read_as_possibly_in_groups()
     {
         var users = await SeedUsersAsync(1);
-        var group = (await CreateGroupAsync("Legacy"))["id"]!.GetValue<string>();
+        var group = (await CreateGroupAsync("Legacy")).Id();
         // What the earlier code left: a user row without the flag, and a membership written without clearing it.
         var table = Host.Services.GetRequiredService<ScimTables>().Resources;
         var row = (await table.GetEntityAsync<TableEntity>(Client.Tenant, RowKeys.User(users[0]))).Value;
@@ -68,13 +63,9 @@ public sealed class UserGroupsFlagTests(AzuriteFixture azurite) : GroupTestBase(
         await table.AddEntityAsync(new TableEntity(Client.Tenant, RowKeys.Member(group, users[0])) { ["Id"] = users[0] });
         await table.AddEntityAsync(new TableEntity(Client.Tenant, RowKeys.MemberOf(users[0], group)) { ["Id"] = group });
 
-        var json = await (await Client.GetAsync($"Users/{users[0]}")).ReadJsonAsync();
-        Assert.Equal(group, Assert.Single(json["groups"]!.AsArray())!["value"]!.GetValue<string>());
+        var json = await Client.GetJsonAsync($"Users/{users[0]}");
+        Assert.Equal(group, Assert.Single(json.GetArray("groups"))!.GetString("value"));
     }
 
-    static JsonObject UserPatch(string path, string value) => new()
-    {
-        ["schemas"] = new JsonArray(PatchUrn),
-        ["Operations"] = new JsonArray(new JsonObject { ["op"] = "Replace", ["path"] = path, ["value"] = value }),
-    };
+    static JsonObject UserPatch(string path, string value) => Patch(Op("Replace", path, value));
 }

@@ -1,12 +1,5 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
 using CsCheck;
-using Microsoft.Extensions.DependencyInjection;
-using ScimFunctions.Storage;
-using ScimFunctions.Storage.Tables;
-using Xunit.Abstractions;
 
 namespace ScimFunctions.IntegrationTests.Hostile;
 
@@ -18,24 +11,19 @@ namespace ScimFunctions.IntegrationTests.Hostile;
 /// tenant's rows stay consistent.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class HostileBodyTests(AzuriteFixture azurite, ITestOutputHelper output) : IAsyncLifetime
+public sealed class HostileBodyTests(AzuriteFixture azurite, ITestOutputHelper output) : TenantTestBase(azurite)
 {
     const int RandomCases = 400;
-    ScimHost _host = null!;
-    TenantClient _client = null!;
     string _user = "", _group = "";
     int _created, _rejected, _other;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _host = await ScimHost.StartAsync(azurite);
-        _client = await _host.CreateTenantAsync();
-        _client.Http.Timeout = TimeSpan.FromSeconds(30); // a hang fails the test
-        _user = (await _client.CreateUserAsync("target@contoso.test"))["id"]!.GetValue<string>();
-        _group = (await (await _client.PostAsync("Groups", new JsonObject { ["displayName"] = "Target" })).ReadJsonAsync())["id"]!.GetValue<string>();
+        await base.InitializeAsync();
+        Client.Http.Timeout = TimeSpan.FromSeconds(30); // a hang fails the test
+        _user = (await Client.CreateUserAsync("target@contoso.test")).Id();
+        _group = (await Client.PostJsonAsync("Groups", new JsonObject { ["displayName"] = "Target" })).Id();
     }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     /// <summary>Valid requests to start from: each endpoint that reads a body.</summary>
     (HttpMethod Method, string Path, string Body)[] Templates =>
@@ -101,7 +89,7 @@ public sealed class HostileBodyTests(AzuriteFixture azurite, ITestOutputHelper o
         {
             Interlocked.Increment(ref cases);
             var name = new[] { "filter", "startIndex", "count", "attributes", "sortBy" }[parameter];
-            var response = await _client.GetAsync($"Users?{name}={Uri.EscapeDataString(value)}");
+            var response = await Client.GetAsync($"Users?{name}={Uri.EscapeDataString(value)}");
             if (response.StatusCode != HttpStatusCode.OK) await response.AssertScimErrorAsync(400);
         }, iter: RandomCases, threads: 4);
         output.WriteLine($"random query strings: {cases} cases");
@@ -122,7 +110,7 @@ public sealed class HostileBodyTests(AzuriteFixture azurite, ITestOutputHelper o
             })
             {
                 cases += 2;
-                var response = await _client.GetAsync($"{collection}?filter={Uri.EscapeDataString(filter)}");
+                var response = await Client.GetAsync($"{collection}?filter={Uri.EscapeDataString(filter)}");
                 if (response.StatusCode != HttpStatusCode.OK) await response.AssertScimErrorAsync(400);
                 await SendAsync(HttpMethod.Post, $"{collection}/.search", Encoding.UTF8.GetBytes(new JsonObject { ["filter"] = filter }.ToJsonString()));
             }
@@ -245,9 +233,9 @@ public sealed class HostileBodyTests(AzuriteFixture azurite, ITestOutputHelper o
     /// <summary>Sends one request; asserts a 2xx or a 4xx SCIM error; a created user or group must read back.</summary>
     async Task<int> SendAsync(HttpMethod method, string path, byte[] body)
     {
-        var request = new HttpRequestMessage(method, _client.Path(path)) { Content = new ByteArrayContent(body) };
+        var request = new HttpRequestMessage(method, Client.Path(path)) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/scim+json");
-        var response = await _client.Http.SendAsync(request);
+        var response = await Client.Http.SendAsync(request);
         var status = (int)response.StatusCode;
         var text = await response.Content.ReadAsStringAsync();
         if (status >= 500)
@@ -264,7 +252,7 @@ public sealed class HostileBodyTests(AzuriteFixture azurite, ITestOutputHelper o
         {
             var created = JsonNode.Parse(text)!;
             var location = response.Headers.Location!;
-            var read = await _client.Http.GetAsync(location);
+            var read = await Client.Http.GetAsync(location);
             Assert.True(read.StatusCode == HttpStatusCode.OK, $"created {location} does not read back: {(int)read.StatusCode}");
             var again = await read.ReadJsonAsync();
             foreach (var key in new[] { "userName", "displayName", "externalId" })
@@ -277,7 +265,7 @@ public sealed class HostileBodyTests(AzuriteFixture azurite, ITestOutputHelper o
 
     async Task AssertConsistentAsync()
     {
-        var report = await new ConsistencyChecker(_host.Services.GetRequiredService<ScimTables>().Resources).CheckAsync(_client.Tenant, CancellationToken.None);
+        var report = await new ConsistencyChecker(Service<ScimTables>().Resources).CheckAsync(Client.Tenant, CancellationToken.None);
         Assert.True(report.Findings.Count == 0, string.Join('\n', report.Findings));
     }
 }

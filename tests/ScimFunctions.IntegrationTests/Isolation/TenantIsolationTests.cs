@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-
 namespace ScimFunctions.IntegrationTests.Isolation;
 
 /// <summary>
@@ -10,19 +7,18 @@ namespace ScimFunctions.IntegrationTests.Isolation;
 /// holds only A's data.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class TenantIsolationTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class TenantIsolationTests(AzuriteFixture azurite) : HostTestBase(azurite)
 {
     const string Shared = "shared@contoso.test";
-    ScimHost _host = null!;
     TenantClient _a = null!, _b = null!;
     string _aUser = "", _aGroup = "", _bUser = "", _bGroup = "";
     string _bGroupVersion = "", _bUserVersion = "";
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _host = await ScimHost.StartAsync(azurite);
-        _a = await _host.CreateTenantAsync();
-        _b = await _host.CreateTenantAsync();
+        await base.InitializeAsync();
+        _a = await Host.CreateTenantAsync();
+        _b = await Host.CreateTenantAsync();
         (_aUser, _aGroup) = await SeedAsync(_a);
         (_bUser, _bGroup) = await SeedAsync(_b);
         _bUserVersion = (await _b.GetAsync($"Users/{_bUser}")).Headers.ETag!.ToString();
@@ -37,30 +33,28 @@ public sealed class TenantIsolationTests(AzuriteFixture azurite) : IAsyncLifetim
             ["externalId"] = "shared-ext",
             ["emails"] = new JsonArray(new JsonObject { ["value"] = Shared, ["type"] = "work" }),
             ["title"] = "PartitionKey",
-        }))["id"]!.GetValue<string>();
+        })).Id();
         var group = await client.PostAsync("Groups", new JsonObject
         {
             ["displayName"] = "Shared group", ["externalId"] = "shared-gext", ["members"] = new JsonArray(new JsonObject { ["value"] = user }),
         });
         Assert.Equal(HttpStatusCode.Created, group.StatusCode);
-        return (user, (await group.ReadJsonAsync())["id"]!.GetValue<string>());
+        return (user, (await group.ReadJsonAsync()).Id());
     }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task Ids_of_another_tenant_are_not_found_for_every_method()
     {
         foreach (var path in new[] { $"Users/{_bUser}", $"Groups/{_bGroup}" })
         {
-            await (await _a.GetAsync(path)).AssertScimErrorAsync(404);
+            await _a.GetAsync(path).AssertScimErrorAsync(404);
             var body = path.StartsWith("Users", StringComparison.Ordinal)
                 ? new JsonObject { ["userName"] = "taken@contoso.test" }
                 : new JsonObject { ["displayName"] = "Taken" };
-            await (await _a.PutAsync(path, body)).AssertScimErrorAsync(404);
+            await _a.PutAsync(path, body).AssertScimErrorAsync(404);
             var patch = new JsonObject { ["Operations"] = new JsonArray(new JsonObject { ["op"] = "replace", ["path"] = "displayName", ["value"] = "Taken" }) };
-            await (await _a.PatchAsync(path, patch)).AssertScimErrorAsync(404);
-            await (await _a.DeleteAsync(path)).AssertScimErrorAsync(404);
+            await _a.PatchAsync(path, patch).AssertScimErrorAsync(404);
+            await _a.DeleteAsync(path).AssertScimErrorAsync(404);
         }
         await AssertBUntouchedAsync();
     }
@@ -154,14 +148,14 @@ public sealed class TenantIsolationTests(AzuriteFixture azurite) : IAsyncLifetim
 
         var put = await _a.PutAsync($"Groups/{_aGroup}", new JsonObject { ["displayName"] = "Shared group", ["members"] = new JsonArray(new JsonObject { ["value"] = _aUser }, new JsonObject { ["value"] = _bUser }) });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        Assert.Equal([_aUser], (await put.ReadJsonAsync())["members"]!.AsArray().Select(m => m!["value"]!.GetValue<string>()));
+        Assert.Equal([_aUser], (await put.ReadJsonAsync()).GetArray("members").Select(m => m!.GetString("value")));
 
         // A manager naming B's user is only a value: rendered under A's URL, never read from B.
         var manager = new JsonObject { ["Operations"] = new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "manager", ["value"] = _bUser }) };
-        var user = await (await _a.PatchAsync($"Users/{_aUser}", manager)).ReadJsonAsync();
-        Assert.StartsWith(_a.BaseUrl + "/Users/", user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]!["manager"]!["$ref"]!.GetValue<string>());
+        var user = await _a.PatchJsonAsync($"Users/{_aUser}", manager);
+        Assert.StartsWith(_a.BaseUrl + "/Users/", user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]!["manager"]!.GetString("$ref"));
 
-        Assert.Null((await (await _b.GetAsync($"Users/{_bUser}")).ReadJsonAsync())["groups"]!.AsArray().FirstOrDefault(g => g!["value"]!.GetValue<string>() != _bGroup));
+        Assert.Null((await _b.GetJsonAsync($"Users/{_bUser}")).GetArray("groups").FirstOrDefault(g => g!.GetString("value") != _bGroup));
         await AssertBUntouchedAsync();
     }
 
@@ -212,11 +206,11 @@ public sealed class TenantIsolationTests(AzuriteFixture azurite) : IAsyncLifetim
             AssertNoneOfB(await response.Content.ReadAsStringAsync());
         }
         foreach (var query in new[] { "Users?startIndex=1'%20or%20'1'%3D'1", "Users?count=1%20or%20PartitionKey%20ne%20''", "Users?startIndex=abc", "Users?startIndex=99999999999999999999" })
-            await (await _a.GetAsync(query)).AssertScimErrorAsync(400, "invalidValue");
+            await _a.GetAsync(query).AssertScimErrorAsync(400, "invalidValue");
 
         var search = new JsonObject { ["startIndex"] = "0' or PartitionKey ne '", ["count"] = 10 };
-        await (await _a.PostAsync("Users/.search", search)).AssertScimErrorAsync(400);
-        var total = (await (await _a.GetAsync("Users")).ReadJsonAsync())["totalResults"]!.GetValue<int>();
+        await _a.PostAsync("Users/.search", search).AssertScimErrorAsync(400);
+        var total = await _a.TotalResultsAsync("Users");
         Assert.Equal(1, total);
     }
 
@@ -226,7 +220,7 @@ public sealed class TenantIsolationTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal(_bUserVersion, user.Headers.ETag!.ToString());
         var group = await _b.GetAsync($"Groups/{_bGroup}");
         Assert.Equal(_bGroupVersion, group.Headers.ETag!.ToString());
-        Assert.Equal([_bUser], (await group.ReadJsonAsync())["members"]!.AsArray().Select(m => m!["value"]!.GetValue<string>()));
+        Assert.Equal([_bUser], (await group.ReadJsonAsync()).GetArray("members").Select(m => m!.GetString("value")));
     }
 
     void AssertNoneOfB(string text, bool tenantUrl = true)
@@ -241,6 +235,6 @@ public sealed class TenantIsolationTests(AzuriteFixture azurite) : IAsyncLifetim
         var response = await client.GetAsync($"{collection}?filter={Uri.EscapeDataString(filter)}&attributes=id");
         var json = await response.ReadJsonAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, json.ToJsonString());
-        return [.. json["Resources"]!.AsArray().Select(r => r!["id"]!.GetValue<string>())];
+        return [.. json.GetArray("Resources").Select(r => r!.Id())];
     }
 }

@@ -1,8 +1,5 @@
-using ScimFunctions.Protocol;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
 using ScimFunctions.IntegrationTests.Tokens;
@@ -76,7 +73,7 @@ public sealed class KeyVaultStandInTests : IAsyncLifetime
             using var response = await http.SendAsync(request);
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.Equal(KeyVaultStandIn.Challenge, response.Headers.WwwAuthenticate.ToString());
-            Assert.Equal("Unauthorized", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["code"]!.GetValue<string>());
+            Assert.Equal("Unauthorized", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!.GetString("code"));
         }
 
         // A client that does not pin the stand-in's certificate refuses the connection.
@@ -153,11 +150,11 @@ public sealed class KeyVaultStandInTests : IAsyncLifetime
         var expires = _time.GetUtcNow().AddMinutes(5);
         await _store.UpdateAsync(record with { State = TokenState.Superseded, Expires = expires }, None);
         var stored = _vault.Inspect(name, version)!;
-        Assert.True(stored["attributes"]!["enabled"]!.GetValue<bool>());
-        Assert.Equal(expires.ToUnixTimeSeconds(), stored["attributes"]!["exp"]!.GetValue<long>());
-        Assert.Equal("Superseded", stored["tags"]!["state"]!.GetValue<string>());
-        Assert.Equal(record.Id, stored["tags"]!["tokenId"]!.GetValue<string>());
-        Assert.Equal(record.Prefix, stored["tags"]!["prefix"]!.GetValue<string>());
+        Assert.True(stored["attributes"]!.GetBoolean("enabled"));
+        Assert.Equal(expires.ToUnixTimeSeconds(), stored["attributes"]!.GetInt64("exp"));
+        Assert.Equal("Superseded", stored["tags"]!.GetString("state"));
+        Assert.Equal(record.Id, stored["tags"]!.GetString("tokenId"));
+        Assert.Equal(record.Prefix, stored["tags"]!.GetString("prefix"));
 
         await _store.UpdateAsync(record with { State = TokenState.Revoked, Expires = expires }, None);
         var properties = (await _client.GetPropertiesOfSecretVersionsAsync(name).ToListAsync()).Single();
@@ -179,8 +176,8 @@ public sealed class KeyVaultStandInTests : IAsyncLifetime
         Assert.Empty(await _store.ListAsync(tenant, None));
         var name = KeyVaultTokenStore.SecretName(tenant);
         var stored = _vault.Inspect(name, await SingleVersionAsync(name))!;
-        Assert.False(stored["attributes"]!["enabled"]!.GetValue<bool>());
-        Assert.Equal("Deleted", stored["tags"]!["state"]!.GetValue<string>());
+        Assert.False(stored["attributes"]!.GetBoolean("enabled"));
+        Assert.Equal("Deleted", stored["tags"]!.GetString("state"));
         Assert.DoesNotContain(_vault.Requests, r => r.Method == "DELETE");
     }
 

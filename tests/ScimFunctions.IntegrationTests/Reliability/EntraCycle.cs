@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-
 namespace ScimFunctions.IntegrationTests.Reliability;
 
 /// <summary>How big a cycle is: about 3.6 requests per user.</summary>
@@ -22,11 +19,6 @@ public sealed record CycleSize(int Users, int Groups, int Parallelism)
 /// </summary>
 public sealed class EntraCycle(RetryingClient client, CycleSize size)
 {
-    const string UserUrn = "urn:ietf:params:scim:schemas:core:2.0:User";
-    const string EnterpriseUrn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-    const string GroupUrn = "urn:ietf:params:scim:schemas:core:2.0:Group";
-    const string PatchUrn = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
     int _lostCreates;
 
     /// <summary>Creates whose response was lost: the repeat answered 409 and the follow-up query found the resource.</summary>
@@ -38,7 +30,7 @@ public sealed class EntraCycle(RetryingClient client, CycleSize size)
         await ForEachAsync(size.Users, async i => users[i] = await EnsureAsync("Users", $"userName eq \"{UserName(i)}\"", NewUser(i)));
         var groups = new string[size.Groups];
         await ForEachAsync(size.Groups, async j => groups[j] = await EnsureAsync("Groups", $"displayName eq \"Group {j}\"",
-            new JsonObject { ["schemas"] = new JsonArray(GroupUrn), ["displayName"] = $"Group {j}", ["externalId"] = $"gext-{j}" }, "&excludedAttributes=members"));
+            new JsonObject { ["schemas"] = new JsonArray(ScimUrns.Group), ["displayName"] = $"Group {j}", ["externalId"] = $"gext-{j}" }, "&excludedAttributes=members"));
 
         await ForEachAsync(size.Groups, async j =>
         {
@@ -56,10 +48,10 @@ public sealed class EntraCycle(RetryingClient client, CycleSize size)
                     Op("Replace", "displayName", $"User {i} (renamed)"),
                     Op("Replace", "name.givenName", $"G{i}"),
                     Op("Add", "emails[type eq \"work\"].value", $"u{i}.work@contoso.test"),
-                    Op("Replace", $"{EnterpriseUrn}:department", "Sales"),
+                    Op("Replace", $"{ScimUrns.EnterpriseUser}:department", "Sales"),
                     Op("Add", "phoneNumbers[type eq \"mobile\"].value", $"+1 555 {i:D4}"));
             }
-            if (i > 0 && i % 3 == 0) await PatchUserAsync(users[i], Op("Add", $"{EnterpriseUrn}:manager", users[0]));
+            if (i > 0 && i % 3 == 0) await PatchUserAsync(users[i], Op("Add", $"{ScimUrns.EnterpriseUser}:manager", users[0]));
             if (i % 7 == 3) await PatchUserAsync(users[i], Op("Replace", "active", "False"));
         });
 
@@ -83,14 +75,14 @@ public sealed class EntraCycle(RetryingClient client, CycleSize size)
 
     static JsonObject NewUser(int i) => new()
     {
-        ["schemas"] = new JsonArray(UserUrn, EnterpriseUrn),
+        ["schemas"] = new JsonArray(ScimUrns.User, ScimUrns.EnterpriseUser),
         ["userName"] = UserName(i),
         ["externalId"] = $"ext-{i}",
         ["active"] = true,
         ["displayName"] = $"User {i}",
         ["name"] = new JsonObject { ["givenName"] = $"Given{i}", ["familyName"] = $"Family{i}", ["formatted"] = $"Given{i} Family{i}" },
         ["emails"] = new JsonArray(new JsonObject { ["primary"] = true, ["type"] = "work", ["value"] = UserName(i) }),
-        [EnterpriseUrn] = new JsonObject { ["department"] = $"Dept{i % 3}", ["employeeNumber"] = $"{1000 + i}" },
+        [ScimUrns.EnterpriseUser] = new JsonObject { ["department"] = $"Dept{i % 3}", ["employeeNumber"] = $"{1000 + i}" },
     };
 
     /// <summary>Query, then create if absent. A create answered 409 must follow a 503 (its first attempt was
@@ -100,7 +92,7 @@ public sealed class EntraCycle(RetryingClient client, CycleSize size)
         var query = $"{collection}?filter={Uri.EscapeDataString(filter)}&attributes=id{extra}";
         if (await FindAsync(query) is { } existing) return existing;
         var (response, attempts) = await client.SendAsync(HttpMethod.Post, collection, body);
-        if (response.StatusCode == HttpStatusCode.Created) return (await response.ReadJsonAsync())["id"]!.GetValue<string>();
+        if (response.StatusCode == HttpStatusCode.Created) return (await response.ReadJsonAsync()).Id();
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Conflict && attempts > 1, $"POST {collection}: {(int)response.StatusCode} after {attempts} attempt(s): {text}");
         var found = await FindAsync(query);
@@ -112,9 +104,9 @@ public sealed class EntraCycle(RetryingClient client, CycleSize size)
     async Task<string?> FindAsync(string query)
     {
         var list = await client.GetJsonAsync(query);
-        var total = list["totalResults"]!.GetValue<int>();
+        var total = list.GetInt32("totalResults");
         Assert.True(total <= 1, $"{query} found {total} resources");
-        return total == 1 ? list["Resources"]![0]!["id"]!.GetValue<string>() : null;
+        return total == 1 ? list.GetArray("Resources")[0]!.Id() : null;
     }
 
     async Task PatchUserAsync(string id, params JsonObject[] operations) =>
@@ -125,12 +117,6 @@ public sealed class EntraCycle(RetryingClient client, CycleSize size)
         var response = await client.ExpectAsync(HttpMethod.Patch, $"Groups/{id}", Patch(operations), HttpStatusCode.NoContent);
         Assert.False(response.Headers.Contains("X-Scim-Unapplied-Members"), "a member of the scenario was not applied");
     }
-
-    static JsonObject Patch(JsonObject[] operations) => new() { ["schemas"] = new JsonArray(PatchUrn), ["Operations"] = new JsonArray(operations) };
-
-    static JsonObject Op(string op, string path, JsonNode value) => new() { ["op"] = op, ["path"] = path, ["value"] = value };
-
-    static JsonArray Refs(IEnumerable<string> ids) => new([.. ids.Select(id => (JsonNode)new JsonObject { ["value"] = id })]);
 
     Task ForEachAsync(int count, Func<int, Task> body) =>
         Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = size.Parallelism }, async (i, _) => await body(i));

@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using ScimFunctions.Storage;
-using ScimFunctions.Storage.Tables;
-using Xunit.Abstractions;
 
 namespace ScimFunctions.IntegrationTests.Reliability;
 
@@ -29,13 +24,8 @@ public sealed class FaultRunTests(AzuriteFixture azurite, ITestOutputHelper outp
         var seed = Env("SCIM_FAULT_RUN_SEED", 8);
         var size = CycleSize.ForRequests(requests);
 
-        await using var clean = await ScimHost.StartAsync(azurite);
-        var prefix = clean.Services.GetRequiredService<StorageOptions>().TablePrefix;
-        await using var faulty = await ScimHost.StartAsync(azurite, new Dictionary<string, string?>
-        {
-            ["Storage:TablePrefix"] = prefix,
-        }, faults: new StorageFaultOptions { Rate = rate, Seed = seed });
-        // Tenants and tokens are made through the clean host; the faulty host reads them from the shared tables.
+        await using var hosts = await CleanAndFaultyHosts.StartAsync(azurite, rate, seed);
+        var (clean, faulty) = (hosts.Clean, hosts.Faulty);
         var reference = await clean.CreateTenantAsync();
         var tenant = await clean.CreateTenantAsync();
 
@@ -46,7 +36,7 @@ public sealed class FaultRunTests(AzuriteFixture azurite, ITestOutputHelper outp
         Assert.Equal(0, referenceClient.Unavailable);
 
         watch.Restart();
-        var client = new RetryingClient(new TenantClient(faulty, tenant.Tenant, tenant.Token));
+        var client = new RetryingClient(faulty.ClientFor(tenant));
         var cycle = new EntraCycle(client, size);
         await cycle.RunAsync();
         var faultyTime = watch.Elapsed;
@@ -54,7 +44,7 @@ public sealed class FaultRunTests(AzuriteFixture azurite, ITestOutputHelper outp
 
         // Read both end states through the clean host, so the comparison itself sees no faults.
         var expected = await ScimState.ReadAsync(referenceClient);
-        var actual = await ScimState.ReadAsync(new RetryingClient(new TenantClient(clean, tenant.Tenant, tenant.Token)));
+        var actual = await ScimState.ReadAsync(new RetryingClient(clean.ClientFor(tenant)));
         var checker = new ConsistencyChecker(clean.Services.GetRequiredService<ScimTables>().Resources);
         var referenceReport = await checker.CheckAsync(reference.Tenant, CancellationToken.None);
         var report = await checker.CheckAsync(tenant.Tenant, CancellationToken.None);

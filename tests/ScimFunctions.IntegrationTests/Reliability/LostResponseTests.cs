@@ -1,9 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
-using ScimFunctions.Storage;
-using ScimFunctions.Storage.Tables;
-
 namespace ScimFunctions.IntegrationTests.Reliability;
 
 /// <summary>
@@ -12,30 +6,18 @@ namespace ScimFunctions.IntegrationTests.Reliability;
 /// when every attempt loses its response the client gets a 503 and repeats the request itself.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class LostResponseTests(AzuriteFixture azurite) : TenantTestBase(azurite, faults: new StorageFaultOptions { Rate = 0 }) // only the faults a test schedules
 {
-    const string PatchUrn = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
     /// <summary>The SDK's attempts per storage call (1 + MaxRetries).</summary>
     const int Attempts = 4;
 
-    ScimHost? _host;
-    TenantClient? _client;
-    ScimHost Host => _host!;
-    TenantClient Client => _client!;
     StorageFaultInjector Faults => Host.Faults;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        // Rate 0: only the faults a test schedules.
-        _host = await ScimHost.StartAsync(azurite, faults: new StorageFaultOptions { Rate = 0 });
-        _client = await Host.CreateTenantAsync();
+        await base.InitializeAsync();
         Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("Users?count=1")).StatusCode); // token and tenant now cached
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null) await _host.DisposeAsync();
     }
 
     void LoseNextWriteResponses(int times) => Faults.Schedule(StorageFault.DroppedResponse, times, StorageFaultInjector.IsTransaction);
@@ -61,7 +43,7 @@ public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.NotNull(first.Headers.RetryAfter);
 
         // The client repeats the create: the first attempt was applied.
-        await (await Client.PostAsync("Users", body)).AssertScimErrorAsync(409, "uniqueness");
+        await Client.PostAsync("Users", body).AssertScimErrorAsync(409, "uniqueness");
         Assert.Equal(1, await CountAsync("userName eq \"lost@contoso.test\""));
         Assert.Equal(1, await CountAsync("externalId eq \"ext-lost\""));
         await AssertConsistentAsync();
@@ -70,7 +52,7 @@ public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task User_patch_repeated_by_the_sdk_converges()
     {
-        var id = (await Client.CreateUserAsync("patched@contoso.test"))["id"]!.GetValue<string>();
+        var id = (await Client.CreateUserAsync("patched@contoso.test")).Id();
         var patch = Patch(
             new JsonObject { ["op"] = "Add", ["path"] = "emails[type eq \"work\"].value", ["value"] = "patched@contoso.test" },
             new JsonObject { ["op"] = "Replace", ["path"] = "displayName", ["value"] = "Patched" });
@@ -79,16 +61,16 @@ public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
         var response = await Client.PatchAsync($"Users/{id}", patch);
         var json = await response.ReadJsonAsync();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Patched", json["displayName"]!.GetValue<string>());
-        Assert.Single(json["emails"]!.AsArray());
+        Assert.Equal("Patched", json.GetString("displayName"));
+        Assert.Single(json.GetArray("emails"));
 
         // Lost for good: 503, and the client's repeat is a no-op that answers 200 with the same resource.
         LoseNextWriteResponses(Attempts);
         var rename = Patch(new JsonObject { ["op"] = "Replace", ["path"] = "displayName", ["value"] = "Twice" });
-        await (await Client.PatchAsync($"Users/{id}", rename)).AssertScimErrorAsync(503);
+        await Client.PatchAsync($"Users/{id}", rename).AssertScimErrorAsync(503);
         var repeat = await Client.PatchAsync($"Users/{id}", rename);
         Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
-        Assert.Equal("Twice", (await repeat.ReadJsonAsync())["displayName"]!.GetValue<string>());
+        Assert.Equal("Twice", (await repeat.ReadJsonAsync()).GetString("displayName"));
         Assert.Equal(1, await CountAsync("emails[type eq \"work\"].value eq \"patched@contoso.test\""));
         await AssertConsistentAsync();
     }
@@ -96,10 +78,10 @@ public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Member_add_and_remove_repeated_by_the_sdk_apply_exactly_once()
     {
-        var a = (await Client.CreateUserAsync("a@contoso.test"))["id"]!.GetValue<string>();
-        var b = (await Client.CreateUserAsync("b@contoso.test"))["id"]!.GetValue<string>();
+        var a = (await Client.CreateUserAsync("a@contoso.test")).Id();
+        var b = (await Client.CreateUserAsync("b@contoso.test")).Id();
         var group = await Client.PostAsync("Groups", new JsonObject { ["displayName"] = "Lost members" });
-        var id = (await group.ReadJsonAsync())["id"]!.GetValue<string>();
+        var id = (await group.ReadJsonAsync()).Id();
 
         LoseNextWriteResponses(1);
         var add = await Client.PatchAsync($"Groups/{id}", Patch(Members("Add", a, b)));
@@ -113,7 +95,7 @@ public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
 
         // Lost for good: 503, the repeat changes nothing more.
         LoseNextWriteResponses(Attempts);
-        await (await Client.PatchAsync($"Groups/{id}", Patch(Members("Add", a)))).AssertScimErrorAsync(503);
+        await Client.PatchAsync($"Groups/{id}", Patch(Members("Add", a))).AssertScimErrorAsync(503);
         Assert.Equal(HttpStatusCode.NoContent, (await Client.PatchAsync($"Groups/{id}", Patch(Members("Add", a)))).StatusCode);
         Assert.Equal(new[] { a, b }.Order(StringComparer.Ordinal), await MemberIdsAsync(id));
         await AssertConsistentAsync();
@@ -125,11 +107,11 @@ public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Delete_repeated_by_the_sdk_answers_204(string collection)
     {
         var body = collection == "Users" ? new JsonObject { ["userName"] = "doomed@contoso.test" } : new JsonObject { ["displayName"] = "Doomed" };
-        var id = (await (await Client.PostAsync(collection, body)).ReadJsonAsync())["id"]!.GetValue<string>();
+        var id = (await Client.PostJsonAsync(collection, body)).Id();
 
         LoseNextWriteResponses(1);
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"{collection}/{id}")).StatusCode);
-        await (await Client.GetAsync($"{collection}/{id}")).AssertScimErrorAsync(404);
+        await Client.GetAsync($"{collection}/{id}").AssertScimErrorAsync(404);
         await AssertConsistentAsync();
     }
 
@@ -144,32 +126,31 @@ public sealed class LostResponseTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
         }
         // Group reads stream their members while the response is written: storage trouble there is a 503 too.
-        var group = (await (await Client.PostAsync("Groups", new JsonObject { ["displayName"] = "Streamed" })).ReadJsonAsync())["id"]!.GetValue<string>();
+        var group = (await Client.PostJsonAsync("Groups", new JsonObject { ["displayName"] = "Streamed" })).Id();
         foreach (var kind in new[] { StorageFault.Error503, StorageFault.Timeout, StorageFault.DroppedResponse })
         {
             Faults.Schedule(kind, Attempts, r => r.Uri.Query.Contains("member", StringComparison.Ordinal));
-            await (await Client.GetAsync($"Groups/{group}")).AssertScimErrorAsync(503);
+            await Client.GetAsync($"Groups/{group}").AssertScimErrorAsync(503);
         }
         Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"Groups/{group}")).StatusCode);
     }
 
     async Task<int> CountAsync(string filter) =>
-        (await (await Client.GetAsync("Users?filter=" + Uri.EscapeDataString(filter))).ReadJsonAsync())["totalResults"]!.GetValue<int>();
+        await Client.TotalResultsAsync("Users?filter=" + Uri.EscapeDataString(filter));
 
     async Task<List<string>> MemberIdsAsync(string groupId)
     {
-        var json = await (await Client.GetAsync($"Groups/{groupId}")).ReadJsonAsync();
-        return json["members"] is JsonArray members ? [.. members.Select(m => m!["value"]!.GetValue<string>())] : [];
+        var json = await Client.GetJsonAsync($"Groups/{groupId}");
+        return json["members"] is JsonArray members ? [.. members.Select(m => m!.GetString("value"))] : [];
     }
 
     async Task AssertConsistentAsync()
     {
-        var report = await new ConsistencyChecker(Host.Services.GetRequiredService<ScimTables>().Resources).CheckAsync(Client.Tenant, CancellationToken.None);
+        var report = await new ConsistencyChecker(Service<ScimTables>().Resources).CheckAsync(Client.Tenant, CancellationToken.None);
         Assert.Empty(report.Findings);
     }
 
     static JsonObject Members(string op, params string[] ids) =>
         new() { ["op"] = op, ["path"] = "members", ["value"] = new JsonArray([.. ids.Select(id => (JsonNode)new JsonObject { ["value"] = id })]) };
 
-    static JsonObject Patch(params JsonObject[] operations) => new() { ["schemas"] = new JsonArray(PatchUrn), ["Operations"] = new JsonArray(operations) };
 }

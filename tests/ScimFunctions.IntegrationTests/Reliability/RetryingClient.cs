@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-
 namespace ScimFunctions.IntegrationTests.Reliability;
 
 /// <summary>
@@ -50,5 +47,5 @@ public sealed class RetryingClient(TenantClient client)
     }
 
     public async Task<JsonObject> GetJsonAsync(string relative) =>
-        await (await ExpectAsync(HttpMethod.Get, relative, null, HttpStatusCode.OK)).ReadJsonAsync();
+        await ExpectAsync(HttpMethod.Get, relative, null, HttpStatusCode.OK).ReadJsonAsync();
 }

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace ScimFunctions.IntegrationTests.Reliability;
 
 /// <summary>
@@ -13,13 +11,13 @@ public static class ScimState
     {
         var users = await ListAsync(client, "Users");
         var groups = await ListAsync(client, "Groups");
-        var names = users.ToDictionary(u => u["id"]!.GetValue<string>(), u => u["userName"]!.GetValue<string>());
+        var names = users.ToDictionary(u => u.Id(), u => u.GetString("userName"));
         // A user's groups beyond the first 100 come without a display name (see the README): use the group's.
-        foreach (var g in groups) names[g["id"]!.GetValue<string>()] = g["displayName"]!.GetValue<string>();
+        foreach (var g in groups) names[g.Id()] = g.GetString("displayName");
         var state = new JsonObject
         {
-            ["users"] = new JsonArray([.. users.Select(u => Canonical(u, names)).OrderBy(u => u["userName"]!.GetValue<string>(), StringComparer.Ordinal)]),
-            ["groups"] = new JsonArray([.. groups.Select(g => Canonical(g, names)).OrderBy(g => g["displayName"]!.GetValue<string>(), StringComparer.Ordinal)]),
+            ["users"] = new JsonArray([.. users.Select(u => Canonical(u, names)).OrderBy(u => u.GetString("userName"), StringComparer.Ordinal)]),
+            ["groups"] = new JsonArray([.. groups.Select(g => Canonical(g, names)).OrderBy(g => g.GetString("displayName"), StringComparer.Ordinal)]),
         };
         return (state.ToJsonString(), users.Count, groups.Count);
     }
@@ -30,9 +28,9 @@ public static class ScimState
         for (var start = 1; ; start += 500)
         {
             var page = await client.GetJsonAsync($"{collection}?startIndex={start}&count=500");
-            var resources = page["Resources"]!.AsArray().Select(r => r!.AsObject()).ToList();
+            var resources = page.GetArray("Resources").Select(r => r!.AsObject()).ToList();
             all.AddRange(resources);
-            if (resources.Count == 0 || all.Count >= page["totalResults"]!.GetValue<int>()) return all;
+            if (resources.Count == 0 || all.Count >= page.GetInt32("totalResults")) return all;
         }
     }
 
@@ -43,11 +41,11 @@ public static class ScimState
         copy.Remove("id");
         copy.Remove("meta");
         if (copy["members"] is JsonArray members)
-            copy["members"] = new JsonArray([.. members.Select(m => (JsonNode)Name(names, m!["value"]!.GetValue<string>())).OrderBy(n => n.GetValue<string>(), StringComparer.Ordinal)]);
+            copy["members"] = new JsonArray([.. members.Select(m => (JsonNode)Name(names, m!.GetString("value"))).OrderBy(n => n.GetValue<string>(), StringComparer.Ordinal)]);
         if (copy["groups"] is JsonArray groups)
-            copy["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)Name(names, g!["value"]!.GetValue<string>())).OrderBy(n => n.GetValue<string>(), StringComparer.Ordinal)]);
+            copy["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)Name(names, g!.GetString("value"))).OrderBy(n => n.GetValue<string>(), StringComparer.Ordinal)]);
         if (copy["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]?["manager"] is JsonObject manager)
-            manager.ReplaceWith(Name(names, manager["value"]!.GetValue<string>()));
+            manager.ReplaceWith(Name(names, manager.GetString("value")));
         return Sorted(copy)!;
     }
 

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 
 namespace ScimFunctions.IntegrationTests.Secrets;
@@ -14,18 +12,14 @@ public sealed class RequestLogTests(AzuriteFixture azurite)
     public async Task Every_request_is_logged_once_with_its_real_status()
     {
         var logs = new CapturingLoggerProvider();
-        await using var host = await ScimHost.StartAsync(azurite, new Dictionary<string, string?>
-        {
-            ["Logging:LogLevel:Default"] = "Information",
-            ["Logging:Console:LogLevel:Default"] = "None",
-        }, logs);
+        await using var host = await ScimHost.StartAsync(azurite, CapturingLoggerProvider.HostSettings(LogLevel.Information), logs);
         var client = await host.CreateTenantAsync();
 
         var statuses = new List<int>();
         async Task Send(Task<HttpResponseMessage> request) => statuses.Add((int)(await request).StatusCode);
         var created = await client.PostAsync("Groups", new JsonObject { ["displayName"] = "Logged" }); // streamed group, 201
         statuses.Add((int)created.StatusCode);
-        var id = (await created.ReadJsonAsync())["id"]!.GetValue<string>();
+        var id = (await created.ReadJsonAsync()).Id();
         await Send(client.GetAsync($"Groups/{id}"));                                                          // streamed, 200
         await Send(client.GetAsync("Groups?filter=" + Uri.EscapeDataString("displayName eq \"Logged\"")));   // streamed list, 200
         await Send(client.PatchAsync($"Groups/{id}", new JsonObject { ["Operations"] = new JsonArray(new JsonObject { ["op"] = "replace", ["path"] = "displayName", ["value"] = "Renamed" }) })); // 204

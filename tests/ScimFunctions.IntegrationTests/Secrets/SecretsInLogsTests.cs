@@ -1,14 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ScimFunctions.Storage;
-using ScimFunctions.Storage.Tables;
-using ScimFunctions.Storage.Tokens;
-using Xunit.Abstractions;
 using ScimFunctions.IntegrationTests.Reliability;
+using ScimFunctions.Storage.Tokens;
 
 namespace ScimFunctions.IntegrationTests.Secrets;
 
@@ -20,20 +13,12 @@ namespace ScimFunctions.IntegrationTests.Secrets;
 [Collection(AzuriteCollection.Name)]
 public sealed class SecretsInLogsTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
-    const string PatchUrn = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
     [Fact]
     public async Task No_token_hash_or_body_content_in_any_log_output()
     {
         var logs = new CapturingLoggerProvider();
-        await using var host = await ScimHost.StartAsync(azurite, new Dictionary<string, string?>
-        {
-            ["Logging:LogLevel:Default"] = "Trace",
-            ["Logging:LogLevel:Microsoft"] = "Trace",
-            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
-            ["Logging:LogLevel:Azure"] = "Trace",
-            ["Logging:Console:LogLevel:Default"] = "None",
-        }, logs, faults: new StorageFaultOptions { Rate = 0 });
+        await using var host = await ScimHost.StartAsync(azurite, CapturingLoggerProvider.HostSettings(LogLevel.Trace, "Microsoft", "Microsoft.AspNetCore", "Azure"),
+            logs, faults: new StorageFaultOptions { Rate = 0 });
         var client = await host.CreateTenantAsync();
         var faults = host.Faults;
         var marker = "BODYMARKER" + Guid.NewGuid().ToString("N");
@@ -46,29 +31,29 @@ public sealed class SecretsInLogsTests(AzuriteFixture azurite, ITestOutputHelper
             ["name"] = new JsonObject { ["givenName"] = marker },
             ["emails"] = new JsonArray(new JsonObject { ["value"] = marker + "@contoso.test", ["type"] = "work" }),
         });
-        var id = user["id"]!.GetValue<string>();
+        var id = user.Id();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"Users/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.PatchAsync($"Users/{id}", Patch(Op("replace", "title", marker + "-title")))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"Users/{id}", new JsonObject { ["userName"] = $"{marker}-user@contoso.test", ["nickName"] = marker })).StatusCode);
-        await (await client.PostAsync("Users", new JsonObject { ["userName"] = $"{marker}-user@contoso.test" })).AssertScimErrorAsync(409);
-        await (await client.PatchAsync($"Users/{id}", Patch(Op("replace", marker, "x")))).AssertScimErrorAsync(400);
-        await (await client.PatchAsync($"Users/{id}", Patch(Op("replace", "active", marker)))).AssertScimErrorAsync(400);
+        await client.PostAsync("Users", new JsonObject { ["userName"] = $"{marker}-user@contoso.test" }).AssertScimErrorAsync(409);
+        await client.PatchAsync($"Users/{id}", Patch(Op("replace", marker, "x"))).AssertScimErrorAsync(400);
+        await client.PatchAsync($"Users/{id}", Patch(Op("replace", "active", marker))).AssertScimErrorAsync(400);
         var broken = new StringContent("{\"userName\": \"" + marker + "\", " + marker, Encoding.UTF8, "application/scim+json");
-        await (await client.Http.PostAsync(client.Path("Users"), broken)).AssertScimErrorAsync(400);
+        await client.Http.PostAsync(client.Path("Users"), broken).AssertScimErrorAsync(400);
         var huge = new JsonObject { ["userName"] = marker, ["displayName"] = new string('m', 1_100_000) + marker };
-        await (await client.PostAsync("Users", huge)).AssertScimErrorAsync(413);
+        await client.PostAsync("Users", huge).AssertScimErrorAsync(413);
 
         // Storage trouble: warnings with exceptions, while a body is being written.
         faults.Schedule(StorageFault.DroppedResponse, 4, StorageFaultInjector.IsTransaction);
-        await (await client.PatchAsync($"Users/{id}", Patch(Op("replace", "title", marker + "-retried")))).AssertScimErrorAsync(503);
+        await client.PatchAsync($"Users/{id}", Patch(Op("replace", "title", marker + "-retried"))).AssertScimErrorAsync(503);
         faults.Schedule(StorageFault.Error503, 4, StorageFaultInjector.IsTransaction);
-        await (await client.PostAsync("Users", new JsonObject { ["userName"] = marker + "-503" })).AssertScimErrorAsync(503);
+        await client.PostAsync("Users", new JsonObject { ["userName"] = marker + "-503" }).AssertScimErrorAsync(503);
         faults.Schedule(StorageFault.Timeout, 4);
-        await (await client.GetAsync($"Users/{id}")).AssertScimErrorAsync(503);
+        await client.GetAsync($"Users/{id}").AssertScimErrorAsync(503);
 
         // Groups: create, members (one unknown id), rename, stream, delete.
-        var group = await (await client.PostAsync("Groups", new JsonObject { ["displayName"] = marker + "-group" })).ReadJsonAsync();
-        var groupId = group["id"]!.GetValue<string>();
+        var group = await client.PostJsonAsync("Groups", new JsonObject { ["displayName"] = marker + "-group" });
+        var groupId = group.Id();
         var unknown = Guid.CreateVersion7().ToString("D");
         var members = await client.PatchAsync($"Groups/{groupId}", Patch(Op("add", "members", new JsonArray(new JsonObject { ["value"] = id }, new JsonObject { ["value"] = unknown }))));
         Assert.Equal(HttpStatusCode.NoContent, members.StatusCode);
@@ -80,9 +65,9 @@ public sealed class SecretsInLogsTests(AzuriteFixture azurite, ITestOutputHelper
         // Authentication failures: a forged token, a malformed header.
         using var intruder = new HttpClient { BaseAddress = host.Origin };
         intruder.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + forged);
-        await (await intruder.GetAsync(client.Path("Users"))).AssertScimErrorAsync(401);
+        await intruder.GetAsync(client.Path("Users")).AssertScimErrorAsync(401);
         var bodyWithForged = new StringContent("{\"userName\":\"" + forged + "\"}", Encoding.UTF8, "application/scim+json");
-        await (await intruder.PostAsync(client.Path("Users"), bodyWithForged)).AssertScimErrorAsync(401);
+        await intruder.PostAsync(client.Path("Users"), bodyWithForged).AssertScimErrorAsync(401);
 
         var entries = logs.Entries.ToList();
         output.WriteLine($"{entries.Count} log entries captured ({entries.Count(e => e.Level >= LogLevel.Warning)} warnings or worse, " +
@@ -99,9 +84,6 @@ public sealed class SecretsInLogsTests(AzuriteFixture azurite, ITestOutputHelper
         }
     }
 
-    static JsonObject Patch(params JsonObject[] operations) => new() { ["schemas"] = new JsonArray(PatchUrn), ["Operations"] = new JsonArray(operations) };
-
-    static JsonObject Op(string op, string path, JsonNode value) => new() { ["op"] = op, ["path"] = path, ["value"] = value };
 }
 
 /// <summary>Keeps every log entry: the formatted message, each structured value, and the exception's full text.</summary>
@@ -113,6 +95,15 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
     readonly ConcurrentQueue<Entry> _entries = new();
 
     public IEnumerable<Entry> Entries => _entries;
+
+    /// <summary>Host settings that log the default and the named categories at <paramref name="level"/> and up,
+    /// to this provider only (not the console).</summary>
+    public static Dictionary<string, string?> HostSettings(LogLevel level, params string[] categories)
+    {
+        var settings = new Dictionary<string, string?> { ["Logging:Console:LogLevel:Default"] = "None" };
+        foreach (var category in categories.Prepend("Default")) settings[$"Logging:LogLevel:{category}"] = level.ToString();
+        return settings;
+    }
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
 

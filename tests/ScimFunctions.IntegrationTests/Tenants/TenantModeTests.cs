@@ -1,37 +1,14 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Azure.Data.Tables;
-using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Admin;
-using ScimFunctions.Storage;
-using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 
 namespace ScimFunctions.IntegrationTests.Tenants;
 
 /// <summary>Deprovisioning modes and dry-run, as the application sees them in the resource rows.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class TenantModeTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class TenantModeTests(AzuriteFixture azurite) : HostTestBase(azurite)
 {
-    readonly string _prefix = "modes" + Guid.NewGuid().ToString("N")[..8];
-    ScimHost _host = null!;
-
-    public async Task InitializeAsync() =>
-        _host = await ScimHost.StartAsync(azurite, new Dictionary<string, string?> { ["Storage:TablePrefix"] = _prefix });
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    TableClient Table => _host.Services.GetRequiredService<ScimTables>().Resources;
-
-    /// <summary>A tenant whose settings are set before its first request (the host caches settings briefly).</summary>
-    async Task<TenantClient> TenantWithAsync(DeprovisionMode deprovision, OperationMode mode)
-    {
-        var tenant = await _host.CreateTenantAsync();
-        var store = _host.Services.GetRequiredService<TenantStore>();
-        var settings = (await store.GetAsync(tenant.Tenant, CancellationToken.None))!;
-        await store.UpdateAsync(settings with { Deprovision = deprovision, Mode = mode }, CancellationToken.None);
-        return tenant;
-    }
+    TableClient Table => Service<ScimTables>().Resources;
 
     async Task<TableEntity?> RowAsync(string tenant, string userId) =>
         await Table.GetEntityIfExistsAsync<TableEntity>(tenant, RowKeys.User(userId)) is { HasValue: true } row ? row.Value : null;
@@ -39,8 +16,8 @@ public sealed class TenantModeTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Delete_mode_removes_the_user_row()
     {
-        var tenant = await TenantWithAsync(DeprovisionMode.Delete, OperationMode.Sync);
-        var id = (await tenant.CreateUserAsync("gone@example.com"))["id"]!.GetValue<string>();
+        var tenant = await Host.TenantWithAsync(DeprovisionMode.Delete, OperationMode.Sync);
+        var id = (await tenant.CreateUserAsync("gone@example.com")).Id();
         Assert.Equal(HttpStatusCode.NoContent, (await tenant.DeleteAsync($"Users/{id}")).StatusCode);
         Assert.Null(await RowAsync(tenant.Tenant, id));
     }
@@ -48,27 +25,27 @@ public sealed class TenantModeTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Disable_mode_keeps_the_user_disabled_and_hidden_from_scim()
     {
-        var tenant = await TenantWithAsync(DeprovisionMode.Disable, OperationMode.Sync);
-        var id = (await tenant.CreateUserAsync("kept@example.com", new JsonObject { ["externalId"] = "ext-kept" }))["id"]!.GetValue<string>();
-        var group = await (await tenant.PostAsync("Groups", new JsonObject
+        var tenant = await Host.TenantWithAsync(DeprovisionMode.Disable, OperationMode.Sync);
+        var id = (await tenant.CreateUserAsync("kept@example.com", new JsonObject { ["externalId"] = "ext-kept" })).Id();
+        var group = await tenant.PostAsync("Groups", new JsonObject
         {
             ["displayName"] = "Keepers",
             ["members"] = new JsonArray(new JsonObject { ["value"] = id }),
-        })).ReadJsonAsync();
+        }).ReadJsonAsync();
 
         Assert.Equal(HttpStatusCode.NoContent, (await tenant.DeleteAsync($"Users/{id}")).StatusCode);
 
         // Gone for SCIM: get, filters, lists, a second delete.
-        await (await tenant.GetAsync($"Users/{id}")).AssertScimErrorAsync(404);
+        await tenant.GetAsync($"Users/{id}").AssertScimErrorAsync(404);
         foreach (var filter in new[] { "userName eq \"kept@example.com\"", "externalId eq \"ext-kept\"", "active eq false" })
-            Assert.Equal(0, (await (await tenant.GetAsync("Users?filter=" + Uri.EscapeDataString(filter))).ReadJsonAsync())["totalResults"]!.GetValue<int>());
-        await (await tenant.DeleteAsync($"Users/{id}")).AssertScimErrorAsync(404);
-        await (await tenant.PatchAsync($"Users/{id}", new JsonObject
+            Assert.Equal(0, await tenant.TotalResultsAsync("Users?filter=" + Uri.EscapeDataString(filter)));
+        await tenant.DeleteAsync($"Users/{id}").AssertScimErrorAsync(404);
+        await tenant.PatchAsync($"Users/{id}", new JsonObject
         {
             ["Operations"] = new JsonArray(new JsonObject { ["op"] = "replace", ["path"] = "active", ["value"] = true }),
-        })).AssertScimErrorAsync(404);
+        }).AssertScimErrorAsync(404);
         // Its memberships are gone too.
-        var members = await (await tenant.GetAsync($"Groups/{group["id"]}")).ReadJsonAsync();
+        var members = await tenant.GetJsonAsync($"Groups/{group["id"]}");
         Assert.Null(members["members"]);
 
         // Still there for the application: disabled and marked deleted.
@@ -79,15 +56,15 @@ public sealed class TenantModeTests(AzuriteFixture azurite) : IAsyncLifetime
 
         // The identity provider may create the same userName again: a new user.
         var again = await tenant.CreateUserAsync("kept@example.com");
-        Assert.NotEqual(id, again["id"]!.GetValue<string>());
+        Assert.NotEqual(id, again.Id());
     }
 
     [Fact]
     public async Task Dry_run_stores_pending_resources_until_the_tenant_switches_to_sync()
     {
-        var tenant = await TenantWithAsync(DeprovisionMode.Delete, OperationMode.DryRun);
-        var id = (await tenant.CreateUserAsync("pending@example.com"))["id"]!.GetValue<string>();
-        var groupId = (await (await tenant.PostAsync("Groups", new JsonObject { ["displayName"] = "Pending group" })).ReadJsonAsync())["id"]!.GetValue<string>();
+        var tenant = await Host.TenantWithAsync(DeprovisionMode.Delete, OperationMode.DryRun);
+        var id = (await tenant.CreateUserAsync("pending@example.com")).Id();
+        var groupId = (await tenant.PostJsonAsync("Groups", new JsonObject { ["displayName"] = "Pending group" })).Id();
 
         // SCIM sees them (so Entra does not create them twice); the rows say pending, also after an update.
         Assert.Equal(HttpStatusCode.OK, (await tenant.GetAsync($"Users/{id}")).StatusCode);
@@ -100,10 +77,9 @@ public sealed class TenantModeTests(AzuriteFixture azurite) : IAsyncLifetime
 
         // Switching to sync with the admin CLI makes them live.
         var output = new StringWriter();
-        var exit = await AdminCli.RunAsync(["tenant", "settings", tenant.Tenant, "--mode", "Sync", "--json",
-            "--connection-string", azurite.ConnectionString, "--table-prefix", _prefix], output, new StringWriter());
+        var exit = await AdminCli.RunAsync(["tenant", "settings", tenant.Tenant, "--mode", "Sync", "--json", .. StorageArgs], output, new StringWriter());
         Assert.Equal(0, exit);
-        Assert.Equal(2, JsonNode.Parse(output.ToString())!["promoted"]!.GetValue<int>());
+        Assert.Equal(2, JsonNode.Parse(output.ToString())!.GetInt32("promoted"));
         Assert.False((await RowAsync(tenant.Tenant, id))!.GetBoolean(ResourceStore.PendingProperty));
         Assert.False((await Table.GetEntityAsync<TableEntity>(tenant.Tenant, RowKeys.Group(groupId))).Value.GetBoolean(ResourceStore.PendingProperty));
     }

@@ -1,6 +1,5 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
-using ScimFunctions.Storage;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;

@@ -1,23 +1,10 @@
-using System.Net;
-using System.Text.Json.Nodes;
-
 namespace ScimFunctions.IntegrationTests.Users;
 
 /// <summary>Microsoft Entra ID's documented request sequence for users, as it sends it.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class EntraUserSequenceTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class EntraUserSequenceTests(AzuriteFixture azurite) : TenantTestBase(azurite)
 {
     const string Enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-    ScimHost _host = null!;
-    TenantClient _entra = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await ScimHost.StartAsync(azurite);
-        _entra = await _host.CreateTenantAsync();
-    }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     static JsonObject EntraUser(string userName, string externalId) => JsonNode.Parse($$"""
         {
@@ -36,49 +23,35 @@ public sealed class EntraUserSequenceTests(AzuriteFixture azurite) : IAsyncLifet
         }
         """)!.AsObject();
 
-    static JsonObject Patch(params JsonObject[] operations) => new()
-    {
-        ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:PatchOp"),
-        ["Operations"] = new JsonArray([.. operations]),
-    };
-
-    static JsonObject Op(string op, string? path, JsonNode? value)
-    {
-        var o = new JsonObject { ["op"] = op };
-        if (path is not null) o["path"] = path;
-        if (value is not null) o["value"] = value;
-        return o;
-    }
-
     [Fact]
     public async Task Full_user_lifecycle_as_Entra_sends_it()
     {
         // Test Connection: a random GUID as the matching value, no SCIM headers, expects 200 and an empty list.
-        var probe = await _entra.Http.GetAsync(_entra.Path($"Users?filter=userName+eq+%22{Guid.NewGuid()}%22"));
+        var probe = await Client.Http.GetAsync(Client.Path($"Users?filter=userName+eq+%22{Guid.NewGuid()}%22"));
         Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
-        Assert.Equal(0, (await probe.ReadJsonAsync())["totalResults"]!.GetValue<int>());
+        Assert.Equal(0, (await probe.ReadJsonAsync()).GetInt32("totalResults"));
 
         // Query before create, by userName then externalId.
         var externalId = Guid.NewGuid().ToString();
         var userName = $"Test_User_{Guid.NewGuid():N}@contoso.com";
-        Assert.Equal(0, (await (await _entra.GetAsync($"Users?filter=userName eq \"{userName}\"")).ReadJsonAsync())["totalResults"]!.GetValue<int>());
-        Assert.Equal(0, (await (await _entra.GetAsync($"Users?filter=externalId eq \"{externalId}\"")).ReadJsonAsync())["totalResults"]!.GetValue<int>());
+        Assert.Equal(0, await Client.TotalResultsAsync($"Users?filter=userName eq \"{userName}\""));
+        Assert.Equal(0, await Client.TotalResultsAsync($"Users?filter=externalId eq \"{externalId}\""));
 
         // Create.
-        var created = await _entra.PostAsync("Users", EntraUser(userName, externalId));
+        var created = await Client.PostAsync("Users", EntraUser(userName, externalId));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var user = await created.ReadJsonAsync();
-        var id = user["id"]!.GetValue<string>();
-        Assert.Equal($"{_entra.BaseUrl}/Users/{id}", created.Headers.Location!.ToString());
-        Assert.Equal(user["meta"]!["version"]!.GetValue<string>(), created.Headers.ETag!.ToString());
-        Assert.Equal(userName, user["userName"]!.GetValue<string>());
-        Assert.Equal("55555555555", user["phoneNumbers"]![0]!["value"]!.GetValue<string>());
-        Assert.Equal("User", user["meta"]!["resourceType"]!.GetValue<string>());
-        Assert.Equal($"{_entra.BaseUrl}/Users/{id}", user["meta"]!["location"]!.GetValue<string>());
-        Assert.Equal("701984", user[Enterprise]!["employeeNumber"]!.GetValue<string>());
+        var id = user.Id();
+        Assert.Equal($"{Client.BaseUrl}/Users/{id}", created.Headers.Location!.ToString());
+        Assert.Equal(user["meta"]!.GetString("version"), created.Headers.ETag!.ToString());
+        Assert.Equal(userName, user.GetString("userName"));
+        Assert.Equal("55555555555", user.GetArray("phoneNumbers")[0]!.GetString("value"));
+        Assert.Equal("User", user["meta"]!.GetString("resourceType"));
+        Assert.Equal($"{Client.BaseUrl}/Users/{id}", user["meta"]!.GetString("location"));
+        Assert.Equal("701984", user[Enterprise]!.GetString("employeeNumber"));
 
         // Duplicate create → 409 uniqueness (userName is case-insensitive).
-        var duplicate = await _entra.PostAsync("Users", EntraUser(userName.ToUpperInvariant(), Guid.NewGuid().ToString()));
+        var duplicate = await Client.PostAsync("Users", EntraUser(userName.ToUpperInvariant(), Guid.NewGuid().ToString()));
         await duplicate.AssertScimErrorAsync(409, "uniqueness");
 
         // Query finds it now: by userName (any case), externalId, and work email.
@@ -89,69 +62,69 @@ public sealed class EntraUserSequenceTests(AzuriteFixture azurite) : IAsyncLifet
             $"emails[type eq \"work\"].value eq \"{userName}\"",
         })
         {
-            var list = await (await _entra.GetAsync("Users?filter=" + Uri.EscapeDataString(filter))).ReadJsonAsync();
-            Assert.Equal(1, list["totalResults"]!.GetValue<int>());
-            Assert.Equal(id, list["Resources"]![0]!["id"]!.GetValue<string>());
+            var list = await Client.GetJsonAsync("Users?filter=" + Uri.EscapeDataString(filter));
+            Assert.Equal(1, list.GetInt32("totalResults"));
+            Assert.Equal(id, list.GetArray("Resources")[0]!.Id());
         }
 
         // Get, and get missing → 404 SCIM error.
-        Assert.Equal(HttpStatusCode.OK, (await _entra.GetAsync($"Users/{id}")).StatusCode);
-        await (await _entra.GetAsync($"Users/{Guid.NewGuid()}")).AssertScimErrorAsync(404);
-        await (await _entra.GetAsync("Users/not-a-guid")).AssertScimErrorAsync(404);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"Users/{id}")).StatusCode);
+        await Client.GetAsync($"Users/{Guid.NewGuid()}").AssertScimErrorAsync(404);
+        await Client.GetAsync("Users/not-a-guid").AssertScimErrorAsync(404);
 
         // Replace single-valued and multi-valued attributes.
-        var patched = await _entra.PatchAsync($"Users/{id}", Patch(
+        var patched = await Client.PatchAsync($"Users/{id}", Patch(
             Op("Replace", "displayName", JsonValue.Create("Renamed")),
             Op("Replace", "emails[type eq \"work\"].value", JsonValue.Create("renamed@contoso.com")),
             Op("Add", "phoneNumbers[type eq \"mobile\"].value", JsonValue.Create("+1 555 0100")),
             Op("Replace", null, new JsonObject { ["name.givenName"] = "Given", [$"{Enterprise}:department"] = "Marketing" })));
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         var afterPatch = await patched.ReadJsonAsync();
-        Assert.Equal("Renamed", afterPatch["displayName"]!.GetValue<string>());
-        Assert.Equal("renamed@contoso.com", afterPatch["emails"]![0]!["value"]!.GetValue<string>());
-        Assert.Contains(afterPatch["phoneNumbers"]!.AsArray(), p => p!["type"]!.GetValue<string>() == "mobile" && p["value"]!.GetValue<string>() == "+1 555 0100");
-        Assert.Equal("Given", afterPatch["name"]!["givenName"]!.GetValue<string>());
-        Assert.Equal("Marketing", afterPatch[Enterprise]!["department"]!.GetValue<string>());
+        Assert.Equal("Renamed", afterPatch.GetString("displayName"));
+        Assert.Equal("renamed@contoso.com", afterPatch.GetArray("emails")[0]!.GetString("value"));
+        Assert.Contains(afterPatch.GetArray("phoneNumbers"), p => p!.GetString("type") == "mobile" && p!.GetString("value") == "+1 555 0100");
+        Assert.Equal("Given", afterPatch["name"]!.GetString("givenName"));
+        Assert.Equal("Marketing", afterPatch[Enterprise]!.GetString("department"));
         // The email index moved with the value.
-        Assert.Equal(1, (await (await _entra.GetAsync("Users?filter=" + Uri.EscapeDataString("emails[type eq \"work\"].value eq \"renamed@contoso.com\""))).ReadJsonAsync())["totalResults"]!.GetValue<int>());
-        Assert.Equal(0, (await (await _entra.GetAsync("Users?filter=" + Uri.EscapeDataString($"emails[type eq \"work\"].value eq \"{userName}\""))).ReadJsonAsync())["totalResults"]!.GetValue<int>());
+        Assert.Equal(1, await Client.TotalResultsAsync("Users?filter=" + Uri.EscapeDataString("emails[type eq \"work\"].value eq \"renamed@contoso.com\"")));
+        Assert.Equal(0, await Client.TotalResultsAsync("Users?filter=" + Uri.EscapeDataString($"emails[type eq \"work\"].value eq \"{userName}\"")));
 
         // Disable with a boolean, enable, disable with the string "False".
-        var disabled = await (await _entra.PatchAsync($"Users/{id}", Patch(Op("Replace", "active", JsonValue.Create(false))))).ReadJsonAsync();
-        Assert.False(disabled["active"]!.GetValue<bool>());
-        await _entra.PatchAsync($"Users/{id}", Patch(Op("Add", "active", JsonValue.Create("True"))));
-        var disabledAgain = await (await _entra.PatchAsync($"Users/{id}", Patch(Op("Replace", "active", JsonValue.Create("False"))))).ReadJsonAsync();
-        Assert.False(disabledAgain["active"]!.GetValue<bool>());
+        var disabled = await Client.PatchJsonAsync($"Users/{id}", Patch(Op("Replace", "active", JsonValue.Create(false))));
+        Assert.False(disabled.GetBoolean("active"));
+        await Client.PatchAsync($"Users/{id}", Patch(Op("Add", "active", JsonValue.Create("True"))));
+        var disabledAgain = await Client.PatchJsonAsync($"Users/{id}", Patch(Op("Replace", "active", JsonValue.Create("False"))));
+        Assert.False(disabledAgain.GetBoolean("active"));
         // A disabled user is still returned by GET and by filters.
-        Assert.Equal(HttpStatusCode.OK, (await _entra.GetAsync($"Users/{id}")).StatusCode);
-        Assert.Equal(1, (await (await _entra.GetAsync($"Users?filter=userName eq \"{userName}\"")).ReadJsonAsync())["totalResults"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"Users/{id}")).StatusCode);
+        Assert.Equal(1, await Client.TotalResultsAsync($"Users?filter=userName eq \"{userName}\""));
 
         // Manager: set as a bare id, check with Entra's reference query, remove.
-        var manager = await _entra.CreateUserAsync($"manager_{Guid.NewGuid():N}@contoso.com");
-        var managerId = manager["id"]!.GetValue<string>();
-        var withManager = await (await _entra.PatchAsync($"Users/{id}", Patch(Op("Add", $"{Enterprise}:manager", JsonValue.Create(managerId))))).ReadJsonAsync();
-        Assert.Equal(managerId, withManager[Enterprise]!["manager"]!["value"]!.GetValue<string>());
-        Assert.Equal($"{_entra.BaseUrl}/Users/{managerId}", withManager[Enterprise]!["manager"]!["$ref"]!.GetValue<string>());
-        var check = await (await _entra.GetAsync("Users?attributes=id&filter=" + Uri.EscapeDataString($"id eq \"{id}\" and manager eq \"{managerId}\""))).ReadJsonAsync();
-        Assert.Equal(1, check["totalResults"]!.GetValue<int>());
-        Assert.Equal(new[] { "id", "schemas" }, check["Resources"]![0]!.AsObject().Select(p => p.Key).Order());
-        await _entra.PatchAsync($"Users/{id}", Patch(Op("Remove", $"{Enterprise}:manager[value eq \"{managerId}\"]", null)));
-        var noManager = await (await _entra.GetAsync("Users?attributes=id&filter=" + Uri.EscapeDataString($"id eq \"{id}\" and manager eq \"{managerId}\""))).ReadJsonAsync();
-        Assert.Equal(0, noManager["totalResults"]!.GetValue<int>());
+        var manager = await Client.CreateUserAsync($"manager_{Guid.NewGuid():N}@contoso.com");
+        var managerId = manager.Id();
+        var withManager = await Client.PatchJsonAsync($"Users/{id}", Patch(Op("Add", $"{Enterprise}:manager", JsonValue.Create(managerId))));
+        Assert.Equal(managerId, withManager[Enterprise]!["manager"]!.GetString("value"));
+        Assert.Equal($"{Client.BaseUrl}/Users/{managerId}", withManager[Enterprise]!["manager"]!.GetString("$ref"));
+        var check = await Client.GetJsonAsync("Users?attributes=id&filter=" + Uri.EscapeDataString($"id eq \"{id}\" and manager eq \"{managerId}\""));
+        Assert.Equal(1, check.GetInt32("totalResults"));
+        Assert.Equal(new[] { "id", "schemas" }, check.GetArray("Resources")[0]!.AsObject().Select(p => p.Key).Order());
+        await Client.PatchAsync($"Users/{id}", Patch(Op("Remove", $"{Enterprise}:manager[value eq \"{managerId}\"]", null)));
+        var noManager = await Client.GetJsonAsync("Users?attributes=id&filter=" + Uri.EscapeDataString($"id eq \"{id}\" and manager eq \"{managerId}\""));
+        Assert.Equal(0, noManager.GetInt32("totalResults"));
 
         // Delete, then get → 404; the userName is free again.
-        Assert.Equal(HttpStatusCode.NoContent, (await _entra.DeleteAsync($"Users/{id}")).StatusCode);
-        await (await _entra.GetAsync($"Users/{id}")).AssertScimErrorAsync(404);
-        await (await _entra.DeleteAsync($"Users/{id}")).AssertScimErrorAsync(404);
-        Assert.Equal(0, (await (await _entra.GetAsync($"Users?filter=userName eq \"{userName}\"")).ReadJsonAsync())["totalResults"]!.GetValue<int>());
-        Assert.Equal(HttpStatusCode.Created, (await _entra.PostAsync("Users", EntraUser(userName, externalId))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"Users/{id}")).StatusCode);
+        await Client.GetAsync($"Users/{id}").AssertScimErrorAsync(404);
+        await Client.DeleteAsync($"Users/{id}").AssertScimErrorAsync(404);
+        Assert.Equal(0, await Client.TotalResultsAsync($"Users?filter=userName eq \"{userName}\""));
+        Assert.Equal(HttpStatusCode.Created, (await Client.PostAsync("Users", EntraUser(userName, externalId))).StatusCode);
     }
 
     [Fact]
     public async Task Manager_in_every_shape_is_stored_as_an_object()
     {
-        var manager = (await _entra.CreateUserAsync($"m_{Guid.NewGuid():N}@contoso.com"))["id"]!.GetValue<string>();
-        var id = (await _entra.CreateUserAsync($"u_{Guid.NewGuid():N}@contoso.com"))["id"]!.GetValue<string>();
+        var manager = (await Client.CreateUserAsync($"m_{Guid.NewGuid():N}@contoso.com")).Id();
+        var id = (await Client.CreateUserAsync($"u_{Guid.NewGuid():N}@contoso.com")).Id();
         foreach (var (path, value) in new (string, JsonNode)[]
         {
             ("manager", JsonValue.Create(manager)),
@@ -159,52 +132,52 @@ public sealed class EntraUserSequenceTests(AzuriteFixture azurite) : IAsyncLifet
             ($"{Enterprise}:manager", new JsonArray(new JsonObject { ["value"] = manager })),
         })
         {
-            var user = await (await _entra.PatchAsync($"Users/{id}", Patch(Op("replace", path, value)))).ReadJsonAsync();
-            Assert.Equal(manager, user[Enterprise]!["manager"]!["value"]!.GetValue<string>());
+            var user = await Client.PatchJsonAsync($"Users/{id}", Patch(Op("replace", path, value)));
+            Assert.Equal(manager, user[Enterprise]!["manager"]!.GetString("value"));
         }
     }
 
     [Fact]
     public async Task Etags_give_412_when_stale_and_304_when_unchanged()
     {
-        var user = await _entra.CreateUserAsync($"etag_{Guid.NewGuid():N}@contoso.com");
-        var id = user["id"]!.GetValue<string>();
-        var version = user["meta"]!["version"]!.GetValue<string>();
+        var user = await Client.CreateUserAsync($"etag_{Guid.NewGuid():N}@contoso.com");
+        var id = user.Id();
+        var version = user["meta"]!.GetString("version");
 
-        var notModified = await _entra.SendAsync(HttpMethod.Get, $"Users/{id}", configure: r => r.Headers.TryAddWithoutValidation("If-None-Match", version));
+        var notModified = await Client.SendAsync(HttpMethod.Get, $"Users/{id}", configure: r => r.Headers.TryAddWithoutValidation("If-None-Match", version));
         Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
 
-        var ok = await _entra.SendAsync(HttpMethod.Patch, $"Users/{id}", Patch(Op("replace", "title", JsonValue.Create("A"))),
+        var ok = await Client.SendAsync(HttpMethod.Patch, $"Users/{id}", Patch(Op("replace", "title", JsonValue.Create("A"))),
             configure: r => r.Headers.TryAddWithoutValidation("If-Match", version));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.NotEqual(version, ok.Headers.ETag!.ToString());
 
-        var stale = await _entra.SendAsync(HttpMethod.Patch, $"Users/{id}", Patch(Op("replace", "title", JsonValue.Create("B"))),
+        var stale = await Client.SendAsync(HttpMethod.Patch, $"Users/{id}", Patch(Op("replace", "title", JsonValue.Create("B"))),
             configure: r => r.Headers.TryAddWithoutValidation("If-Match", version));
         await stale.AssertScimErrorAsync(412);
-        var staleDelete = await _entra.SendAsync(HttpMethod.Delete, $"Users/{id}", configure: r => r.Headers.TryAddWithoutValidation("If-Match", version));
+        var staleDelete = await Client.SendAsync(HttpMethod.Delete, $"Users/{id}", configure: r => r.Headers.TryAddWithoutValidation("If-Match", version));
         await staleDelete.AssertScimErrorAsync(412);
-        Assert.Equal("A", (await (await _entra.GetAsync($"Users/{id}")).ReadJsonAsync())["title"]!.GetValue<string>());
+        Assert.Equal("A", (await Client.GetJsonAsync($"Users/{id}")).GetString("title"));
     }
 
     [Fact]
     public async Task Invalid_patches_are_scim_errors_and_change_nothing()
     {
-        var user = await _entra.CreateUserAsync($"bad_{Guid.NewGuid():N}@contoso.com", new JsonObject { ["title"] = "Keep" });
-        var id = user["id"]!.GetValue<string>();
-        await (await _entra.PatchAsync($"Users/{id}", Patch(Op("replace", "title", JsonValue.Create("Changed")), Op("replace", "active", JsonValue.Create("maybe")))))
+        var user = await Client.CreateUserAsync($"bad_{Guid.NewGuid():N}@contoso.com", new JsonObject { ["title"] = "Keep" });
+        var id = user.Id();
+        await Client.PatchAsync($"Users/{id}", Patch(Op("replace", "title", JsonValue.Create("Changed")), Op("replace", "active", JsonValue.Create("maybe"))))
             .AssertScimErrorAsync(400, "invalidValue");
-        await (await _entra.PatchAsync($"Users/{id}", Patch(Op("replace", "id", JsonValue.Create("x"))))).AssertScimErrorAsync(400, "mutability");
-        await (await _entra.PatchAsync($"Users/{id}", Patch(Op("replace", "emails[type eq", JsonValue.Create("x"))))).AssertScimErrorAsync(400, "invalidPath");
-        await (await _entra.PatchAsync($"Users/{id}", Patch(Op("remove", null, null)))).AssertScimErrorAsync(400, "noTarget");
-        await (await _entra.PatchAsync($"Users/{id}", Patch(Op("jump", "title", JsonValue.Create("x"))))).AssertScimErrorAsync(400);
-        Assert.Equal("Keep", (await (await _entra.GetAsync($"Users/{id}")).ReadJsonAsync())["title"]!.GetValue<string>());
+        await Client.PatchAsync($"Users/{id}", Patch(Op("replace", "id", JsonValue.Create("x")))).AssertScimErrorAsync(400, "mutability");
+        await Client.PatchAsync($"Users/{id}", Patch(Op("replace", "emails[type eq", JsonValue.Create("x")))).AssertScimErrorAsync(400, "invalidPath");
+        await Client.PatchAsync($"Users/{id}", Patch(Op("remove", null, null))).AssertScimErrorAsync(400, "noTarget");
+        await Client.PatchAsync($"Users/{id}", Patch(Op("jump", "title", JsonValue.Create("x")))).AssertScimErrorAsync(400);
+        Assert.Equal("Keep", (await Client.GetJsonAsync($"Users/{id}")).GetString("title"));
     }
 
     [Fact]
     public async Task Password_is_never_returned_and_projection_applies_to_writes()
     {
-        var response = await _entra.SendAsync(HttpMethod.Post, "Users?attributes=userName", new JsonObject
+        var response = await Client.SendAsync(HttpMethod.Post, "Users?attributes=userName", new JsonObject
         {
             ["userName"] = $"pw_{Guid.NewGuid():N}@contoso.com",
             ["password"] = "P@ssw0rd!",
@@ -217,7 +190,7 @@ public sealed class EntraUserSequenceTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.Null(json["title"]);
         Assert.NotNull(json["userName"]);
         Assert.NotNull(json["id"]);
-        var full = await (await _entra.GetAsync($"Users/{json["id"]}?excludedAttributes=title,emails")).ReadJsonAsync();
+        var full = await Client.GetJsonAsync($"Users/{json["id"]}?excludedAttributes=title,emails");
         Assert.Null(full["title"]);
         Assert.Null(full["password"]);
         Assert.NotNull(full["meta"]);

@@ -1,29 +1,19 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-
 namespace ScimFunctions.IntegrationTests.Users;
 
 /// <summary>Okta's sequence, filters and paging, concurrency, and the storage cost of Entra's query shapes.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : HostTestBase(azurite)
 {
-    ScimHost _host = null!;
-
-    public async Task InitializeAsync() => _host = await ScimHost.StartAsync(azurite);
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     static async Task<int> Total(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.ReadJsonAsync())["totalResults"]!.GetValue<int>();
+        return (await response.ReadJsonAsync()).GetInt32("totalResults");
     }
 
     [Fact]
     public async Task Okta_sequence()
     {
-        var okta = await _host.CreateTenantAsync();
+        var okta = await Host.CreateTenantAsync();
         // Okta sends application/json.
         var body = new JsonObject
         {
@@ -35,8 +25,8 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
         };
         var created = await okta.SendAsync(HttpMethod.Post, "Users", body, contentType: "application/json");
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var id = (await created.ReadJsonAsync())["id"]!.GetValue<string>();
-        await (await okta.SendAsync(HttpMethod.Post, "Users", body, contentType: "application/json")).AssertScimErrorAsync(409, "uniqueness");
+        var id = (await created.ReadJsonAsync()).Id();
+        await okta.SendAsync(HttpMethod.Post, "Users", body, contentType: "application/json").AssertScimErrorAsync(409, "uniqueness");
 
         // Case-insensitive userName filter, list with startIndex/count.
         Assert.Equal(1, await Total(await okta.GetAsync("Users?filter=" + Uri.EscapeDataString("userName eq \"okta.user@example.com\"") + "&startIndex=1&count=100")));
@@ -48,15 +38,15 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
         var put = await okta.SendAsync(HttpMethod.Put, $"Users/{id}", body, contentType: "application/json");
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         var after = await put.ReadJsonAsync();
-        Assert.False(after["active"]!.GetValue<bool>());
-        Assert.Equal(id, after["id"]!.GetValue<string>());
-        await (await okta.SendAsync(HttpMethod.Put, $"Users/{Guid.NewGuid()}", body, contentType: "application/json")).AssertScimErrorAsync(404);
+        Assert.False(after.GetBoolean("active"));
+        Assert.Equal(id, after.Id());
+        await okta.SendAsync(HttpMethod.Put, $"Users/{Guid.NewGuid()}", body, contentType: "application/json").AssertScimErrorAsync(404);
     }
 
     [Fact]
     public async Task Filters_of_every_operator_and_combination()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         string[] names = ["alice", "bob", "carol", "dave", "erin"];
         for (var i = 0; i < names.Length; i++)
         {
@@ -120,14 +110,14 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
     [InlineData("active gt true")]
     public async Task Bad_filters_are_400_invalidFilter(string filter)
     {
-        var tenant = await _host.CreateTenantAsync();
-        await (await tenant.GetAsync("Users?filter=" + Uri.EscapeDataString(filter))).AssertScimErrorAsync(400, "invalidFilter");
+        var tenant = await Host.CreateTenantAsync();
+        await tenant.GetAsync("Users?filter=" + Uri.EscapeDataString(filter)).AssertScimErrorAsync(400, "invalidFilter");
     }
 
     [Fact]
     public async Task Deeply_nested_filter_is_refused_not_a_crash()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         var filter = new string('(', 3000) + "userName eq \"a\"" + new string(')', 3000);
         var response = await tenant.PostAsync("Users/.search", new JsonObject { ["filter"] = filter });
         await response.AssertScimErrorAsync(400, "invalidFilter");
@@ -136,25 +126,25 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
     [Fact]
     public async Task Paging_across_pages_with_exact_totals_and_sorting()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         for (var i = 0; i < 23; i++) await tenant.CreateUserAsync($"page{i:D2}@example.com");
         var seen = new List<string>();
         for (var start = 1; start <= 23; start += 10)
         {
-            var page = await (await tenant.GetAsync($"Users?startIndex={start}&count=10")).ReadJsonAsync();
-            Assert.Equal(23, page["totalResults"]!.GetValue<int>());
-            Assert.Equal(start, page["startIndex"]!.GetValue<int>());
-            Assert.Equal(Math.Min(10, 23 - start + 1), page["itemsPerPage"]!.GetValue<int>());
-            seen.AddRange(page["Resources"]!.AsArray().Select(r => r!["userName"]!.GetValue<string>()));
+            var page = await tenant.GetJsonAsync($"Users?startIndex={start}&count=10");
+            Assert.Equal(23, page.GetInt32("totalResults"));
+            Assert.Equal(start, page.GetInt32("startIndex"));
+            Assert.Equal(Math.Min(10, 23 - start + 1), page.GetInt32("itemsPerPage"));
+            seen.AddRange(page.GetArray("Resources").Select(r => r!.GetString("userName")));
         }
         Assert.Equal(23, seen.Distinct().Count());
-        var zero = await (await tenant.GetAsync("Users?count=0")).ReadJsonAsync();
-        Assert.Equal(23, zero["totalResults"]!.GetValue<int>());
-        Assert.Empty(zero["Resources"]!.AsArray());
-        var sorted = await (await tenant.GetAsync("Users?sortBy=userName&sortOrder=descending&count=3")).ReadJsonAsync();
+        var zero = await tenant.GetJsonAsync("Users?count=0");
+        Assert.Equal(23, zero.GetInt32("totalResults"));
+        Assert.Empty(zero.GetArray("Resources"));
+        var sorted = await tenant.GetJsonAsync("Users?sortBy=userName&sortOrder=descending&count=3");
         Assert.Equal(["page22@example.com", "page21@example.com", "page20@example.com"],
-            sorted["Resources"]!.AsArray().Select(r => r!["userName"]!.GetValue<string>()));
-        await (await tenant.GetAsync("Users?count=abc")).AssertScimErrorAsync(400, "invalidValue");
+            sorted.GetArray("Resources").Select(r => r!.GetString("userName")));
+        await tenant.GetAsync("Users?count=abc").AssertScimErrorAsync(400, "invalidValue");
     }
 
     /// <summary>A scanned listing counts everything once, on its first page; each next page resumes from a
@@ -162,7 +152,7 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
     [Fact]
     public async Task Paging_resumes_where_the_previous_page_stopped()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         await SeedAsync(tenant, 2500);
         var ids = new HashSet<string>();
         var costs = new List<int>();
@@ -170,8 +160,8 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
         {
             var response = await tenant.GetAsync($"Users?startIndex={start}&count=1000&attributes=id");
             var page = await response.ReadJsonAsync();
-            Assert.Equal(2500, page["totalResults"]!.GetValue<int>());
-            foreach (var r in page["Resources"]!.AsArray()) ids.Add(r!["id"]!.GetValue<string>());
+            Assert.Equal(2500, page.GetInt32("totalResults"));
+            foreach (var r in page.GetArray("Resources")) ids.Add(r!.Id());
             costs.Add(int.Parse(response.Headers.GetValues("X-Storage-Requests").Single(), System.Globalization.CultureInfo.InvariantCulture));
         }
         Assert.Equal(2500, ids.Count);
@@ -182,9 +172,9 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
         var filter = Uri.EscapeDataString("userName sw \"user1\"");
         for (var start = 1; start <= 3; start++)
         {
-            var page = await (await tenant.GetAsync($"Users?filter={filter}&startIndex={start}&count=1&attributes=userName")).ReadJsonAsync();
-            Assert.Equal(1111, page["totalResults"]!.GetValue<int>()); // user1, user10-19, user100-199, user1000-1999
-            filtered.Add(page["Resources"]![0]!["userName"]!.GetValue<string>());
+            var page = await tenant.GetJsonAsync($"Users?filter={filter}&startIndex={start}&count=1&attributes=userName");
+            Assert.Equal(1111, page.GetInt32("totalResults")); // user1, user10-19, user100-199, user1000-1999
+            filtered.Add(page.GetArray("Resources")[0]!.GetString("userName"));
         }
         Assert.Equal(3, filtered.Distinct().Count());
     }
@@ -192,7 +182,7 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
     [Fact]
     public async Task Twenty_concurrent_creates_of_one_userName_give_exactly_one_201()
     {
-        var tenant = await _host.CreateTenantAsync();
+        var tenant = await Host.CreateTenantAsync();
         var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
             tenant.PostAsync("Users", new JsonObject { ["userName"] = i % 2 == 0 ? "race@example.com" : "RACE@example.com" })));
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
@@ -203,17 +193,13 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
     [Fact]
     public async Task Concurrent_patches_to_different_attributes_are_all_applied()
     {
-        var tenant = await _host.CreateTenantAsync();
-        var id = (await tenant.CreateUserAsync("busy@example.com"))["id"]!.GetValue<string>();
+        var tenant = await Host.CreateTenantAsync();
+        var id = (await tenant.CreateUserAsync("busy@example.com")).Id();
         string[] attributes = ["displayName", "nickName", "title", "userType", "preferredLanguage", "locale", "timezone", "profileUrl"];
-        var responses = await Task.WhenAll(attributes.Select(a => tenant.PatchAsync($"Users/{id}", new JsonObject
-        {
-            ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:PatchOp"),
-            ["Operations"] = new JsonArray(new JsonObject { ["op"] = "replace", ["path"] = a, ["value"] = $"value-of-{a}" }),
-        })));
+        var responses = await Task.WhenAll(attributes.Select(a => tenant.PatchAsync($"Users/{id}", Patch(Op("replace", a, $"value-of-{a}")))));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        var user = await (await tenant.GetAsync($"Users/{id}")).ReadJsonAsync();
-        foreach (var a in attributes) Assert.Equal($"value-of-{a}", user[a]!.GetValue<string>());
+        var user = await tenant.GetJsonAsync($"Users/{id}");
+        foreach (var a in attributes) Assert.Equal($"value-of-{a}", user.GetString(a));
     }
 
     /// <summary>Entra's query shapes are answered by point reads and short range queries: the same
@@ -221,15 +207,15 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
     [Fact]
     public async Task Entra_query_shapes_cost_the_same_in_small_and_large_tenants()
     {
-        var small = await _host.CreateTenantAsync();
-        var large = await _host.CreateTenantAsync();
+        var small = await Host.CreateTenantAsync();
+        var large = await Host.CreateTenantAsync();
         await SeedAsync(small, 10);
         await SeedAsync(large, 5000);
 
         async Task<int[]> CostsAsync(TenantClient tenant)
         {
-            var user = (await (await tenant.GetAsync("Users?filter=" + Uri.EscapeDataString("userName eq \"user7@example.com\""))).ReadJsonAsync())["Resources"]![0]!;
-            var id = user["id"]!.GetValue<string>();
+            var user = (await tenant.GetJsonAsync("Users?filter=" + Uri.EscapeDataString("userName eq \"user7@example.com\""))).GetArray("Resources")[0]!;
+            var id = user.Id();
             var paths = new[]
             {
                 "Users?filter=" + Uri.EscapeDataString($"userName eq \"{Guid.NewGuid()}\""),
@@ -259,7 +245,7 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : IAsyn
     /// 5,000 POSTs would only slow the suite down).</summary>
     async Task SeedAsync(TenantClient tenant, int count)
     {
-        var store = (ScimFunctions.Storage.Tables.ResourceStore)_host.Services.GetService(typeof(ScimFunctions.Storage.Tables.ResourceStore))!;
+        var store = (ScimFunctions.Storage.Tables.ResourceStore)Host.Services.GetService(typeof(ScimFunctions.Storage.Tables.ResourceStore))!;
         var seeding = new ScimFunctions.Storage.Audit.WriteContext("seed-" + Guid.NewGuid().ToString("N")[..8], "SEED Users", "test");
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
         {
