@@ -1,0 +1,28 @@
+namespace ScimFunctions.Events;
+
+/// <summary>The event URIs of RFC 9967 (SCIM Profile for Security Event Tokens), §2.3–2.4 and its registry (§7.4).</summary>
+public static class ScimEventUris
+{
+    const string Prov = "urn:ietf:params:scim:event:prov:";
+
+    /// <summary>A resource was created; <c>attributes</c> lists what it was created with.</summary>
+    public const string CreateNotice = Prov + "create:notice";
+
+    /// <summary>A resource was changed; <c>attributes</c> lists the changed paths (group membership changes are
+    /// <c>["members"]</c> on the group, RFC 9967 figure 7). Used for PUT too: the change feed records what
+    /// changed, not which method changed it.</summary>
+    public const string PatchNotice = Prov + "patch:notice";
+
+    /// <summary>A resource was deleted (no payload, no notice/full qualifier).</summary>
+    public const string Delete = Prov + "delete";
+
+    /// <summary>A resource (a user) became active.</summary>
+    public const string Activate = Prov + "activate";
+
+    /// <summary>A resource (a user) was deactivated.</summary>
+    public const string Deactivate = Prov + "deactivate";
+
+    /// <summary>The URIs this service issues: advertised as <c>securityEvents.eventUris</c> in
+    /// ServiceProviderConfig (RFC 9967 §4).</summary>
+    public static IReadOnlyList<string> Issued { get; } = [CreateNotice, PatchNotice, Delete, Activate, Deactivate];
+}
