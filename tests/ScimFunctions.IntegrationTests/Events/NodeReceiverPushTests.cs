@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Azure.Data.Tables;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -36,9 +35,7 @@ public sealed class NodeReceiverPushTests(AzuriteFixture azurite) : IAsyncLifeti
 
     public async Task InitializeAsync()
     {
-        var table = new TableClient(azurite.ConnectionString, "nodekeys" + Guid.NewGuid().ToString("N")[..8]);
-        await table.CreateIfNotExistsAsync();
-        _ring = new SigningKeyRing(new TableSigningKeyStore(table), TimeProvider.System, new SigningKeyOptions());
+        _ring = await SetVerification.KeyRingAsync(azurite, "nodekeys" + Guid.NewGuid().ToString("N")[..8]);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using ScimFunctions.Events;
 using ScimFunctions.IntegrationTests.KeyVault;
 using ScimFunctions.IntegrationTests.Tokens;
@@ -36,15 +35,7 @@ public abstract class SigningKeyStoreContract : IAsyncLifetime
         {"v":1,"id":"{{id}}","type":"user.updated","time":"2025-01-14T09:30:02Z","tenant":"contoso","userId":"u1","version":2,"changed":["title"],"requestId":"r1"}
         """)!.AsObject(), Issuer, Audience));
 
-    static async Task<bool> VerifiesAsync(string token, JsonObject jwks) => (await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
-    {
-        IssuerSigningKeys = new JsonWebKeySet(jwks.ToJsonString()).GetSigningKeys(),
-        ValidIssuer = Issuer,
-        ValidAudience = Audience,
-        ValidTypes = [SecurityEventSigner.MediaType],
-        RequireExpirationTime = false,
-        ValidateLifetime = false,
-    })).IsValid;
+    static async Task<bool> VerifiesAsync(string token, JsonObject jwks) => (await SetVerification.ValidateAsync(token, jwks, Issuer, Audience)).IsValid;
 
     static string Kid(string token) => new JsonWebToken(token).Kid;
 
