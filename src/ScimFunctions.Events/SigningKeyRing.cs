@@ -30,12 +30,7 @@ public sealed class SigningKeyRing(ISigningKeyStore store, TimeProvider time, Si
     /// newest, while none is that old); the first key is made on first use.</summary>
     public async Task<SigningKey> GetSigningKeyAsync(CancellationToken ct)
     {
-        var keys = await ListAsync(ct);
-        if (keys.Count == 0)
-        {
-            await store.AddAsync(SigningKey.Create(time.GetUtcNow()), ct);
-            keys = await ListAsync(ct, refresh: true);
-        }
+        var keys = await PublishedAsync(ct);
         var ready = time.GetUtcNow() - options.PublishBeforeUse;
         return keys.LastOrDefault(k => k.Created <= ready) ?? keys[^1];
     }
@@ -43,8 +38,17 @@ public sealed class SigningKeyRing(ISigningKeyStore store, TimeProvider time, Si
     /// <summary>The published keys as a JWK Set (RFC 7517 §5): the current and the previous ones.</summary>
     public async Task<JsonObject> GetJwksAsync(CancellationToken ct)
     {
-        var keys = await ListAsync(ct);
+        var keys = await PublishedAsync(ct);
         return new JsonObject { ["keys"] = new JsonArray([.. keys.Select(k => (JsonNode)k.PublicJwk())]) };
+    }
+
+    /// <summary>The keys, the first one made when there is none yet (whoever asks first: a signer or the JWKS).</summary>
+    async Task<IReadOnlyList<SigningKey>> PublishedAsync(CancellationToken ct)
+    {
+        var keys = await ListAsync(ct);
+        if (keys.Count > 0) return keys;
+        await store.AddAsync(SigningKey.Create(time.GetUtcNow()), ct);
+        return await ListAsync(ct, refresh: true);
     }
 
     /// <summary>Adds a new key. It is published at once and signs after <see cref="SigningKeyOptions.PublishBeforeUse"/>;

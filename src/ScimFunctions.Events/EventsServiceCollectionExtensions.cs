@@ -1,0 +1,66 @@
+using Azure.Data.Tables;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ScimFunctions.Events;
+
+/// <summary>The SETs' issuer: the tenant's SCIM base URL under the service's public origin, from
+/// <c>Events:Origin</c>, else the Functions app's host name (<c>WEBSITE_HOSTNAME</c>), else the local host's address.</summary>
+public sealed class EventIssuer(IConfiguration configuration, IServiceProvider services)
+{
+    string? _origin;
+
+    public string For(string tenant) => $"{Origin}/scim/v2/{tenant}";
+
+    public string Origin => _origin ??= (configuration["Events:Origin"] is { Length: > 0 } configured ? configured
+        : configuration["WEBSITE_HOSTNAME"] is { Length: > 0 } host ? "https://" + host
+        : services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+          ?? throw new InvalidOperationException("Set Events:Origin to the service's public origin (https://…)."))
+        .TrimEnd('/');
+
+    /// <summary>Where the published keys are served.</summary>
+    public string JwksUrl => Origin + JwksPath;
+
+    public const string JwksPath = "/scim/events/jwks.json";
+}
+
+public static class EventsServiceCollectionExtensions
+{
+    /// <summary>Registers the events services (settings under <c>Events:</c>; keys in Key Vault when
+    /// <paramref name="vault"/> gives a client, else in <paramref name="localKeys"/>).</summary>
+    public static IServiceCollection AddScimEvents(this IServiceCollection services, IConfiguration configuration,
+        Func<IServiceProvider, TableClient> resources, Func<IServiceProvider, TableClient> localKeys, Func<IServiceProvider, SecretClient?> vault)
+    {
+        var delivery = new DeliveryOptions();
+        services.AddSingleton(delivery with
+        {
+            SettleWindow = TimeSpan.FromSeconds(configuration.GetValue("Events:SettleSeconds", delivery.SettleWindow.TotalSeconds)),
+            AttemptTimeout = TimeSpan.FromSeconds(configuration.GetValue("Events:AttemptTimeoutSeconds", delivery.AttemptTimeout.TotalSeconds)),
+            SweepInterval = TimeSpan.FromSeconds(configuration.GetValue("Events:SweepSeconds", delivery.SweepInterval.TotalSeconds)),
+        });
+        var keys = new SigningKeyOptions();
+        services.AddSingleton(keys with
+        {
+            CacheDuration = TimeSpan.FromSeconds(configuration.GetValue("Events:KeyCacheSeconds", keys.CacheDuration.TotalSeconds)),
+            KeepSupersededFor = TimeSpan.FromDays(configuration.GetValue("Events:KeyRetentionDays", keys.KeepSupersededFor.TotalDays)),
+        });
+        services.AddSingleton<ISigningKeyStore>(sp => vault(sp) is { } client ? new KeyVaultSigningKeyStore(client) : new TableSigningKeyStore(localKeys(sp)));
+        services.AddSingleton(sp => new SigningKeyRing(sp.GetRequiredService<ISigningKeyStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SigningKeyOptions>()));
+        services.AddSingleton<SecurityEventSigner>();
+        services.AddSingleton(sp => new EventReceivers(resources(sp), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new EventIssuer(configuration, sp));
+        // No redirects: a receiver URL is configured, and the bearer secret goes to it alone.
+        services.AddSingleton(new SetPushClient(new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })));
+        services.AddSingleton<DeliveryKick>();
+        services.AddSingleton(sp => new EventDelivery(sp.GetRequiredService<EventReceivers>(), sp.GetRequiredService<SecurityEventSigner>(),
+            sp.GetRequiredService<SetPushClient>(), resources(sp), sp.GetRequiredService<EventIssuer>().For, sp.GetRequiredService<DeliveryOptions>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventDelivery>>()));
+        services.AddSingleton(sp => new SetPolling(resources(sp), sp.GetRequiredService<SecurityEventSigner>(), sp.GetRequiredService<EventIssuer>().For,
+            sp.GetRequiredService<DeliveryOptions>(), sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+}
