@@ -55,7 +55,6 @@ public static class EventsServiceCollectionExtensions
         services.AddSingleton(sp => new EventIssuer(configuration, sp));
         // No redirects: a receiver URL is configured, and the bearer secret goes to it alone.
         services.AddSingleton(new SetPushClient(new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })));
-        services.AddSingleton<DeliveryKick>();
         services.AddSingleton(sp => new EventDelivery(sp.GetRequiredService<EventReceivers>(), sp.GetRequiredService<SecurityEventSigner>(),
             sp.GetRequiredService<SetPushClient>(), resources(sp), sp.GetRequiredService<EventIssuer>().For, sp.GetRequiredService<DeliveryOptions>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventDelivery>>()));
