@@ -59,6 +59,7 @@ public static partial class AdminCli
         root.Subcommands.Add(AuditCommand(output));
         root.Subcommands.Add(ImportCommand(output));
         root.Subcommands.Add(CheckCommand(output));
+        root.Subcommands.Add(EventsCommands(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -283,6 +284,7 @@ public static partial class AdminCli
         Set("Storage:TableEndpoint", parse.GetValue(TableEndpoint));
         Set("Storage:TablePrefix", parse.GetValue(TablePrefix));
         Set("KeyVault:Uri", parse.GetValue(KeyVaultUri));
+        Set("Events:Origin", parse.GetValue(BaseUrl));
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(values).Build();
         if (string.IsNullOrEmpty(configuration["Storage:ConnectionString"]) && string.IsNullOrEmpty(configuration["Storage:TableEndpoint"]))
             throw new InvalidOperationException("Give --table-endpoint (Azure) or --connection-string (Azurite: UseDevelopmentStorage=true).");

@@ -1,7 +1,5 @@
 using Azure.Data.Tables;
 using Azure.Security.KeyVault.Secrets;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -9,16 +7,17 @@ using Microsoft.Extensions.Logging;
 namespace ScimFunctions.Events;
 
 /// <summary>The SETs' issuer: the tenant's SCIM base URL under the service's public origin, from
-/// <c>Events:Origin</c>, else the Functions app's host name (<c>WEBSITE_HOSTNAME</c>), else the local host's address.</summary>
-public sealed class EventIssuer(IConfiguration configuration, IServiceProvider services)
+/// <c>Events:Origin</c>, else the Functions app's host name (<c>WEBSITE_HOSTNAME</c>), else <paramref name="fallback"/>
+/// (the HTTP layer gives the local host's address).</summary>
+public sealed class EventIssuer(IConfiguration configuration, Func<string?>? fallback = null)
 {
     string? _origin;
 
-    public string For(string tenant) => $"{Origin}/scim/v2/{tenant}";
+    public string For(string tenant) => ScimFunctions.Protocol.ScimRoutes.TenantUrl(Origin, ScimFunctions.Protocol.TenantId.Parse(tenant));
 
     public string Origin => _origin ??= (configuration["Events:Origin"] is { Length: > 0 } configured ? configured
         : configuration["WEBSITE_HOSTNAME"] is { Length: > 0 } host ? "https://" + host
-        : services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+        : fallback?.Invoke()
           ?? throw new InvalidOperationException("Set Events:Origin to the service's public origin (https://…)."))
         .TrimEnd('/');
 
@@ -52,7 +51,7 @@ public static class EventsServiceCollectionExtensions
         services.AddSingleton(sp => new SigningKeyRing(sp.GetRequiredService<ISigningKeyStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SigningKeyOptions>()));
         services.AddSingleton<SecurityEventSigner>();
         services.AddSingleton(sp => new EventReceivers(resources(sp), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new EventIssuer(configuration, sp));
+        services.AddSingleton(new EventIssuer(configuration));
         // No redirects: a receiver URL is configured, and the bearer secret goes to it alone.
         services.AddSingleton(new SetPushClient(new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })));
         services.AddSingleton(sp => new EventDelivery(sp.GetRequiredService<EventReceivers>(), sp.GetRequiredService<SecurityEventSigner>(),

@@ -11,7 +11,7 @@ namespace ScimFunctions.Http;
 public sealed class DiscoveryHandlers(ScimLimits limits)
 {
     public IResult ServiceProviderConfig(ScimRequest request) =>
-        new ScimJsonResult(HttpStatusCode.OK, DiscoveryDocuments.ServiceProviderConfig(request.BaseUrl, limits.MaxPageSize));
+        new ScimJsonResult(HttpStatusCode.OK, DiscoveryDocuments.ServiceProviderConfig(request.BaseUrl, limits.MaxPageSize, ScimFunctions.Events.ScimEventUris.Issued));
 
     public IResult ResourceTypes(ScimRequest request) =>
         new ScimJsonResult(HttpStatusCode.OK, DiscoveryDocuments.ListResponse(

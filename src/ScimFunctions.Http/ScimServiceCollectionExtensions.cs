@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ScimFunctions.Events;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
 
@@ -26,6 +29,9 @@ public static class ScimServiceCollectionExtensions
         services.AddSingleton<DiscoveryHandlers>();
         services.AddSingleton<ScimEndpoints>();
         services.AddHostedService<StartupWarmUp>();
+        // Without Events:Origin or a Functions host name, the SETs' issuer is the address this host listens on.
+        services.AddSingleton(sp => new EventIssuer(configuration,
+            () => sp.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()));
         return services;
     }
 
@@ -47,6 +53,7 @@ public static class ScimServiceCollectionExtensions
         app.Map(ScimRoutes.Schema, (HttpContext h, string tenant, string id) => E(h).Schema(h, tenant, id));
         app.Map(ScimRoutes.Me, (HttpContext h, string tenant) => E(h).Me(h, tenant));
         app.Map(ScimRoutes.Fallback, (HttpContext h, string tenant) => E(h).NotFound(h, tenant));
+        app.MapGet(EventIssuer.JwksPath, EventsEndpoints.JwksAsync);
         return app;
     }
 }

@@ -16,6 +16,11 @@ if (string.IsNullOrEmpty(probe["Storage:ConnectionString"]) && string.IsNullOrEm
     overrides["Storage:ConnectionString"] = azurite.ConnectionString;
 }
 
+// Provisioning events are pushed by this host (docs/integrating.md); settings given in appsettings, the
+// environment or the command line win over these.
+foreach (var (key, value) in LocalScimHost.QuickStartEvents)
+    if (probe[key] is null) overrides[key] = value;
+
 await using var host = await LocalScimHarness.StartAsync(overrides, args, ownedAzurite: azurite);
 // Only a hash is kept, so the token cannot be shown again: each start issues a new one (the old stops working).
 var demo = await host.CreateTenantAsync(TenantId.Parse(host.App.Configuration["Demo:Tenant"] ?? "demo"));

@@ -3,6 +3,7 @@ using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ScimFunctions.Events;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Feed;
 using ScimFunctions.Storage.Tables;
@@ -41,6 +42,10 @@ public static class StorageServiceCollectionExtensions
         }
         services.AddSingleton<TokenService>();
         services.AddSingleton<MaintenanceJob>();
+        // Provisioning events (RFC 9967 SETs): receivers and delivery state in the resource table; signing keys
+        // in the same Key Vault as the token hashes, or beside them in the tokens table.
+        services.AddScimEvents(configuration, sp => sp.GetRequiredService<ScimTables>().Resources,
+            sp => sp.GetRequiredService<ScimTables>().Tokens, sp => sp.GetService<SecretClient>());
         return services;
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Azure.Data.Tables;
 using ScimFunctions.LoadDriver;
+using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.LocalHost;
 
 // An Entra-like provisioning cycle against a SCIM endpoint, with the raw-storage floor and the local host's cold start.
@@ -68,6 +69,11 @@ using var http = target.CreateClient(options.Concurrency);
 var recorder = new Recorder();
 var client = new ScimClient(http, recorder);
 
+// Event delivery (local target): a receiver subscribed to the tenant, fed by the local host's delivery service.
+await using var delivery = target.Services is null ? null : await DeliveryLatency.StartAsync();
+if (delivery is not null)
+    await target.Services!.GetRequiredService<ScimFunctions.Events.EventReceivers>().SubscribeAsync(Target.Tenant, delivery.Url, null, CancellationToken.None);
+
 Floor? floor = null;
 if (options.Floor && target.ConnectionString is not null)
 {
@@ -92,6 +98,12 @@ Console.WriteLine($"Cycle done in {clock.Elapsed.TotalMinutes:0.0} min.");
 
 var report = Report.Build(recorder, floor, options, target.Description, command, started);
 var markdown = await Report.WriteAsync(report, outDir);
+if (delivery is not null)
+{
+    var section = await delivery.ReportAsync(recorder, TimeSpan.FromMinutes(2));
+    await File.AppendAllTextAsync(Path.Combine(outDir, "cycle.md"), section);
+    markdown += section;
+}
 Console.WriteLine();
 Console.WriteLine(markdown);
 Console.WriteLine($"Written to {outDir}: cycle.md, cycle.json, cycle-latency.png");

@@ -31,6 +31,9 @@ public sealed class Recorder
     readonly List<string> _order = [];
 
     public string Phase { get; private set; } = "";
+
+    /// <summary>Resource id → Stopwatch timestamp of the created response (for the delivery latency).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, long> CreatedAt { get; } = new(StringComparer.Ordinal);
     public List<(string Name, TimeSpan Duration, int Requests)> Phases { get; } = [];
 
     public IEnumerable<KindSamples> Kinds

@@ -35,6 +35,7 @@ public sealed class ScimClient(HttpClient http, Recorder recorder)
             {
                 json = bytes.Length == 0 ? [] : JsonNode.Parse(bytes) as JsonObject;
                 error = json is null ? "body is not a JSON object" : check?.Invoke(json);
+                if (error is null && expected == HttpStatusCode.Created && json?["id"] is JsonValue id) recorder.CreatedAt[id.GetValue<string>()] = started + (long)(elapsed * Stopwatch.Frequency / 1000);
             }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)

@@ -7,24 +7,38 @@ namespace ScimFunctions.Protocol.Resources;
 /// same definitions that validation, filtering and PATCH use.</summary>
 public static class DiscoveryDocuments
 {
-    public static JsonObject ServiceProviderConfig(string baseUrl, int maxResults) => new()
+    /// <param name="eventUris">The RFC 9967 event URIs the service issues (its <c>securityEvents</c>, §4); none: not advertised.</param>
+    public static JsonObject ServiceProviderConfig(string baseUrl, int maxResults, IReadOnlyList<string>? eventUris = null)
     {
-        ["schemas"] = new JsonArray(ScimUrns.ServiceProviderConfig),
-        ["patch"] = new JsonObject { ["supported"] = true },
-        ["bulk"] = new JsonObject { ["supported"] = false, ["maxOperations"] = 0, ["maxPayloadSize"] = 0 },
-        ["filter"] = new JsonObject { ["supported"] = true, ["maxResults"] = maxResults },
-        ["changePassword"] = new JsonObject { ["supported"] = false },
-        ["sort"] = new JsonObject { ["supported"] = true },
-        ["etag"] = new JsonObject { ["supported"] = true },
-        ["authenticationSchemes"] = new JsonArray(new JsonObject
+        var config = new JsonObject
         {
-            ["type"] = "oauthbearertoken",
-            ["name"] = "OAuth Bearer Token",
-            ["description"] = "The tenant's Secret Token, sent as 'Authorization: Bearer <token>'.",
-            ["primary"] = true,
-        }),
-        ["meta"] = Meta("ServiceProviderConfig", baseUrl + "/ServiceProviderConfig"),
-    };
+            ["schemas"] = new JsonArray(ScimUrns.ServiceProviderConfig),
+            ["patch"] = new JsonObject { ["supported"] = true },
+            ["bulk"] = new JsonObject { ["supported"] = false, ["maxOperations"] = 0, ["maxPayloadSize"] = 0 },
+            ["filter"] = new JsonObject { ["supported"] = true, ["maxResults"] = maxResults },
+            ["changePassword"] = new JsonObject { ["supported"] = false },
+            ["sort"] = new JsonObject { ["supported"] = true },
+            ["etag"] = new JsonObject { ["supported"] = true },
+            ["authenticationSchemes"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "oauthbearertoken",
+                ["name"] = "OAuth Bearer Token",
+                ["description"] = "The tenant's Secret Token, sent as 'Authorization: Bearer <token>'.",
+                ["primary"] = true,
+            }),
+        };
+        if (eventUris is not null)
+        {
+            config["securityEvents"] = new JsonObject
+            {
+                // No asynchronous SCIM requests (RFC 9967 §2.5.1): every request completes before its response.
+                ["asyncRequest"] = "none",
+                ["eventUris"] = new JsonArray([.. eventUris.Select(u => (JsonNode)u)]),
+            };
+        }
+        config["meta"] = Meta("ServiceProviderConfig", baseUrl + "/ServiceProviderConfig");
+        return config;
+    }
 
     public static JsonObject ResourceType(ResourceTypeDefinition type, string baseUrl) => new()
     {

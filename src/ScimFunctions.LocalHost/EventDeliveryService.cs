@@ -1,7 +1,6 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using ScimFunctions.Events;
 
-namespace ScimFunctions.Events;
+namespace ScimFunctions.LocalHost;
 
 /// <summary>The local host's delivery: a sweep of every receiver each <see cref="DeliveryOptions.SweepInterval"/>,
 /// calling the same <see cref="EventDelivery"/> as the Functions timer. A receiver's events go out once they are

@@ -1,8 +1,7 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
+using ScimFunctions.Events;
 
-namespace ScimFunctions.Events;
+namespace ScimFunctions.Http;
 
 public static class EventsEndpoints
 {
@@ -13,11 +12,5 @@ public static class EventsEndpoints
         var jwks = await keys.GetJwksAsync(http.RequestAborted);
         http.Response.Headers.CacheControl = $"public, max-age={(int)((options.PublishBeforeUse - options.CacheDuration) / 2).TotalSeconds}";
         return Results.Text(jwks.ToJsonString(), "application/jwk-set+json");
-    }
-
-    public static IEndpointRouteBuilder MapScimEvents(this IEndpointRouteBuilder app)
-    {
-        app.MapGet(EventIssuer.JwksPath, JwksAsync);
-        return app;
     }
 }
