@@ -9,6 +9,9 @@ namespace ScimFunctions.LoadDriver;
 /// integration tests start it.</summary>
 public sealed class Target : IAsyncDisposable
 {
+    /// <summary>The tenant the driver creates on the local host.</summary>
+    public static readonly TenantId Tenant = TenantId.Parse("load");
+
     LocalScimHarness? _host;
 
     public required string BaseUrl { get; init; }
@@ -30,8 +33,11 @@ public sealed class Target : IAsyncDisposable
     {
         var prefix = o.TablePrefix ?? "load";
         var azurite = await Azurite.StartAsync();
-        var host = await LocalScimHarness.StartAsync(LocalScimHarness.InProcessSettings(azurite.ConnectionString, prefix), ownedAzurite: azurite);
-        var tenant = await host.CreateTenantAsync(TenantId.Parse("load"));
+        // Event delivery as the quick start runs it, so the report's delivery latency is the local host's.
+        var settings = LocalScimHarness.InProcessSettings(azurite.ConnectionString, prefix);
+        foreach (var (key, value) in LocalScimHost.QuickStartEvents) settings[key] = value;
+        var host = await LocalScimHarness.StartAsync(settings, ownedAzurite: azurite);
+        var tenant = await host.CreateTenantAsync(Tenant);
         return new Target
         {
             _host = host,
