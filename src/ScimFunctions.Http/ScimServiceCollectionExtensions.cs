@@ -18,6 +18,7 @@ public static class ScimServiceCollectionExtensions
         services.AddScimStorage(configuration);
         services.AddSingleton(configuration.GetSection("Limits").Get<ScimLimits>() ?? new ScimLimits());
         services.AddSingleton<TenantSettingsCache>();
+        services.AddScimHealth();
         services.AddSingleton<ScimPipeline>();
         services.AddSingleton<ScanBookmarks>();
         services.AddSingleton<QueryExecutor>();
@@ -47,6 +48,7 @@ public static class ScimServiceCollectionExtensions
         app.Map(ScimRoutes.Schema, (HttpContext h, string tenant, string id) => E(h).Schema(h, tenant, id));
         app.Map(ScimRoutes.Me, (HttpContext h, string tenant) => E(h).Me(h, tenant));
         app.Map(ScimRoutes.Fallback, (HttpContext h, string tenant) => E(h).NotFound(h, tenant));
+        app.Map(ScimRoutes.Health, (HttpContext h, ScimHealth health) => health.Get(h));
         return app;
     }
 }
