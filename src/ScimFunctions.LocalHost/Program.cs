@@ -5,7 +5,10 @@ using ScimFunctions.Protocol;
 // Local development host: `dotnet run --project src/ScimFunctions.LocalHost`.
 // With no storage configured it starts Azurite (data kept in .azurite/), creates the demo tenant,
 // issues it a fresh Secret Token and prints the two values Entra's provisioning page asks for.
-var probe = WebApplication.CreateBuilder(args).Configuration;
+// The settings read before the host is built, in WebApplication's order (ASPNETCORE_URLS, appsettings, environment,
+// command line), without the cost of a second builder on every start.
+var probe = new ConfigurationBuilder().AddEnvironmentVariables("ASPNETCORE_").AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables().AddCommandLine(args).Build();
 
 // A second copy would fail to bind only after starting a second Azurite on the same data folder: say so first.
 foreach (var url in (probe["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
