@@ -31,7 +31,7 @@ public sealed class FunctionsMetadataTests
     public void Http_triggers_bind_exactly_the_local_hosts_routes()
     {
         // The local host, built as `dotnet run` builds it (not started): its route table is MapScim's.
-        var app = LocalScimHost.Build([], new Dictionary<string, string?> { ["Storage:ConnectionString"] = "UseDevelopmentStorage=true" });
+        using var app = LocalScimHost.Build([], new Dictionary<string, string?> { ["Storage:ConnectionString"] = "UseDevelopmentStorage=true" });
         var local = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .Select(e => e.RoutePattern.RawText!).Order(StringComparer.Ordinal).ToArray();
         var functions = HttpTriggers.Select(t => t["route"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToArray();
