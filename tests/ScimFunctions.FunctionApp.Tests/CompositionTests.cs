@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ScimFunctions.Http;
+using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tokens;
 
 namespace ScimFunctions.FunctionApp.Tests;

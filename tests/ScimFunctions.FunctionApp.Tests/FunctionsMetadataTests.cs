@@ -1,8 +1,9 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Routing;
-using ScimFunctions.Http;
 using ScimFunctions.LocalHost;
+using ScimFunctions.Protocol;
+using ScimFunctions.Storage;
 
 namespace ScimFunctions.FunctionApp.Tests;
 
