@@ -6,7 +6,10 @@
 //   - a Key Vault (RBAC authorization, soft delete, purge protection) for the token hashes;
 //   - a Log Analytics workspace and a workspace-based Application Insights component with local auth off;
 //   - a Flex Consumption plan (FC1) and the function app, with a system-assigned managed identity;
-//   - the least role assignments that identity needs, and optionally the ones the admin CLI needs.
+//   - the least role assignments that identity needs, and optionally the ones the admin CLI needs;
+//   - an alert on each tenant's SCIM failure rate, well before Entra ID quarantines the provisioning job;
+//   - optionally (networkIsolation), a virtual network: the app integrated into it, storage and Key Vault reached
+//     through private endpoints and closed to other networks by their firewalls.
 //
 // No secret, key, SAS or connection string is written anywhere: there is no listKeys() in this file.
 //
@@ -64,12 +67,29 @@ param httpAlwaysReadyInstanceCount int = 0
 @maxValue(90)
 param keyVaultSoftDeleteRetentionInDays int = 90
 
-@description('Public network access to the Key Vault. The function app has no virtual network integration in this template, so \'Disabled\' needs a private endpoint and VNet integration added separately.')
+@description('Public network access to the Key Vault. \'Disabled\' needs networkIsolation (the app then reaches the vault through its private endpoint), and the admin CLI must then run from inside the virtual network.')
 @allowed([
   'Enabled'
   'Disabled'
 ])
 param keyVaultPublicNetworkAccess string = 'Enabled'
+
+@description('Network hardening: a virtual network with the function app integrated into it, private endpoints (and private DNS) for the storage account\'s blobs and tables and for the Key Vault, and both firewalls closed to every other network except allowedIpAddresses.')
+param networkIsolation bool = false
+
+@description('Address space of the virtual network created when networkIsolation is on: a /24 for the app\'s integration subnet and a /24 for the private endpoints are taken from it.')
+param virtualNetworkAddressPrefix string = '10.90.0.0/16'
+
+@description('Public IP addresses or CIDR ranges let through the storage and Key Vault firewalls when networkIsolation is on: where the admin CLI runs from. Empty: only the virtual network (and trusted Azure services).')
+param allowedIpAddresses array = []
+
+@description('Email address that receives the SCIM failure alert. Empty: the alert fires (visible in Azure Monitor) but notifies no one.')
+param alertEmail string = ''
+
+@description('Share of a tenant\'s SCIM requests in 15 minutes that may fail before the alert fires, in percent. Entra ID quarantines a provisioning job above 40%, so alert far below that.')
+@minValue(1)
+@maxValue(40)
+param failureAlertPercent int = 5
 
 @description('Days the Log Analytics workspace keeps telemetry.')
 @minValue(30)
@@ -178,6 +198,136 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Network: open by default; with networkIsolation, storage and Key Vault accept only the virtual network (through
+// private endpoints), allowedIpAddresses and trusted Azure services.
+// ---------------------------------------------------------------------------------------------------------
+
+var firewall = {
+  defaultAction: networkIsolation ? 'Deny' : 'Allow'
+  bypass: 'AzureServices'
+  // Storage's and Key Vault's IP rules share this shape (an allow rule per address or range).
+  ipRules: map(networkIsolation ? allowedIpAddresses : [], ip => {
+    value: ip
+  })
+}
+
+var appSubnetName = 'snet-app'
+var endpointSubnetName = 'snet-private-endpoints'
+
+resource virtualNetwork 'Microsoft.Network/virtualNetworks@2024-05-01' = if (networkIsolation) {
+  name: 'vnet-${prefix}-${suffix}'
+  location: location
+  tags: tags
+  properties: {
+    addressSpace: {
+      addressPrefixes: [
+        virtualNetworkAddressPrefix
+      ]
+    }
+    subnets: [
+      {
+        // Flex Consumption's virtual network integration: a subnet delegated to Microsoft.App/environments.
+        name: appSubnetName
+        properties: {
+          addressPrefix: cidrSubnet(virtualNetworkAddressPrefix, 24, 0)
+          delegations: [
+            {
+              name: 'flex'
+              properties: {
+                serviceName: 'Microsoft.App/environments'
+              }
+            }
+          ]
+        }
+      }
+      {
+        name: endpointSubnetName
+        properties: {
+          addressPrefix: cidrSubnet(virtualNetworkAddressPrefix, 24, 1)
+        }
+      }
+    ]
+  }
+}
+
+// One private endpoint per service the app reaches (blob: host storage and the deployment package; table: SCIM
+// data; vault: token hashes), each with the private DNS zone that makes the public name resolve to it inside the
+// virtual network. Application Insights ingestion stays public (an Azure Monitor Private Link Scope is out of scope).
+var privateEndpoints = [
+  {
+    name: 'blob'
+    zone: 'privatelink.blob.${environment().suffixes.storage}'
+    service: 'storage'
+  }
+  {
+    name: 'table'
+    zone: 'privatelink.table.${environment().suffixes.storage}'
+    service: 'storage'
+  }
+  {
+    name: 'vault'
+    zone: 'privatelink.vaultcore.azure.net'
+    service: 'keyVault'
+  }
+]
+
+resource privateDnsZones 'Microsoft.Network/privateDnsZones@2024-06-01' = [for endpoint in privateEndpoints: if (networkIsolation) {
+  name: endpoint.zone
+  location: 'global'
+  tags: tags
+}]
+
+resource privateDnsZoneLinks 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = [for (endpoint, i) in privateEndpoints: if (networkIsolation) {
+  parent: privateDnsZones[i]
+  name: 'link-${prefix}-${suffix}'
+  location: 'global'
+  tags: tags
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: virtualNetwork.id
+    }
+  }
+}]
+
+resource privateEndpointResources 'Microsoft.Network/privateEndpoints@2024-05-01' = [for (endpoint, i) in privateEndpoints: if (networkIsolation) {
+  name: 'pe-${prefix}-${endpoint.name}-${suffix}'
+  location: location
+  tags: tags
+  properties: {
+    subnet: {
+      id: resourceId('Microsoft.Network/virtualNetworks/subnets', virtualNetwork.name, endpointSubnetName)
+    }
+    privateLinkServiceConnections: [
+      {
+        name: endpoint.name
+        properties: {
+          privateLinkServiceId: endpoint.service == 'storage' ? storage.id : keyVault.id
+          groupIds: [
+            endpoint.name
+          ]
+        }
+      }
+    ]
+  }
+}]
+
+resource privateDnsZoneGroups 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = [for (endpoint, i) in privateEndpoints: if (networkIsolation) {
+  parent: privateEndpointResources[i]
+  name: 'default'
+  properties: {
+    privateDnsZoneConfigs: [
+      {
+        name: endpoint.name
+        properties: {
+          privateDnsZoneId: privateDnsZones[i].id
+        }
+      }
+    ]
+  }
+}]
+
+// ---------------------------------------------------------------------------------------------------------
 // Storage: host storage, deployment package, SCIM tables
 // ---------------------------------------------------------------------------------------------------------
 
@@ -199,10 +349,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
+    networkAcls: firewall
   }
 }
 
@@ -244,10 +391,7 @@ resource keyVault 'Microsoft.KeyVault/vaults@2025-05-01' = {
     enabledForDiskEncryption: false
     enabledForTemplateDeployment: false
     publicNetworkAccess: keyVaultPublicNetworkAccess
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
+    networkAcls: firewall
   }
 }
 
@@ -299,6 +443,8 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Outbound traffic through the virtual network (to the private endpoints) when networkIsolation is on.
+    virtualNetworkSubnetId: networkIsolation ? resourceId('Microsoft.Network/virtualNetworks/subnets', virtualNetwork.name, appSubnetName) : null
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
@@ -490,6 +636,86 @@ resource appReaderStorageTableDataReader 'Microsoft.Authorization/roleAssignment
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageTableDataReader)
     principalId: appReaderPrincipalId
     principalType: appReaderPrincipalType
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Alert: a tenant's SCIM failures, long before Entra ID quarantines its provisioning job
+// ---------------------------------------------------------------------------------------------------------
+
+// Entra ID quarantines a job when more than 40% of its requests fail (once 5,000 have accrued), and at once on
+// credential errors. The query reads the one log line per SCIM request (ScimPipeline: "SCIM {Method} {Operation}
+// tenant {Tenant} status {Status} ..."). Failures are what Entra counts against the job: 5xx, throttling,
+// credentials and malformed requests; 404 and 409 are part of normal matching and 412 a retried race.
+var failureQuery = '''
+traces
+| where message startswith "SCIM " and isnotempty(customDimensions.Status)
+| extend Tenant = tostring(customDimensions.Tenant), Status = toint(customDimensions.Status)
+| summarize Requests = count(), Failures = countif(Status >= 500 or Status in (400, 401, 403, 413, 415, 429)), Credentials = countif(Status in (401, 403)) by Tenant
+| where (Requests >= 20 and Failures * 100.0 / Requests > {0}) or Credentials >= 5
+'''
+
+resource alertActionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail)) {
+  name: 'ag-${prefix}-${suffix}'
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'scimalerts'
+    enabled: true
+    emailReceivers: [
+      {
+        name: 'operator'
+        emailAddress: alertEmail
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+resource failureAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-${prefix}-scim-failures-${suffix}'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'SCIM failures per tenant'
+    description: 'A tenant\'s SCIM requests failed above ${failureAlertPercent}% in 15 minutes (at least 20 requests), or its token was refused 5 times: fix it before Entra ID quarantines the provisioning job (over 40%).'
+    severity: 2
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: format(failureQuery, failureAlertPercent)
+          timeAggregation: 'Count'
+          dimensions: [
+            {
+              name: 'Tenant'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: empty(alertEmail) ? [] : [
+        alertActionGroup.id
+      ]
+    }
   }
 }
 

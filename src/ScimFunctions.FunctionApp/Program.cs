@@ -1,30 +1,4 @@
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using ScimFunctions.Http;
+using ScimFunctions.FunctionApp;
 
-var builder = FunctionsApplication.CreateBuilder(args);
-
-// HTTP triggers bind ASP.NET Core's HttpRequest, so the shared handlers run unchanged.
-builder.ConfigureFunctionsWebApplication();
-
-// Logs and requests to Application Insights (connection and AAD auth come from app settings).
-builder.Services
-    .AddApplicationInsightsTelemetryWorkerService()
-    .ConfigureFunctionsApplicationInsights();
-
-// The Application Insights SDK adds a filter rule that sends only Warning and above from the worker.
-// The per-request SCIM log line is Information, so the rule goes (the worker's default minimum,
-// Information, then applies).
-builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
-{
-    var rule = options.Rules.FirstOrDefault(r => r.ProviderName == "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider");
-    if (rule is not null) options.Rules.Remove(rule);
-});
-
-// Stores, token service (AddScimStorage) and the SCIM HTTP layer on them: the same registration the local host uses.
-builder.Services.AddScim(builder.Configuration);
-
-builder.Build().Run();
+FunctionAppHost.Build(args).Run();

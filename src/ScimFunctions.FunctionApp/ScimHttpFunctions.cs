@@ -11,7 +11,7 @@ namespace ScimFunctions.FunctionApp;
 /// key; every handler checks the tenant's bearer token itself. Routes come from the shared routing table,
 /// and every route takes every method so the shared dispatcher answers 405 with a SCIM body.
 /// </summary>
-public sealed class ScimHttpFunctions(ScimEndpoints scim)
+public sealed class ScimHttpFunctions(ScimEndpoints scim, ScimHealth health)
 {
     [Function("Users")]
     public async Task<IActionResult> Users(
@@ -78,4 +78,10 @@ public sealed class ScimHttpFunctions(ScimEndpoints scim)
     public async Task<IActionResult> NotFound(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = ScimRoutes.Fallback)] HttpRequest req, string tenant) =>
         new ScimActionResult(await scim.NotFound(req.HttpContext, tenant));
+
+    /// <summary>Unauthenticated: storage and Key Vault reachability, nothing about tenants.</summary>
+    [Function("Health")]
+    public async Task<IActionResult> Health(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ScimRoutes.Health)] HttpRequest req) =>
+        new ScimActionResult(await health.Get(req.HttpContext));
 }

@@ -21,6 +21,7 @@ public static class ScimServiceCollectionExtensions
         services.AddScimStorage(configuration);
         services.AddSingleton(configuration.GetSection("Limits").Get<ScimLimits>() ?? new ScimLimits());
         services.AddSingleton<TenantSettingsCache>();
+        services.AddScimHealth();
         services.AddSingleton<ScimPipeline>();
         services.AddSingleton<ScanBookmarks>();
         services.AddSingleton<QueryExecutor>();
@@ -54,6 +55,7 @@ public static class ScimServiceCollectionExtensions
         app.Map(ScimRoutes.Me, (HttpContext h, string tenant) => E(h).Me(h, tenant));
         app.Map(ScimRoutes.Fallback, (HttpContext h, string tenant) => E(h).NotFound(h, tenant));
         app.MapGet(EventIssuer.JwksPath, EventsEndpoints.JwksAsync);
+        app.Map(ScimRoutes.Health, (HttpContext h, ScimHealth health) => health.Get(h));
         return app;
     }
 }

@@ -1,12 +1,28 @@
+using Microsoft.AspNetCore.Http;
 using ScimFunctions.LocalHost;
 using ScimFunctions.Protocol;
 
 // Local development host: `dotnet run --project src/ScimFunctions.LocalHost`.
 // With no storage configured it starts Azurite (data kept in .azurite/), creates the demo tenant,
 // issues it a fresh Secret Token and prints the two values Entra's provisioning page asks for.
+// The settings read before the host is built, in WebApplication's order (ASPNETCORE_URLS, appsettings, environment,
+// command line), without the cost of a second builder on every start.
+var probe = new ConfigurationBuilder().AddEnvironmentVariables("ASPNETCORE_").AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables().AddCommandLine(args).Build();
+
+// A second copy would fail to bind only after starting a second Azurite on the same data folder: say so first.
+foreach (var url in (probe["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+{
+    var port = BindingAddress.Parse(url).Port;
+    if (port != 0 && !Azurite.IsFree(port))
+    {
+        Console.Error.WriteLine($"Port {port} is already in use (is the local host already running?): stop that process, or pick another port with --urls http://localhost:<port>.");
+        return 1;
+    }
+}
+
 var overrides = new Dictionary<string, string?>();
 Azurite? azurite = null;
-var probe = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().AddCommandLine(args).Build();
 if (string.IsNullOrEmpty(probe["Storage:ConnectionString"]) && string.IsNullOrEmpty(probe["Storage:TableEndpoint"]))
 {
     var location = Path.Combine(RepositoryRoot.Find(), ".azurite");
@@ -31,3 +47,4 @@ Console.WriteLine();
 if (azurite is not null) Console.WriteLine($"Storage: Azurite on 127.0.0.1:{azurite.Port}, data in .azurite/");
 Console.WriteLine("Serving until Ctrl+C.");
 await host.App.WaitForShutdownAsync();
+return 0;

@@ -33,4 +33,7 @@ public static class ScimRoutes
     /// <summary>The Tenant URL pasted into Entra: <c>{origin}/scim/v2/{tenant}</c>.</summary>
     /// <param name="origin">Scheme, host and any path base, with or without a trailing slash.</param>
     public static string TenantUrl(string origin, TenantId tenant) => origin.TrimEnd('/') + TenantPath(tenant);
+
+    /// <summary>Unauthenticated: whether storage and Key Vault answer (ScimFunctions.Http.ScimHealth). Outside any tenant.</summary>
+    public const string Health = "health";
 }
