@@ -93,12 +93,10 @@ public static class RowKeys
     /// <summary>The key of a feed event stamped <paramref name="stamp"/>.</summary>
     public static string Feed(DateTimeOffset stamp, string unique) => FeedAt(stamp) + Separator + unique;
 
-    /// <summary>Upper bound of a prefix range: the separator's successor ends every key that starts with the prefix.</summary>
-    public static string PrefixEnd(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
-
-    /// <summary>The rows of a tenant whose keys start with <paramref name="prefix"/>.</summary>
+    /// <summary>The rows of a tenant whose keys start with <paramref name="prefix"/> (a prefix ending in the
+    /// separator): the range up to the separator's successor.</summary>
     public static string RangeFilter(string tenant, string prefix) =>
-        TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey ge {prefix} and RowKey lt {PrefixEnd(prefix)}");
+        TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + (char)(prefix[^1] + 1)}");
 
     /// <summary>
     /// Makes any attribute value safe inside a row key: Table keys forbid '/', '\', '#', '?' and control

@@ -139,7 +139,7 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
     /// <summary>The ids held by the rows under a key prefix (member or memberof rows), in key order.</summary>
     async IAsyncEnumerable<string> IdsUnderAsync(TenantId tenant, string prefix, [EnumeratorCancellation] CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = RowKeys.RangeFilter(tenant, prefix);
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey"], cancellationToken: ct))
             yield return row.RowKey[prefix.Length..];
     }

@@ -170,7 +170,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
     /// <summary>The ids under a non-unique index prefix (externalId, email), by one range query.</summary>
     public async Task<IReadOnlyList<string>> FindIdsByPrefixAsync(TenantId tenant, string prefix, CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = RowKeys.RangeFilter(tenant, prefix);
         var ids = new List<string>();
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: [RowProperties.Id], cancellationToken: ct))
             if (row.GetString(RowProperties.Id) is { } id) ids.Add(id);
@@ -181,7 +181,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
     public async IAsyncEnumerable<StoredResource> ScanAsync(TenantId tenant, ResourceKind kind, [EnumeratorCancellation] CancellationToken ct)
     {
         var prefix = kind == ResourceKind.User ? RowKeys.UserPrefix : RowKeys.GroupPrefix;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = RowKeys.RangeFilter(tenant, prefix);
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
             if (!RowProperties.IsDeleted(entity)) yield return ToResource(kind, entity);
     }
@@ -195,7 +195,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
     public async IAsyncEnumerable<ScanPage> ScanPagesAsync(TenantId tenant, ResourceKind kind, string? startToken, [EnumeratorCancellation] CancellationToken ct)
     {
         var prefix = kind == ResourceKind.User ? RowKeys.UserPrefix : RowKeys.GroupPrefix;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = RowKeys.RangeFilter(tenant, prefix);
         var start = startToken;
         await foreach (var page in table.QueryAsync<TableEntity>(filter, cancellationToken: ct).AsPages(startToken))
         {
