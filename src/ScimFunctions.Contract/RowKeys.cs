@@ -34,17 +34,18 @@ public static class RowKeys
     const string MemberRows = "member|";
     const string MemberOfRows = "memberof|";
 
-    static readonly Dictionary<string, RowKind> Kinds = new(StringComparer.Ordinal)
+    /// <summary>Looked up by a span of the key, so classifying a partition's rows allocates nothing.</summary>
+    static readonly Dictionary<string, RowKind>.AlternateLookup<ReadOnlySpan<char>> Kinds = new Dictionary<string, RowKind>(StringComparer.Ordinal)
     {
         [UserPrefix] = RowKind.User, [GroupPrefix] = RowKind.Group,
         [UserNameRows] = RowKind.UserName, [GroupNameRows] = RowKind.GroupName,
         [UserExternalIdRows] = RowKind.UserExternalId, [UserEmailRows] = RowKind.UserEmail, [GroupExternalIdRows] = RowKind.GroupExternalId,
         [UserAppKeyRows] = RowKind.UserAppKey, [MemberRows] = RowKind.Member, [MemberOfRows] = RowKind.MemberOf, [FeedPrefix] = RowKind.Feed,
-    };
+    }.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The kind of a row, from its key.</summary>
     public static RowKind KindOf(string rowKey) =>
-        rowKey.IndexOf(Separator) is var end and >= 0 && Kinds.TryGetValue(rowKey[..(end + 1)], out var kind) ? kind : RowKind.Other;
+        rowKey.IndexOf(Separator) is var end and >= 0 && Kinds.TryGetValue(rowKey.AsSpan(0, end + 1), out var kind) ? kind : RowKind.Other;
 
     /// <summary>The key of a user's row.</summary>
     public static string User(string id) => UserPrefix + id;
