@@ -9,6 +9,7 @@ using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Bench;
+using ScimFunctions.Contract;
 using ScimFunctions.LocalHost;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Resources;

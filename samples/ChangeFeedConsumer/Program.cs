@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure.Data.Tables;
 using Azure.Identity;
+using ScimFunctions.Contract;
 using ScimFunctions.Directory;
 
 // Follows one tenant's change feed and prints what an application would do with each event. The cursor is saved
@@ -76,22 +77,22 @@ sealed class Names(DirectoryReader directory, string tenant)
         var pending = e.Pending ? " [pending: dry-run, not live yet]" : "";
         return e.Type switch
         {
-            ChangeEventTypes.UserCreated when e.AppKey is not null => $"link {user} to existing account {e.AppKey}{pending}",
-            ChangeEventTypes.UserCreated => $"create account {user}{pending}",
-            ChangeEventTypes.UserUpdated => $"update {user}: {string.Join(", ", e.Changed)}{pending}",
-            ChangeEventTypes.UserDisabled => $"block {user}" + Also(e, "active"),
-            ChangeEventTypes.UserEnabled => $"unblock {user}" + Also(e, "active"),
-            ChangeEventTypes.UserDeleted when e.SoftDeleted => $"block {user} and keep its data (deleted in the identity provider)",
-            ChangeEventTypes.UserDeleted => $"delete account {user}",
-            ChangeEventTypes.UserPromoted => $"create account {user} (the tenant left dry-run)",
-            ChangeEventTypes.UserLinked => $"link {user} to existing account {e.AppKey}",
-            ChangeEventTypes.GroupCreated => $"create group {group}{pending}",
-            ChangeEventTypes.GroupRenamed => $"rename group {e.PreviousDisplayName} to {group}",
-            ChangeEventTypes.GroupUpdated => $"update group {group}: {string.Join(", ", e.Changed)}",
-            ChangeEventTypes.GroupDeleted => $"delete group {group}",
-            ChangeEventTypes.GroupPromoted => $"create group {group} (the tenant left dry-run)",
-            ChangeEventTypes.MemberAdded => string.Join("; ", await PairsAsync(e, "add {0} to {1}", ct)),
-            ChangeEventTypes.MemberRemoved => string.Join("; ", await PairsAsync(e, "remove {0} from {1}", ct)),
+            FeedEventTypes.UserCreated when e.AppKey is not null => $"link {user} to existing account {e.AppKey}{pending}",
+            FeedEventTypes.UserCreated => $"create account {user}{pending}",
+            FeedEventTypes.UserUpdated => $"update {user}: {string.Join(", ", e.Changed)}{pending}",
+            FeedEventTypes.UserDisabled => $"block {user}" + Also(e, "active"),
+            FeedEventTypes.UserEnabled => $"unblock {user}" + Also(e, "active"),
+            FeedEventTypes.UserDeleted when e.SoftDeleted => $"block {user} and keep its data (deleted in the identity provider)",
+            FeedEventTypes.UserDeleted => $"delete account {user}",
+            FeedEventTypes.UserPromoted => $"create account {user} (the tenant left dry-run)",
+            FeedEventTypes.UserLinked => $"link {user} to existing account {e.AppKey}",
+            FeedEventTypes.GroupCreated => $"create group {group}{pending}",
+            FeedEventTypes.GroupRenamed => $"rename group {e.PreviousDisplayName} to {group}",
+            FeedEventTypes.GroupUpdated => $"update group {group}: {string.Join(", ", e.Changed)}",
+            FeedEventTypes.GroupDeleted => $"delete group {group}",
+            FeedEventTypes.GroupPromoted => $"create group {group} (the tenant left dry-run)",
+            FeedEventTypes.MemberAdded => string.Join("; ", await PairsAsync(e, "add {0} to {1}", ct)),
+            FeedEventTypes.MemberRemoved => string.Join("; ", await PairsAsync(e, "remove {0} from {1}", ct)),
             _ => $"ignore {e.Type} (a newer event type: schema v{e.V})",
         };
     }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure;
+using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Resources;
 using ScimFunctions.Protocol.Schema;

@@ -1,5 +1,7 @@
 using Azure.Core;
+using System.Text;
 using Azure.Data.Tables;
+using ScimFunctions.Contract;
 
 namespace ScimFunctions.Directory;
 
@@ -64,7 +66,7 @@ public sealed class ChangeFeedReader
 
     /// <summary>A cursor that starts reading at <paramref name="instant"/>: events stamped earlier are skipped.
     /// Pass <c>null</c> instead to read from the oldest retained event.</summary>
-    public static string CursorAt(DateTimeOffset instant) => FeedKeys.EncodeCursor(FeedKeys.At(instant));
+    public static string CursorAt(DateTimeOffset instant) => EncodeCursor(RowKeys.FeedAt(instant));
 
     /// <summary>Reads up to <paramref name="max"/> events after <paramref name="cursor"/> (null: from the oldest
     /// retained event) that are older than the settle window.</summary>
@@ -72,20 +74,39 @@ public sealed class ChangeFeedReader
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         max = Math.Min(max, MaxPageSize);
-        var after = cursor is null ? FeedKeys.Prefix : FeedKeys.DecodeCursor(cursor);
-        var horizon = FeedKeys.At(_options.Time.GetUtcNow() - _options.SettleWindow);
+        var after = cursor is null ? RowKeys.FeedPrefix : DecodeCursor(cursor);
+        var horizon = RowKeys.FeedAt(_options.Time.GetUtcNow() - _options.SettleWindow);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey gt {after} and RowKey lt {horizon}");
 
         var events = new List<ChangeEvent>();
         string? last = null;
         // Rows come in key order; the query may return short or empty pages before the last one, so keep
         // paging until the page is full or the range is exhausted.
-        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: max, select: ["RowKey", "Event"], cancellationToken: ct))
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: max, select: ["RowKey", RowProperties.Event], cancellationToken: ct))
         {
-            events.Add(ChangeEvent.Parse(row.GetString("Event") ?? "{}"));
+            events.Add(ChangeEvent.Parse(row.GetString(RowProperties.Event) ?? "{}"));
             last = row.RowKey;
             if (events.Count == max) break;
         }
-        return new ChangeFeedPage(events, last is null ? cursor : FeedKeys.EncodeCursor(last));
+        return new ChangeFeedPage(events, last is null ? cursor : EncodeCursor(last));
+    }
+
+    /// <summary>A cursor is the last key read, base64url-encoded so applications treat it as opaque.</summary>
+    static string EncodeCursor(string key) => Convert.ToBase64String(Encoding.UTF8.GetBytes(key)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    static string DecodeCursor(string cursor)
+    {
+        var base64 = cursor.Replace('-', '+').Replace('_', '/');
+        base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
+        string key;
+        try
+        {
+            key = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException("Not a change feed cursor.", nameof(cursor));
+        }
+        return RowKeys.KindOf(key) == RowKind.Feed ? key : throw new ArgumentException("Not a change feed cursor.", nameof(cursor));
     }
 }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Azure.Core;
 using Azure.Data.Tables;
+using ScimFunctions.Contract;
 
 namespace ScimFunctions.Directory;
 
@@ -51,57 +52,57 @@ public sealed class DirectoryReader
 
     /// <summary>The user with this id, in any status; null if there is none.</summary>
     public async Task<DirectoryUser?> GetUserAsync(string tenant, string id, CancellationToken ct = default) =>
-        IsId(id) && await GetRowAsync(tenant, TableLayout.User(id), ct) is { } row ? ToUser(row) : null;
+        ResourceIds.IsWellFormed(id) && await GetRowAsync(tenant, RowKeys.User(id), ct) is { } row ? ToUser(row) : null;
 
     /// <summary>The user holding this userName (case-insensitive), live or pending. Deleted users release their
     /// userName, so they are not found by it.</summary>
     public async Task<DirectoryUser?> FindUserByUserNameAsync(string tenant, string userName, CancellationToken ct = default) =>
-        await ClaimedIdAsync(tenant, TableLayout.UserName(userName), ct) is { } id ? await GetUserAsync(tenant, id, ct) : null;
+        await ClaimedIdAsync(tenant, RowKeys.UserName(userName), ct) is { } id ? await GetUserAsync(tenant, id, ct) : null;
 
     /// <summary>The users whose externalId is exactly this (usually one).</summary>
     public Task<IReadOnlyList<DirectoryUser>> FindUsersByExternalIdAsync(string tenant, string externalId, CancellationToken ct = default) =>
-        UsersUnderAsync(tenant, TableLayout.UserExternalIdPrefix(externalId), ct);
+        UsersUnderAsync(tenant, RowKeys.UserExternalIdPrefix(externalId), ct);
 
     /// <summary>The users with this email address among their emails (case-insensitive; any type).</summary>
     public Task<IReadOnlyList<DirectoryUser>> FindUsersByEmailAsync(string tenant, string email, CancellationToken ct = default) =>
-        UsersUnderAsync(tenant, TableLayout.UserEmailPrefix(email), ct);
+        UsersUnderAsync(tenant, RowKeys.UserEmailPrefix(email), ct);
 
     /// <summary>The user linked to the application's own key by <c>scim-admin import</c> (exact match).</summary>
     public async Task<DirectoryUser?> FindUserByAppKeyAsync(string tenant, string appKey, CancellationToken ct = default) =>
-        await ClaimedIdAsync(tenant, TableLayout.UserAppKey(appKey), ct) is { } id && await GetUserAsync(tenant, id, ct) is { } user && user.AppKey == appKey
+        await ClaimedIdAsync(tenant, RowKeys.UserAppKey(appKey), ct) is { } id && await GetUserAsync(tenant, id, ct) is { } user && user.AppKey == appKey
             ? user
             : null;
 
     /// <summary>The tenant's users in id order (which is creation order), streamed page by page.</summary>
     public IAsyncEnumerable<DirectoryUser> ListUsersAsync(string tenant, DirectoryListOptions? options = null, CancellationToken ct = default) =>
-        ListAsync(tenant, TableLayout.UserPrefix, ToUser, u => u.Status, options ?? DirectoryListOptions.LiveOnly, ct);
+        ListAsync(tenant, RowKeys.UserPrefix, ToUser, u => u.Status, options ?? DirectoryListOptions.LiveOnly, ct);
 
     /// <summary>The group with this id, live or pending; null if there is none.</summary>
     public async Task<DirectoryGroup?> GetGroupAsync(string tenant, string id, CancellationToken ct = default) =>
-        IsId(id) && await GetRowAsync(tenant, TableLayout.Group(id), ct) is { } row ? ToGroup(row) : null;
+        ResourceIds.IsWellFormed(id) && await GetRowAsync(tenant, RowKeys.Group(id), ct) is { } row ? ToGroup(row) : null;
 
     /// <summary>The group with this displayName (case-insensitive).</summary>
     public async Task<DirectoryGroup?> FindGroupByDisplayNameAsync(string tenant, string displayName, CancellationToken ct = default) =>
-        await ClaimedIdAsync(tenant, TableLayout.GroupName(displayName), ct) is { } id ? await GetGroupAsync(tenant, id, ct) : null;
+        await ClaimedIdAsync(tenant, RowKeys.GroupName(displayName), ct) is { } id ? await GetGroupAsync(tenant, id, ct) : null;
 
     /// <summary>The tenant's groups in id order, streamed.</summary>
     public IAsyncEnumerable<DirectoryGroup> ListGroupsAsync(string tenant, DirectoryListOptions? options = null, CancellationToken ct = default) =>
-        ListAsync(tenant, TableLayout.GroupPrefix, ToGroup, g => g.Status, options ?? DirectoryListOptions.LiveOnly, ct);
+        ListAsync(tenant, RowKeys.GroupPrefix, ToGroup, g => g.Status, options ?? DirectoryListOptions.LiveOnly, ct);
 
     /// <summary>The ids of a group's members (users), streamed from the membership rows in id order: any group
     /// size in bounded memory. Read a member with <see cref="GetUserAsync"/> when you need more than its id.</summary>
     public async IAsyncEnumerable<string> ListMemberIdsAsync(string tenant, string groupId, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        if (!IsId(groupId)) yield break;
-        await foreach (var id in IdsUnderAsync(tenant, TableLayout.MemberPrefix(groupId), ct)) yield return id;
+        if (!ResourceIds.IsWellFormed(groupId)) yield break;
+        await foreach (var id in IdsUnderAsync(tenant, RowKeys.MemberPrefix(groupId), ct)) yield return id;
     }
 
     /// <summary>The groups a user belongs to (one point read per group).</summary>
     public async IAsyncEnumerable<DirectoryGroup> ListGroupsOfUserAsync(string tenant, string userId, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        if (!IsId(userId)) yield break;
+        if (!ResourceIds.IsWellFormed(userId)) yield break;
         var ids = new List<string>();
-        await foreach (var id in IdsUnderAsync(tenant, TableLayout.MemberOfPrefix(userId), ct)) ids.Add(id);
+        await foreach (var id in IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(userId), ct)) ids.Add(id);
         foreach (var chunk in ids.Chunk(ReadParallelism))
             foreach (var group in await Task.WhenAll(chunk.Select(id => GetGroupAsync(tenant, id, ct))))
                 if (group is not null) yield return group;
@@ -115,15 +116,15 @@ public sealed class DirectoryReader
 
     async Task<string?> ClaimedIdAsync(string tenant, string rowKey, CancellationToken ct)
     {
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(tenant, rowKey, ["Id"], ct);
-        return response.HasValue ? response.Value?.GetString("Id") : null;
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(tenant, rowKey, [RowProperties.Id], ct);
+        return response.HasValue ? response.Value?.GetString(RowProperties.Id) : null;
     }
 
     async Task<IReadOnlyList<DirectoryUser>> UsersUnderAsync(string tenant, string prefix, CancellationToken ct)
     {
         var users = new List<DirectoryUser>();
         var ids = new List<string>();
-        await foreach (var id in IdsUnderAsync(tenant, prefix, ct, property: "Id")) ids.Add(id);
+        await foreach (var id in IdsUnderAsync(tenant, prefix, ct, property: RowProperties.Id)) ids.Add(id);
         foreach (var chunk in ids.Chunk(ReadParallelism))
             users.AddRange((await Task.WhenAll(chunk.Select(id => GetUserAsync(tenant, id, ct)))).OfType<DirectoryUser>());
         return users;
@@ -132,7 +133,7 @@ public sealed class DirectoryReader
     /// <summary>The ids under a key prefix: from the key's last part (membership rows) or the Id property (index rows).</summary>
     async IAsyncEnumerable<string> IdsUnderAsync(string tenant, string prefix, [EnumeratorCancellation] CancellationToken ct, string? property = null)
     {
-        await foreach (var row in _table.QueryAsync<TableEntity>(TableLayout.RangeFilter(tenant, prefix), maxPerPage: 1000,
+        await foreach (var row in _table.QueryAsync<TableEntity>(RowKeys.RangeFilter(tenant, prefix), maxPerPage: 1000,
             select: property is null ? ["RowKey"] : [property], cancellationToken: ct))
         {
             if ((property is null ? row.RowKey[prefix.Length..] : row.GetString(property)) is { Length: > 0 } id) yield return id;
@@ -142,42 +143,42 @@ public sealed class DirectoryReader
     async IAsyncEnumerable<T> ListAsync<T>(string tenant, string prefix, Func<TableEntity, T> map, Func<T, DirectoryStatus> status,
         DirectoryListOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var row in _table.QueryAsync<TableEntity>(TableLayout.RangeFilter(tenant, prefix), cancellationToken: ct))
+        await foreach (var row in _table.QueryAsync<TableEntity>(RowKeys.RangeFilter(tenant, prefix), cancellationToken: ct))
         {
             var item = map(row);
             if (options.Includes(status(item))) yield return item;
         }
     }
 
-    static bool IsId(string id) => id.Length == 36 && Guid.TryParseExact(id, "D", out _);
-
     static DirectoryStatus StatusOf(TableEntity row) =>
-        row.GetBoolean(TableLayout.Deleted) == true ? DirectoryStatus.Deleted
-        : row.GetBoolean(TableLayout.Pending) == true ? DirectoryStatus.Pending
+        RowProperties.IsDeleted(row) ? DirectoryStatus.Deleted
+        : row.GetBoolean(RowProperties.Pending) == true ? DirectoryStatus.Pending
         : DirectoryStatus.Live;
 
     static DirectoryUser ToUser(TableEntity row)
     {
-        var document = TableLayout.Document(row);
+        var document = Document(row);
         var emails = Get(document, "emails") is JsonArray array
             ? array.OfType<JsonObject>().Where(e => String(e, "value") is not null)
                 .Select(e => new DirectoryEmail(String(e, "value")!, String(e, "type"), Get(e, "primary") is JsonValue p && p.TryGetValue<bool>(out var b) && b))
                 .ToList()
             : [];
         var active = Get(document, "active") is not JsonValue a || !a.TryGetValue<bool>(out var value) || value;
-        return new DirectoryUser(TableLayout.IdOf(row), String(document, "userName") ?? "", String(document, "externalId"), String(document, "displayName"),
-            emails, active, StatusOf(row), row.GetString(TableLayout.AppKey), row.GetInt64("Version") ?? 1, Created(row), LastModified(row), document);
+        return new DirectoryUser(RowKeys.IdOf(row.RowKey), String(document, "userName") ?? "", String(document, "externalId"), String(document, "displayName"),
+            emails, active, StatusOf(row), row.GetString(RowProperties.AppKey), row.GetInt64(RowProperties.Version) ?? 1, Created(row), LastModified(row), document);
     }
 
     static DirectoryGroup ToGroup(TableEntity row)
     {
-        var document = TableLayout.Document(row);
-        return new DirectoryGroup(TableLayout.IdOf(row), String(document, "displayName") ?? "", String(document, "externalId"), StatusOf(row),
-            row.GetInt64("Version") ?? 1, Created(row), LastModified(row), document);
+        var document = Document(row);
+        return new DirectoryGroup(RowKeys.IdOf(row.RowKey), String(document, "displayName") ?? "", String(document, "externalId"), StatusOf(row),
+            row.GetInt64(RowProperties.Version) ?? 1, Created(row), LastModified(row), document);
     }
 
-    static DateTimeOffset Created(TableEntity row) => row.GetDateTimeOffset("Created") ?? row.Timestamp ?? default;
-    static DateTimeOffset LastModified(TableEntity row) => row.GetDateTimeOffset("LastModified") ?? row.Timestamp ?? default;
+    static JsonObject Document(TableEntity row) => JsonNode.Parse(RowProperties.ReadDocument(row)) as JsonObject ?? [];
+
+    static DateTimeOffset Created(TableEntity row) => row.GetDateTimeOffset(RowProperties.Created) ?? row.Timestamp ?? default;
+    static DateTimeOffset LastModified(TableEntity row) => row.GetDateTimeOffset(RowProperties.LastModified) ?? row.Timestamp ?? default;
 
     /// <summary>Documents are stored with the schema's canonical attribute casing; the fallback tolerates any.</summary>
     static JsonNode? Get(JsonObject obj, string name) =>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Filtering;
 using ScimFunctions.Protocol.Resources;

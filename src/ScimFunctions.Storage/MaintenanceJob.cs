@@ -21,7 +21,7 @@ public sealed record AuditOptions
 /// unusable for longer than <see cref="DeleteAfter"/> are deleted, and audit entries and change feed events past
 /// retention are purged.
 /// </summary>
-public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, AuditLog audit, AuditOptions auditOptions, ChangeFeedLog feed, FeedOptions feedOptions,
+public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, AuditLog audit, AuditOptions auditOptions, FeedRows feed, FeedOptions feedOptions,
     TimeProvider time, ILogger<MaintenanceJob> log)
 {
     public static readonly TimeSpan DeleteAfter = TimeSpan.FromDays(30);

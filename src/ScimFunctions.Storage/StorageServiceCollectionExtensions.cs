@@ -29,7 +29,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<MembershipStore>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<AuditLog>();
-        services.AddSingleton<ChangeFeedLog>();
+        services.AddSingleton<FeedRows>();
         // Key Vault in Azure; without one (local development) the hashes go to a table beside the resources.
         if (configuration["KeyVault:Uri"] is { Length: > 0 } vaultUri)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure.Data.Tables;
+using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
 
 namespace ScimFunctions.Storage.Tables;
@@ -58,12 +59,11 @@ public sealed class ConsistencyChecker(TableClient table)
         {
             rows++;
             var key = entity.RowKey;
-            var kind = key.StartsWith(RowKeys.UserPrefix, StringComparison.Ordinal) ? ResourceKind.User
-                : key.StartsWith(RowKeys.GroupPrefix, StringComparison.Ordinal) ? ResourceKind.Group
-                : (ResourceKind?)null;
-            if (kind is { } k)
+            var rowKind = RowKeys.KindOf(key);
+            if (rowKind is RowKind.User or RowKind.Group)
             {
-                if (ResourceStore.IsDeleted(entity))
+                var k = rowKind == RowKind.User ? ResourceKind.User : ResourceKind.Group;
+                if (RowProperties.IsDeleted(entity))
                 {
                     deleted.Add(key);
                     continue;
@@ -83,15 +83,20 @@ public sealed class ConsistencyChecker(TableClient table)
                 }
                 continue;
             }
-            var id = entity.GetString("Id");
-            if (key.StartsWith("username|", StringComparison.Ordinal) || key.StartsWith("userext|", StringComparison.Ordinal)
-                || key.StartsWith("useremail|", StringComparison.Ordinal))
-                index.Add((key, id, RowKeys.User(id ?? "")));
-            else if (key.StartsWith("groupname|", StringComparison.Ordinal) || key.StartsWith("groupext|", StringComparison.Ordinal))
-                index.Add((key, id, RowKeys.Group(id ?? "")));
-            else if (key.StartsWith("member|", StringComparison.Ordinal) || key.StartsWith("memberof|", StringComparison.Ordinal))
-                membership.Add(key);
-            // Tenant settings, audit entries and any later row kinds are not cross-referenced.
+            var id = entity.GetString(RowProperties.Id);
+            switch (rowKind)
+            {
+                case RowKind.UserName or RowKind.UserExternalId or RowKind.UserEmail:
+                    index.Add((key, id, RowKeys.User(id ?? "")));
+                    break;
+                case RowKind.GroupName or RowKind.GroupExternalId:
+                    index.Add((key, id, RowKeys.Group(id ?? "")));
+                    break;
+                case RowKind.Member or RowKind.MemberOf:
+                    membership.Add(key);
+                    break;
+                // Tenant settings, audit entries, app key claims, feed rows and any later kinds are not cross-referenced.
+            }
         }
 
         foreach (var (key, id, resourceKey) in index)
@@ -120,7 +125,7 @@ public sealed class ConsistencyChecker(TableClient table)
                 findings.Add(new(FindingKind.UnpairedMembership, key, "is not a membership row key"));
                 continue;
             }
-            var isMember = parts[0] == "member";
+            var isMember = RowKeys.KindOf(key) == RowKind.Member;
             var (groupId, userId) = isMember ? (parts[1], parts[2]) : (parts[2], parts[1]);
             var pair = isMember ? RowKeys.MemberOf(userId, groupId) : RowKeys.Member(groupId, userId);
             if (!membership.Contains(pair)) findings.Add(new(FindingKind.UnpairedMembership, key, $"has no {pair}"));

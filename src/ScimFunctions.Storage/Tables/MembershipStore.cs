@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
+using ScimFunctions.Contract;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Feed;
 using ScimFunctions.Protocol;
@@ -138,7 +139,7 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
     /// <summary>The ids held by the rows under a key prefix (member or memberof rows), in key order.</summary>
     async IAsyncEnumerable<string> IdsUnderAsync(TenantId tenant, string prefix, [EnumeratorCancellation] CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = RowKeys.RangeFilter(tenant, prefix);
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey"], cancellationToken: ct))
             yield return row.RowKey[prefix.Length..];
     }
@@ -171,8 +172,8 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
 
         public IEnumerable<TableTransactionAction> Actions(TenantId tenant, DateTimeOffset now)
         {
-            var member = new TableEntity(tenant, RowKeys.Member(GroupId, UserId)) { ["Id"] = UserId };
-            var memberOf = new TableEntity(tenant, RowKeys.MemberOf(UserId, GroupId)) { ["Id"] = GroupId };
+            var member = new TableEntity(tenant, RowKeys.Member(GroupId, UserId)) { [RowProperties.Id] = UserId };
+            var memberOf = new TableEntity(tenant, RowKeys.MemberOf(UserId, GroupId)) { [RowProperties.Id] = GroupId };
             if (Kind == PairKind.Add)
             {
                 // Insert, not upsert: an existing member fails the transaction (409), which tells EditAsync the
@@ -182,7 +183,7 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
                 // The existence check for the user: a Merge of a missing row fails the transaction (404). It also
                 // clears the user's NoGroups flag, atomically with its first memberof row.
                 yield return new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.User(UserId))
-                    { ["MemberTouched"] = now, [ResourceStore.NoGroupsProperty] = false }, ETag.All);
+                    { ["MemberTouched"] = now, [RowProperties.NoGroups] = false }, ETag.All);
                 yield break;
             }
             yield return new(TableTransactionActionType.Delete, member, ETag.All);
@@ -193,7 +194,7 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
     }
 
     static TableEntity GroupTouch(TenantId tenant, string groupId, DateTimeOffset now) =>
-        new(tenant, RowKeys.Group(groupId)) { ["LastModified"] = now };
+        new(tenant, RowKeys.Group(groupId)) { [RowProperties.LastModified] = now };
 
     /// <summary>Packs pairs into transactions and submits them, repairing a transaction that failed because
     /// a concurrent request changed its rows (a user deleted, a member already removed) and trying again.</summary>
@@ -264,9 +265,9 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
                 var audit = AuditLog.Entry(tenant, write, "Membership", touchGroup ?? chunk[0].UserId, now);
                 actions.Add(audit);
                 // One event per kind of change in this transaction, after the audit row (see ResourceStore.AddFeed).
-                actions.AddRange(ChangeFeedLog.Rows(tenant, now, write.RequestId,
-                    ChangeEvents.Members(FeedEventTypes.MemberRemoved, chunk.Where(p => p.Kind != PairKind.Add).Select(p => (p.GroupId, p.UserId))),
-                    ChangeEvents.Members(FeedEventTypes.MemberAdded, chunk.Where(p => p.Kind == PairKind.Add).Select(p => (p.GroupId, p.UserId)))));
+                actions.AddRange(FeedRows.Rows(tenant, now, write.RequestId,
+                    FeedEventFactory.Members(FeedEventTypes.MemberRemoved, chunk.Where(p => p.Kind != PairKind.Add).Select(p => (p.GroupId, p.UserId))),
+                    FeedEventFactory.Members(FeedEventTypes.MemberAdded, chunk.Where(p => p.Kind == PairKind.Add).Select(p => (p.GroupId, p.UserId)))));
                 try
                 {
                     await store._table.SubmitTransactionAsync(actions, ct);

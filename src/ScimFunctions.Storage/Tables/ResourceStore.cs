@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
+using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Feed;
@@ -17,15 +18,11 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
 {
     readonly TableClient table = tables.Resources;
 
-    /// <summary>Table string properties hold at most 32K characters; larger documents span several.</summary>
-    const int ChunkLength = 30_000;
-    const int MaxChunks = 15;
-
     public async Task<StoredResource?> GetAsync(TenantId tenant, ResourceKind kind, string id, CancellationToken ct)
     {
         if (!ResourceIds.IsWellFormed(id)) return null;
         var response = await table.GetEntityIfExistsAsync<TableEntity>(tenant, RowKey(kind, id), cancellationToken: ct);
-        return response.HasValue && response.Value is { } entity && !IsDeleted(entity) ? ToResource(kind, entity) : null;
+        return response.HasValue && response.Value is { } entity && !RowProperties.IsDeleted(entity) ? ToResource(kind, entity) : null;
     }
 
     /// <param name="pending">Dry-run mode: the resource is stored but marked pending, not yet live for the application.</param>
@@ -37,20 +34,20 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var now = time.GetUtcNow();
         var keys = IndexKeys.For(kind, id, document);
         var entity = ToEntity(tenant, kind, id, document, version: 1, created: now, lastModified: now);
-        if (pending) entity[PendingProperty] = true;
+        if (pending) entity[RowProperties.Pending] = true;
         // Cleared by the first membership added (MembershipStore merges it to false in that transaction).
-        if (kind == ResourceKind.User) entity[NoGroupsProperty] = true;
+        if (kind == ResourceKind.User) entity[RowProperties.NoGroups] = true;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, entity) };
         actions.Add(new(TableTransactionActionType.Add, IndexRow(tenant, keys.UniqueClaim, id)));
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Add, IndexRow(tenant, k, id))));
         if (appKey is not null)
         {
-            entity[AppKeyProperty] = appKey;
+            entity[RowProperties.AppKey] = appKey;
             actions.Add(new(TableTransactionActionType.Add, IndexRow(tenant, RowKeys.UserAppKey(appKey), id)));
         }
         var created = new StoredResource(kind, id, document, 1, now, now, ETag.All) { Pending = pending, AppKey = appKey, NoGroups = kind == ResourceKind.User };
         AddAudit(actions, tenant, write, kind, id, now);
-        AddFeed(actions, tenant, write, now, ChangeEvents.Created(created));
+        AddFeed(actions, tenant, write, now, FeedEventFactory.Created(created));
         await SubmitAsync(actions, write, kind, uniqueClaimIndex: 1, ct, create: true);
         return created;
     }
@@ -63,10 +60,10 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var oldKeys = IndexKeys.For(existing.Kind, existing.Id, existing.Document);
         var newKeys = IndexKeys.For(existing.Kind, existing.Id, document);
         var entity = ToEntity(tenant, existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, now);
-        if (existing.Pending) entity[PendingProperty] = true;
-        if (existing.AppKey is not null) entity[AppKeyProperty] = existing.AppKey;
+        if (existing.Pending) entity[RowProperties.Pending] = true;
+        if (existing.AppKey is not null) entity[RowProperties.AppKey] = existing.AppKey;
         // Safe to carry: a membership added since the read moved the ETag, so this replace fails and is retried.
-        if (existing.NoGroups) entity[NoGroupsProperty] = true;
+        if (existing.NoGroups) entity[RowProperties.NoGroups] = true;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, entity, existing.ETag) };
         int? claimIndex = null;
         if (!string.Equals(oldKeys.UniqueClaim, newKeys.UniqueClaim, StringComparison.Ordinal))
@@ -79,7 +76,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         actions.AddRange(newKeys.Lookups.Except(oldKeys.Lookups).Select(k => new TableTransactionAction(TableTransactionActionType.UpsertReplace, IndexRow(tenant, k, existing.Id))));
         var updated = existing with { Document = document, Version = existing.Version + 1, LastModified = now, ETag = ETag.All };
         AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
-        AddFeed(actions, tenant, write, now, ChangeEvents.Replaced(existing, updated));
+        AddFeed(actions, tenant, write, now, FeedEventFactory.Replaced(existing, updated));
         await SubmitAsync(actions, write, existing.Kind, claimIndex, ct);
         return updated;
     }
@@ -97,7 +94,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         DeleteAppKeyClaim(actions, tenant, existing);
         var now = After(existing);
         AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
-        AddFeed(actions, tenant, write, now, ChangeEvents.Deleted(existing, soft: false));
+        AddFeed(actions, tenant, write, now, FeedEventFactory.Deleted(existing, soft: false));
         await SubmitAsync(actions, write, existing.Kind, uniqueClaimIndex: null, ct);
     }
 
@@ -113,9 +110,9 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         document["active"] = false;
         var now = After(existing);
         var entity = ToEntity(tenant, existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, now);
-        entity[DeletedProperty] = true;
-        if (existing.Pending) entity[PendingProperty] = true;
-        if (existing.AppKey is not null) entity[AppKeyProperty] = existing.AppKey;
+        entity[RowProperties.Deleted] = true;
+        if (existing.Pending) entity[RowProperties.Pending] = true;
+        if (existing.AppKey is not null) entity[RowProperties.AppKey] = existing.AppKey;
         var actions = new List<TableTransactionAction>
         {
             new(TableTransactionActionType.UpdateReplace, entity, existing.ETag),
@@ -124,7 +121,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
         DeleteAppKeyClaim(actions, tenant, existing);
         AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
-        AddFeed(actions, tenant, write, now, ChangeEvents.Deleted(existing, soft: true));
+        AddFeed(actions, tenant, write, now, FeedEventFactory.Deleted(existing, soft: true));
         await SubmitAsync(actions, write, existing.Kind, uniqueClaimIndex: null, ct);
     }
 
@@ -137,11 +134,11 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         {
             // With its feed event in the same transaction. A soft-deleted row loses the flag without an event:
             // the application already had its user.deleted.
-            List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, row.RowKey) { [PendingProperty] = false }, row.ETag)];
-            if (!IsDeleted(row) && KindOf(row.RowKey) is { } kind)
+            List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, row.RowKey) { [RowProperties.Pending] = false }, row.ETag)];
+            if (!RowProperties.IsDeleted(row) && KindOf(row.RowKey) is { } kind)
             {
                 var resource = ToResource(kind, row);
-                actions.AddRange(ChangeFeedLog.Rows(tenant, After(resource), requestId: null, ChangeEvents.Promoted(resource)));
+                actions.AddRange(FeedRows.Rows(tenant, After(resource), requestId: null, FeedEventFactory.Promoted(resource)));
             }
             await table.SubmitTransactionAsync(actions, ct);
             count++;
@@ -155,28 +152,28 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var now = After(user);
         List<TableTransactionAction> actions =
         [
-            new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKey(user.Kind, user.Id)) { [AppKeyProperty] = appKey, ["LastModified"] = now }, user.ETag),
+            new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKey(user.Kind, user.Id)) { [RowProperties.AppKey] = appKey, [RowProperties.LastModified] = now }, user.ETag),
             new(TableTransactionActionType.Add, IndexRow(tenant, RowKeys.UserAppKey(appKey), user.Id)),
         ];
         AddAudit(actions, tenant, write, user.Kind, user.Id, now);
-        AddFeed(actions, tenant, write, now, ChangeEvents.Linked(user, appKey));
+        AddFeed(actions, tenant, write, now, FeedEventFactory.Linked(user, appKey));
         await SubmitAsync(actions, write, user.Kind, uniqueClaimIndex: null, ct);
     }
 
     /// <summary>The id holding a unique claim (userName / displayName), by one point read.</summary>
     public async Task<string?> FindIdByClaimAsync(TenantId tenant, string claimRowKey, CancellationToken ct)
     {
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(tenant, claimRowKey, ["Id"], ct);
-        return response.HasValue ? response.Value?.GetString("Id") : null;
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(tenant, claimRowKey, [RowProperties.Id], ct);
+        return response.HasValue ? response.Value?.GetString(RowProperties.Id) : null;
     }
 
     /// <summary>The ids under a non-unique index prefix (externalId, email), by one range query.</summary>
     public async Task<IReadOnlyList<string>> FindIdsByPrefixAsync(TenantId tenant, string prefix, CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = RowKeys.RangeFilter(tenant, prefix);
         var ids = new List<string>();
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["Id"], cancellationToken: ct))
-            if (row.GetString("Id") is { } id) ids.Add(id);
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: [RowProperties.Id], cancellationToken: ct))
+            if (row.GetString(RowProperties.Id) is { } id) ids.Add(id);
         return ids;
     }
 
@@ -184,9 +181,9 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
     public async IAsyncEnumerable<StoredResource> ScanAsync(TenantId tenant, ResourceKind kind, [EnumeratorCancellation] CancellationToken ct)
     {
         var prefix = kind == ResourceKind.User ? RowKeys.UserPrefix : RowKeys.GroupPrefix;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = RowKeys.RangeFilter(tenant, prefix);
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
-            if (!IsDeleted(entity)) yield return ToResource(kind, entity);
+            if (!RowProperties.IsDeleted(entity)) yield return ToResource(kind, entity);
     }
 
     /// <summary>One page of a scan: the resources in key order (null for rows SCIM no longer shows, so
@@ -198,11 +195,11 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
     public async IAsyncEnumerable<ScanPage> ScanPagesAsync(TenantId tenant, ResourceKind kind, string? startToken, [EnumeratorCancellation] CancellationToken ct)
     {
         var prefix = kind == ResourceKind.User ? RowKeys.UserPrefix : RowKeys.GroupPrefix;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey ge {prefix} and RowKey lt {RowKeys.PrefixEnd(prefix)}");
+        var filter = RowKeys.RangeFilter(tenant, prefix);
         var start = startToken;
         await foreach (var page in table.QueryAsync<TableEntity>(filter, cancellationToken: ct).AsPages(startToken))
         {
-            yield return new ScanPage([.. page.Values.Select(e => IsDeleted(e) ? null : ToResource(kind, e))], start, page.ContinuationToken);
+            yield return new ScanPage([.. page.Values.Select(e => RowProperties.IsDeleted(e) ? null : ToResource(kind, e))], start, page.ContinuationToken);
             start = page.ContinuationToken;
         }
     }
@@ -232,15 +229,6 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         }
     }
 
-    /// <summary>Row flags the application reads (see the README): not part of the SCIM document.</summary>
-    public const string PendingProperty = "Pending";
-    public const string DeletedProperty = "Deleted";
-    public const string AppKeyProperty = "AppKey";
-    /// <summary>Internal (see <see cref="StoredResource.NoGroups"/>), not for the application.</summary>
-    public const string NoGroupsProperty = "NoGroups";
-
-    internal static bool IsDeleted(TableEntity entity) => entity.GetBoolean(DeletedProperty) == true;
-
     /// <summary>The audit row goes last, so the failed-action indexes above keep their meaning.</summary>
     static void AddAudit(List<TableTransactionAction> actions, TenantId tenant, WriteContext write, ResourceKind kind, string id, DateTimeOffset now) =>
         actions.Add(AuditLog.Entry(tenant, write, kind.ToString(), id, now));
@@ -248,7 +236,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
     /// <summary>The change feed rows go after the audit row: the failed-action indexes keep their meaning, and a
     /// re-sent transaction that had committed fails first on its audit row, which SubmitAsync recognises.</summary>
     static void AddFeed(List<TableTransactionAction> actions, TenantId tenant, WriteContext write, DateTimeOffset stamp, FeedEvent? e) =>
-        actions.AddRange(ChangeFeedLog.Rows(tenant, stamp, write.RequestId, e));
+        actions.AddRange(FeedRows.Rows(tenant, stamp, write.RequestId, e));
 
     /// <summary>The instant of a write to <paramref name="existing"/>: now, but always after its previous write,
     /// so one resource's LastModified and feed stamps only grow even when instances' clocks disagree a little.</summary>
@@ -264,48 +252,40 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             actions.Add(new(TableTransactionActionType.Delete, IndexRow(tenant, RowKeys.UserAppKey(existing.AppKey), existing.Id), ETag.All));
     }
 
-    static ResourceKind? KindOf(string rowKey) =>
-        rowKey.StartsWith(RowKeys.UserPrefix, StringComparison.Ordinal) ? ResourceKind.User
-        : rowKey.StartsWith(RowKeys.GroupPrefix, StringComparison.Ordinal) ? ResourceKind.Group
-        : null;
+    static ResourceKind? KindOf(string rowKey) => RowKeys.KindOf(rowKey) switch
+    {
+        RowKind.User => ResourceKind.User,
+        RowKind.Group => ResourceKind.Group,
+        _ => null,
+    };
 
     static string RowKey(ResourceKind kind, string id) => kind == ResourceKind.User ? RowKeys.User(id) : RowKeys.Group(id);
 
-    static TableEntity IndexRow(TenantId tenant, string rowKey, string id) => new(tenant, rowKey) { ["Id"] = id };
+    static TableEntity IndexRow(TenantId tenant, string rowKey, string id) => new(tenant, rowKey) { [RowProperties.Id] = id };
 
     static TableEntity ToEntity(TenantId tenant, ResourceKind kind, string id, JsonObject document, long version, DateTimeOffset created, DateTimeOffset lastModified)
     {
         var entity = new TableEntity(tenant, RowKey(kind, id))
         {
-            ["Version"] = version,
-            ["Created"] = created,
-            ["LastModified"] = lastModified,
+            [RowProperties.Version] = version,
+            [RowProperties.Created] = created,
+            [RowProperties.LastModified] = lastModified,
         };
-        var json = document.ToJsonString();
-        var chunks = (json.Length + ChunkLength - 1) / ChunkLength;
-        if (chunks > MaxChunks)
-            throw new ResourceTooLargeException();
-        for (var i = 0; i < Math.Max(chunks, 1); i++)
-            entity[ChunkName(i)] = json.Substring(i * ChunkLength, Math.Min(ChunkLength, json.Length - i * ChunkLength));
+        if (!RowProperties.TryWriteDocument(entity, document.ToJsonString())) throw new ResourceTooLargeException();
         return entity;
     }
 
     internal static StoredResource ToResource(ResourceKind kind, TableEntity entity)
     {
-        var json = entity.GetString(ChunkName(0)) ?? "{}";
-        for (var i = 1; entity.GetString(ChunkName(i)) is { } more; i++) json += more;
-        var id = entity.RowKey[(entity.RowKey.IndexOf('|') + 1)..];
-        return new StoredResource(kind, id, (JsonObject)JsonNode.Parse(json)!,
-            entity.GetInt64("Version") ?? 1,
-            entity.GetDateTimeOffset("Created") ?? entity.Timestamp ?? default,
-            entity.GetDateTimeOffset("LastModified") ?? entity.Timestamp ?? default,
+        return new StoredResource(kind, RowKeys.IdOf(entity.RowKey), (JsonObject)JsonNode.Parse(RowProperties.ReadDocument(entity))!,
+            entity.GetInt64(RowProperties.Version) ?? 1,
+            entity.GetDateTimeOffset(RowProperties.Created) ?? entity.Timestamp ?? default,
+            entity.GetDateTimeOffset(RowProperties.LastModified) ?? entity.Timestamp ?? default,
             entity.ETag)
         {
-            Pending = entity.GetBoolean(PendingProperty) == true,
-            AppKey = entity.GetString(AppKeyProperty),
-            NoGroups = entity.GetBoolean(NoGroupsProperty) == true,
+            Pending = entity.GetBoolean(RowProperties.Pending) == true,
+            AppKey = entity.GetString(RowProperties.AppKey),
+            NoGroups = entity.GetBoolean(RowProperties.NoGroups) == true,
         };
     }
-
-    static string ChunkName(int index) => index == 0 ? "Doc" : "Doc" + index;
 }

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Tables;
 

@@ -43,7 +43,7 @@ public sealed class FeedUnderFaultsTests(AzuriteFixture azurite, ITestOutputHelp
         Assert.Equal(events.Count, events.Select(e => e.Id).Distinct().Count());
         foreach (var resource in events.Where(e => e.Version is not null).GroupBy(e => e.UserId ?? e.GroupId))
         {
-            Assert.Single(resource, e => e.Type is ChangeEventTypes.UserCreated or ChangeEventTypes.GroupCreated);
+            Assert.Single(resource, e => e.Type is FeedEventTypes.UserCreated or FeedEventTypes.GroupCreated);
             var versions = resource.Select(e => e.Version!.Value).ToList();
             Assert.True(versions.Zip(versions.Skip(1)).All(p => p.First < p.Second), $"versions of {resource.Key}: {string.Join(",", versions)}");
         }
@@ -53,7 +53,7 @@ public sealed class FeedUnderFaultsTests(AzuriteFixture azurite, ITestOutputHelp
     /// into transactions may legitimately differ), as a sorted list: parallel work makes the order differ.</summary>
     static List<string> Canonical(List<ChangeEvent> events)
     {
-        var names = events.Where(e => e.Type is ChangeEventTypes.UserCreated or ChangeEventTypes.GroupCreated)
+        var names = events.Where(e => e.Type is FeedEventTypes.UserCreated or FeedEventTypes.GroupCreated)
             .ToDictionary(e => (e.UserId ?? e.GroupId)!, e => (e.UserName ?? e.DisplayName)!);
         string N(string id) => names.GetValueOrDefault(id, "?");
         var lines = new List<string>();

@@ -1,4 +1,5 @@
 using ScimFunctions.Admin;
+using ScimFunctions.Contract;
 using ScimFunctions.Directory;
 using static ScimFunctions.IntegrationTests.Application.FeedTestSupport;
 
@@ -153,9 +154,9 @@ public sealed class UserImportTests(AzuriteFixture azurite) : HostTestBase(azuri
 
         // The feed tells the application which accounts it already has.
         var events = await Host.EventsAsync(tenant.Tenant);
-        Assert.Equal(["A-1", "A-3"], events.Where(e => e.Type == ChangeEventTypes.UserCreated && e.AppKey is not null).Select(e => e.AppKey!));
-        Assert.Equal("A-2", Assert.Single(events, e => e.Type == ChangeEventTypes.UserLinked).AppKey);
-        Assert.All(events.Where(e => e.Type == ChangeEventTypes.UserUpdated && e.UserId != ids["dave@contoso.test"]), e => Assert.NotNull(e.AppKey));
+        Assert.Equal(["A-1", "A-3"], events.Where(e => e.Type == FeedEventTypes.UserCreated && e.AppKey is not null).Select(e => e.AppKey!));
+        Assert.Equal("A-2", Assert.Single(events, e => e.Type == FeedEventTypes.UserLinked).AppKey);
+        Assert.All(events.Where(e => e.Type == FeedEventTypes.UserUpdated && e.UserId != ids["dave@contoso.test"]), e => Assert.NotNull(e.AppKey));
 
         // Running the same import again changes nothing.
         var (again, second) = await ImportAsync(tenant.Tenant, "users.json", json, apply: true);

@@ -81,7 +81,7 @@ public sealed class ConsistencyCheckerTests(AzuriteFixture azurite) : TenantTest
     {
         // A row marked deleted (deprovisioning by disabling) keeps no index or membership rows.
         var entity = (await Table.GetEntityAsync<TableEntity>(Tenant, RowKeys.User(_bob))).Value;
-        entity[ResourceStore.DeletedProperty] = true;
+        entity[RowProperties.Deleted] = true;
         await Table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Merge);
         await Table.DeleteEntityAsync(Tenant, RowKeys.Group(_group));
 

@@ -58,7 +58,7 @@ public sealed class UserGroupsFlagTests(AzuriteFixture azurite) : GroupTestBase(
         // What the earlier code left: a user row without the flag, and a membership written without clearing it.
         var table = Host.Services.GetRequiredService<ScimTables>().Resources;
         var row = (await table.GetEntityAsync<TableEntity>(Client.Tenant, RowKeys.User(users[0]))).Value;
-        row.Remove(ResourceStore.NoGroupsProperty);
+        row.Remove(RowProperties.NoGroups);
         await table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace);
         await table.AddEntityAsync(new TableEntity(Client.Tenant, RowKeys.Member(group, users[0])) { ["Id"] = users[0] });
         await table.AddEntityAsync(new TableEntity(Client.Tenant, RowKeys.MemberOf(users[0], group)) { ["Id"] = group });

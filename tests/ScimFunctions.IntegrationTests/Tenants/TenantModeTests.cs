@@ -51,7 +51,7 @@ public sealed class TenantModeTests(AzuriteFixture azurite) : HostTestBase(azuri
         // Still there for the application: disabled and marked deleted.
         var row = await RowAsync(tenant.Tenant, id);
         Assert.NotNull(row);
-        Assert.True(row.GetBoolean(ResourceStore.DeletedProperty));
+        Assert.True(row.GetBoolean(RowProperties.Deleted));
         Assert.Contains("\"active\":false", row.GetString("Doc"));
 
         // The identity provider may create the same userName again: a new user.
@@ -72,15 +72,15 @@ public sealed class TenantModeTests(AzuriteFixture azurite) : HostTestBase(azuri
         {
             ["Operations"] = new JsonArray(new JsonObject { ["op"] = "replace", ["path"] = "title", ["value"] = "Tester" }),
         });
-        Assert.True((await RowAsync(tenant.Tenant, id))!.GetBoolean(ResourceStore.PendingProperty));
-        Assert.True((await Table.GetEntityAsync<TableEntity>(tenant.Tenant, RowKeys.Group(groupId))).Value.GetBoolean(ResourceStore.PendingProperty));
+        Assert.True((await RowAsync(tenant.Tenant, id))!.GetBoolean(RowProperties.Pending));
+        Assert.True((await Table.GetEntityAsync<TableEntity>(tenant.Tenant, RowKeys.Group(groupId))).Value.GetBoolean(RowProperties.Pending));
 
         // Switching to sync with the admin CLI makes them live.
         var output = new StringWriter();
         var exit = await AdminCli.RunAsync(["tenant", "settings", tenant.Tenant, "--mode", "Sync", "--json", .. StorageArgs], output, new StringWriter());
         Assert.Equal(0, exit);
         Assert.Equal(2, JsonNode.Parse(output.ToString())!.GetInt32("promoted"));
-        Assert.False((await RowAsync(tenant.Tenant, id))!.GetBoolean(ResourceStore.PendingProperty));
-        Assert.False((await Table.GetEntityAsync<TableEntity>(tenant.Tenant, RowKeys.Group(groupId))).Value.GetBoolean(ResourceStore.PendingProperty));
+        Assert.False((await RowAsync(tenant.Tenant, id))!.GetBoolean(RowProperties.Pending));
+        Assert.False((await Table.GetEntityAsync<TableEntity>(tenant.Tenant, RowKeys.Group(groupId))).Value.GetBoolean(RowProperties.Pending));
     }
 }

@@ -24,7 +24,7 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
         var tenants = new TenantStore(tables, time);
         var store = new TableTokenStore(tables);
         var service = new TokenService(store, time, new TokenOptions { CacheWindow = TimeSpan.Zero });
-        var job = new MaintenanceJob(tenants, store, new AuditLog(tables, time), new AuditOptions(), new ChangeFeedLog(tables), new FeedOptions(),
+        var job = new MaintenanceJob(tenants, store, new AuditLog(tables, time), new AuditOptions(), new FeedRows(tables), new FeedOptions(),
             time, NullLogger<MaintenanceJob>.Instance);
         var expiring = TenantId.Parse("expiring");
         var rotating = TenantId.Parse("rotating");

@@ -1,30 +1,13 @@
 using System.Text.Json.Nodes;
+using ScimFunctions.Contract;
 using ScimFunctions.Protocol.Resources;
 using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.Storage.Feed;
 
-/// <summary>The event types of schema version 1 (their meaning: docs/integrating.md).</summary>
-public static class FeedEventTypes
-{
-    public const string UserCreated = "user.created";
-    public const string UserUpdated = "user.updated";
-    public const string UserDisabled = "user.disabled";
-    public const string UserEnabled = "user.enabled";
-    public const string UserDeleted = "user.deleted";
-    public const string UserPromoted = "user.promoted";
-    public const string UserLinked = "user.linked";
-    public const string GroupCreated = "group.created";
-    public const string GroupRenamed = "group.renamed";
-    public const string GroupUpdated = "group.updated";
-    public const string GroupDeleted = "group.deleted";
-    public const string GroupPromoted = "group.promoted";
-    public const string MemberAdded = "member.added";
-    public const string MemberRemoved = "member.removed";
-}
-
-/// <summary>The event that describes a store write.</summary>
-public static class ChangeEvents
+/// <summary>The writer side of the feed: the <see cref="FeedEvent"/> that describes a store write (schema and
+/// types in ScimFunctions.Contract). <see cref="FeedRows"/> turns it into a row of the write's transaction.</summary>
+public static class FeedEventFactory
 {
     public static FeedEvent Created(StoredResource r) =>
         Describe(r, r.Kind == ResourceKind.User ? FeedEventTypes.UserCreated : FeedEventTypes.GroupCreated);
@@ -64,17 +47,17 @@ public static class ChangeEvents
 
     /// <summary>One membership event for the pairs of a transaction, or null when there are none.</summary>
     public static FeedEvent? Members(string type, IEnumerable<(string GroupId, string UserId)> pairs) =>
-        pairs.ToList() is { Count: > 0 } list ? new FeedEvent(type) { Members = list } : null;
+        pairs.Select(p => new MemberPair(p.GroupId, p.UserId)).ToList() is { Count: > 0 } list ? new FeedEvent { Type = type, Members = list } : null;
 
     static FeedEvent Describe(StoredResource r, string type) => r.Kind == ResourceKind.User
-        ? new FeedEvent(type)
+        ? new FeedEvent
         {
-            UserId = r.Id, UserName = ScimJson.GetString(r.Document, "userName"),
+            Type = type, UserId = r.Id, UserName = ScimJson.GetString(r.Document, "userName"),
             Version = r.Version, Pending = r.Pending, AppKey = r.AppKey,
         }
-        : new FeedEvent(type)
+        : new FeedEvent
         {
-            GroupId = r.Id, DisplayName = ScimJson.GetString(r.Document, "displayName"),
+            Type = type, GroupId = r.Id, DisplayName = ScimJson.GetString(r.Document, "displayName"),
             Version = r.Version, Pending = r.Pending,
         };
 

@@ -1,0 +1,68 @@
+using System.Globalization;
+using Azure.Data.Tables;
+
+namespace ScimFunctions.Contract;
+
+/// <summary>The properties of the rows: the resource rows' flags and document, the index rows' id, the feed
+/// rows' event. The flags are what the application reads besides the document (see the README's Operating).</summary>
+public static class RowProperties
+{
+    /// <summary>Index and membership rows: the id of the resource the row points at.</summary>
+    public const string Id = "Id";
+
+    /// <summary>Resource rows: counts the writes to the document (SCIM meta.version).</summary>
+    public const string Version = "Version";
+
+    /// <summary>Resource rows: when the resource was created.</summary>
+    public const string Created = "Created";
+
+    /// <summary>Resource rows: the last change to the resource (or a group's membership).</summary>
+    public const string LastModified = "LastModified";
+
+    /// <summary>Resource rows: created in dry-run mode, not yet live for the application.</summary>
+    public const string Pending = "Pending";
+
+    /// <summary>User rows: deleted in "disable" deprovisioning mode, kept for the application.</summary>
+    public const string Deleted = "Deleted";
+
+    /// <summary>User rows: the application's own key for the user (import).</summary>
+    public const string AppKey = "AppKey";
+
+    /// <summary>User rows: the user is in no group (the service's shortcut, not for the application).</summary>
+    public const string NoGroups = "NoGroups";
+
+    /// <summary>Feed rows: the event's type.</summary>
+    public const string EventType = "Type";
+
+    /// <summary>Feed rows: the event's JSON (<see cref="FeedEvent.ToJson()"/>).</summary>
+    public const string Event = "Event";
+
+    /// <summary>A table string property holds at most 32K characters; a document spans Doc, Doc1, … of this many.</summary>
+    const int ChunkLength = 30_000;
+
+    /// <summary>At most this many chunks, so a resource row stays under the 1 MiB entity limit.</summary>
+    const int MaxChunks = 15;
+
+    static string Chunk(int index) => index == 0 ? "Doc" : "Doc" + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Whether a resource row is a user deleted in "disable" mode.</summary>
+    public static bool IsDeleted(TableEntity row) => row.GetBoolean(Deleted) == true;
+
+    /// <summary>The resource document's JSON, reassembled from its chunks ("{}" when there is none).</summary>
+    public static string ReadDocument(TableEntity row)
+    {
+        var json = row.GetString(Chunk(0)) ?? "{}";
+        for (var i = 1; row.GetString(Chunk(i)) is { } more; i++) json += more;
+        return json;
+    }
+
+    /// <summary>Stores the document's JSON in <paramref name="row"/>, in chunks; false when it is too large to store.</summary>
+    public static bool TryWriteDocument(TableEntity row, string json)
+    {
+        var chunks = (json.Length + ChunkLength - 1) / ChunkLength;
+        if (chunks > MaxChunks) return false;
+        for (var i = 0; i < Math.Max(chunks, 1); i++)
+            row[Chunk(i)] = json.Substring(i * ChunkLength, Math.Min(ChunkLength, json.Length - i * ChunkLength));
+        return true;
+    }
+}
