@@ -38,15 +38,13 @@ public static class DiscoveryDocuments
         ["meta"] = Meta("ResourceType", baseUrl + "/ResourceTypes/" + type.Name),
     };
 
-    public static JsonObject Schema(SchemaDefinition schema, string baseUrl) => new()
+    public static JsonObject Schema(SchemaDefinition schema, string baseUrl)
     {
-        ["schemas"] = new JsonArray(ScimUrns.Schema),
-        ["id"] = schema.Id,
-        ["name"] = schema.Name,
-        ["description"] = schema.Description,
-        ["attributes"] = new JsonArray([.. schema.Attributes.Select(Attribute)]),
-        ["meta"] = Meta("Schema", baseUrl + "/Schemas/" + schema.Id),
-    };
+        var document = new JsonObject { ["schemas"] = new JsonArray(ScimUrns.Schema) };
+        foreach (var (key, value) in SchemaJson.Write(schema).ToList()) document[key] = value?.DeepClone();
+        document["meta"] = Meta("Schema", baseUrl + "/Schemas/" + schema.Id);
+        return document;
+    }
 
     public static JsonObject ListResponse(IReadOnlyCollection<JsonObject> resources) => new()
     {
@@ -56,32 +54,6 @@ public static class DiscoveryDocuments
         ["startIndex"] = 1,
         ["Resources"] = new JsonArray([.. resources]),
     };
-
-    static JsonNode Attribute(AttributeDefinition a)
-    {
-        var node = new JsonObject
-        {
-            ["name"] = a.Name,
-            ["type"] = a.Type switch { AttributeType.DateTime => "dateTime", var t => t.ToString().ToLowerInvariant() },
-            ["multiValued"] = a.MultiValued,
-            ["description"] = a.Description,
-            ["required"] = a.Required,
-            ["caseExact"] = a.CaseExact,
-            ["mutability"] = a.Mutability switch
-            {
-                Mutability.ReadOnly => "readOnly",
-                Mutability.WriteOnly => "writeOnly",
-                Mutability.Immutable => "immutable",
-                _ => "readWrite",
-            },
-            ["returned"] = a.Returned.ToString().ToLowerInvariant(),
-            ["uniqueness"] = a.Uniqueness.ToString().ToLowerInvariant(),
-        };
-        if (a.CanonicalValues is { Count: > 0 } canonical) node["canonicalValues"] = new JsonArray([.. canonical.Select(v => (JsonNode)v)]);
-        if (a.ReferenceTypes is { Count: > 0 } refs) node["referenceTypes"] = new JsonArray([.. refs.Select(v => (JsonNode)v)]);
-        if (a.IsComplex) node["subAttributes"] = new JsonArray([.. a.SubAttributes.Select(Attribute)]);
-        return node;
-    }
 
     static JsonObject Meta(string resourceType, string location) => new()
     {

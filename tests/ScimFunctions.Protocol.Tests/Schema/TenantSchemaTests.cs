@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using ScimFunctions.Protocol.Resources;
+using ScimFunctions.Protocol.Schema;
+using static ScimFunctions.Protocol.Tests.Patching.PatchTestSupport;
+using static ScimFunctions.Protocol.Tests.TestTenants;
+
+namespace ScimFunctions.Protocol.Tests.Schema;
+
+public sealed class TenantSchemaTests
+{
+    [Fact]
+    public void A_declaration_round_trips_through_its_json_and_rfc_7643_section_7_shape()
+    {
+        var written = Declared.Write();
+        var again = TenantSchema.Read(written);
+        Assert.True(JsonNode.DeepEquals(written, again.Write()), written.ToJsonString());
+
+        var acme = Assert.Single(Declared.Extensions);
+        Assert.Equal("User", acme.ResourceType); // from the URN's last segment
+        var badge = acme.Schema.FindAttribute("BADGE")!;
+        Assert.Equal((AttributeType.String, Uniqueness.Server, true), (badge.Type, badge.Uniqueness, badge.HasIndex));
+        var level = acme.Schema.FindAttribute("level")!;
+        Assert.Equal((AttributeType.Integer, true, Uniqueness.None), (level.Type, level.Indexed, level.Uniqueness));
+        Assert.True(acme.Schema.FindAttribute("code")!.CaseExact);
+        Assert.Equal(["value", "primary"], acme.Schema.FindAttribute("sites")!.SubAttributes.Select(a => a.Name));
+        Assert.Equal(["Admin", "Reader"], Declared.Roles.Select(r => r.Value));
+        Assert.Equal(UndeclaredExtensions.Reject, Strict.Undeclared);
+    }
+
+    [Fact]
+    public void Discovery_lists_the_declared_extension_with_the_attributes_the_tenant_accepts()
+    {
+        Assert.Equal([ScimUrns.EnterpriseUser, Acme], Declared.User.Extensions.Select(e => e.Id));
+        Assert.Empty(Declared.Group.Extensions);
+        Assert.Contains(Declared.Schemas, s => s.Id == Acme);
+        var resourceType = DiscoveryDocuments.ResourceType(Declared.User, "https://x/scim/v2/t");
+        Assert.Contains(resourceType["schemaExtensions"]!.AsArray(), e => (string)e!["schema"]! == Acme);
+        var schema = DiscoveryDocuments.Schema(Declared.Schemas.Single(s => s.Id == Acme), "https://x/scim/v2/t");
+        Assert.Equal(ScimUrns.Schema, (string)schema["schemas"]![0]!);
+        var level = schema["attributes"]!.AsArray().Single(a => (string)a!["name"]! == "level")!;
+        JsonEqual("""
+            { "name": "level", "type": "integer", "multiValued": false, "description": "", "required": false, "caseExact": false,
+              "mutability": "readWrite", "returned": "default", "uniqueness": "none", "indexed": true }
+            """, level);
+        // The default tenant's discovery is what it always was.
+        Assert.Equal(ScimSchemas.All, TenantSchema.Default.Schemas);
+    }
+
+    [Fact]
+    public void An_explicit_resource_type_binds_an_extension_whose_urn_does_not_name_one()
+    {
+        var schema = TenantSchema.Read(Obj("""
+            { "extensions": [ { "resourceType": "group", "schema": { "id": "urn:acme:groupinfo", "attributes": [ { "name": "costCenter", "type": "string" } ] } } ] }
+            """));
+        Assert.Equal(["urn:acme:groupinfo"], schema.Group.Extensions.Select(e => e.Id));
+        Assert.Same(schema.Group, schema.Find("GROUP"));
+    }
+
+    [Theory]
+    [InlineData("""{ "undeclaredExtensions": "sometimes" }""", "undeclaredExtensions")]
+    [InlineData("""{ "extensions": [ { "schema": { "id": "urn:acme:x", "attributes": [] } } ] }""", "User or Group")]
+    [InlineData("""{ "extensions": [ { "schema": { "id": "not-a-urn:User", "attributes": [] } } ] }""", "must be a URN")]
+    [InlineData("""{ "extensions": [ { "schema": { "id": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "attributes": [] } } ] }""", "built in")]
+    [InlineData("""{ "extensions": [ { "schema": { "id": "urn:a:User", "attributes": [] } }, { "schema": { "id": "urn:A:user", "attributes": [] } } ] }""", "twice")]
+    [InlineData("""{ "extensions": [ { "schema": { "id": "urn:a:User", "attributes": [ { "name": "1x" } ] } } ] }""", "not a valid attribute name")]
+    [InlineData("""{ "extensions": [ { "schema": { "id": "urn:a:User", "attributes": [ { "name": "x" }, { "name": "X" } ] } } ] }""", "twice")]
+    [InlineData("""{ "extensions": [ { "schema": { "id": "urn:a:User", "attributes": [ { "name": "x", "type": "text" } ] } } ] }""", "cannot be 'text'")]
+    [InlineData("""{ "extensions": [ { "schema": { "id": "urn:a:User", "attributes": [ { "name": "x", "multiValued": "yes" } ] } } ] }""", "true or false")]
+    [InlineData("""{ "extensions": [ { "schema": { "id": "urn:a:User", "attributes": [ { "name": "x", "type": "complex" } ] } } ] }""", "subAttributes")]
+    [InlineData("""{ "extensions": [ { "schema": { "id": "urn:a:User", "attributes": [ { "name": "x", "type": "complex", "subAttributes": [ { "name": "y", "type": "complex", "subAttributes": [] } ] } ] } } ] }""", "cannot be complex")]
+    [InlineData("""{ "extensions": [ { "schema": { "id": "urn:a:User", "attributes": [ { "name": "x", "multiValued": true, "uniqueness": "server" } ] } } ] }""", "unique or indexed")]
+    [InlineData("""{ "roles": [ { "value": "A" }, { "value": "A" } ] }""", "distinct")]
+    public void Invalid_declarations_are_invalidValue_naming_the_problem(string json, string detail)
+    {
+        var e = Assert.Throws<ScimException>(() => TenantSchema.Read(Obj(json)));
+        Assert.Equal(ScimType.InvalidValue, e.ScimType);
+        Assert.Contains(detail, e.Detail);
+    }
+}
