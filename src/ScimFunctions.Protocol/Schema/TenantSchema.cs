@@ -28,7 +28,7 @@ public sealed class TenantSchema
         {
             if (builtIn.Contains(extension.Schema.Id)) throw Invalid($"'{extension.Schema.Id}' is built in and cannot be declared.");
             if (!seen.Add(extension.Schema.Id)) throw Invalid($"'{extension.Schema.Id}' is declared twice.");
-            if (!ScimSchemas.ResourceTypes.Any(t => t.Name.Equals(extension.ResourceType, StringComparison.OrdinalIgnoreCase))) throw Invalid($"'{extension.ResourceType}' is not a resource type; expected User or Group.");
+            if (!new[] { "User", "Group" }.Contains(extension.ResourceType, StringComparer.OrdinalIgnoreCase)) throw Invalid($"'{extension.ResourceType}' is not a resource type; expected User or Group.");
         }
         var roleValues = new HashSet<string>(StringComparer.Ordinal);
         foreach (var role in roles)
@@ -38,7 +38,7 @@ public sealed class TenantSchema
         Roles = roles;
         User = Extend(ScimSchemas.UserType);
         Group = Extend(ScimSchemas.GroupType);
-        ResourceTypes = [User, Group];
+        ResourceTypes = [User, Group, ScimSchemas.RoleType];
         Schemas = [.. ScimSchemas.All, .. extensions.Select(e => e.Schema)];
 
         ResourceTypeDefinition Extend(ResourceTypeDefinition type) => type with
@@ -53,12 +53,13 @@ public sealed class TenantSchema
     public IReadOnlyList<AvailableRole> Roles { get; }
     public ResourceTypeDefinition User { get; }
     public ResourceTypeDefinition Group { get; }
+    /// <summary>Everything /ResourceTypes lists: User, Group and the read-only Role.</summary>
     public IReadOnlyList<ResourceTypeDefinition> ResourceTypes { get; }
 
     /// <summary>Everything /Schemas lists: the built-in schemas, then the declared ones.</summary>
     public IReadOnlyList<SchemaDefinition> Schemas { get; }
 
-    /// <summary>This tenant's User or Group type by name (case-insensitive), or null.</summary>
+    /// <summary>This tenant's User, Group or Role type by name (case-insensitive), or null.</summary>
     public ResourceTypeDefinition? Find(string name) =>
         ResourceTypes.FirstOrDefault(t => t.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 

@@ -47,6 +47,23 @@ public sealed class TenantSchemaTests
     }
 
     [Fact]
+    public void Roles_are_listed_in_pages_and_advertised()
+    {
+        var roles = Declared.Roles.Select(r => DiscoveryDocuments.Role(r, "https://x/scim/v2/t")).ToList();
+        JsonEqual("""
+            { "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Role"], "id": "Admin", "value": "Admin", "display": "Administrator", "enabled": true,
+              "meta": { "resourceType": "Role", "location": "https://x/scim/v2/t/Roles/Admin" } }
+            """, roles[0]);
+        var page = DiscoveryDocuments.Page(roles, startIndex: 2, count: 5);
+        Assert.Equal((2, 1, 2), ((int)page["totalResults"]!, (int)page["itemsPerPage"]!, (int)page["startIndex"]!));
+        Assert.Equal("Reader", (string)page["Resources"]![0]!["value"]!);
+        Assert.Equal(0, (int)DiscoveryDocuments.Page(roles, startIndex: 0, count: -1)["itemsPerPage"]!);
+        Assert.True((bool)DiscoveryDocuments.ServiceProviderConfig("https://x", 100)["roles"]!["supported"]!);
+        Assert.Contains(Declared.ResourceTypes, t => t.Endpoint == "/Roles");
+        Assert.Contains(Declared.Schemas, s => s.Id == ScimUrns.Role);
+    }
+
+    [Fact]
     public void An_explicit_resource_type_binds_an_extension_whose_urn_does_not_name_one()
     {
         var schema = TenantSchema.Read(Obj("""
