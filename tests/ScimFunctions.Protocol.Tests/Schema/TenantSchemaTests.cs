@@ -94,3 +94,42 @@ public sealed class TenantSchemaTests
         Assert.Contains(detail, e.Detail);
     }
 }
+
+public sealed class ExtensionIndexTests
+{
+    [Fact]
+    public void Declared_unique_and_indexed_values_are_folded_by_their_type()
+    {
+        var user = ResourceNormalizer.Normalize(Declared.User, Obj($$"""
+            { "userName": "a", "{{Acme}}": { "badge": "b-1", "level": 3.0, "code": "Ab", "hired": "2020-01-01T01:00:00+01:00" },
+              "{{Custom}}": { "costCode": "CC-1" } }
+            """)).Document;
+        Assert.Equal([new IndexedValue(Acme + ":badge", "B-1", true), new IndexedValue(Acme + ":level", "3", false)], ExtensionIndex.ValuesOf(Declared.User, user));
+        Assert.Empty(ExtensionIndex.ValuesOf(TenantSchema.Default.User, user)); // nothing declared: nothing indexed
+    }
+
+    [Theory]
+    [InlineData("badge", "\"B-1\"", "B-1")]
+    [InlineData("level", "3", "3")]
+    [InlineData("level", "3.50", "3.5")]
+    [InlineData("level", "\"3\"", null)]
+    [InlineData("hired", "\"2020-01-01T00:00:00Z\"", "2020-01-01T00:00:00.0000000Z")]
+    [InlineData("code", "\"aB\"", "aB")]
+    [InlineData("badge", "\"\"", null)]
+    public void Filter_literals_fold_like_stored_values(string attribute, string literal, string? expected)
+    {
+        var definition = Declared.User.FindExtension(Acme)!.FindAttribute(attribute)!;
+        Assert.Equal(expected, ExtensionIndex.Fold(definition, (JsonValue)JsonNode.Parse(literal)!));
+    }
+
+    [Fact]
+    public void Only_declared_indexed_paths_name_an_index()
+    {
+        string? Name(string path) => AttributeResolver.Resolve(Declared.User, AttributeResolver.ParsePath(path)) is { } r ? ExtensionIndex.IndexedName(r) : null;
+        Assert.Equal(Acme + ":badge", Name(Acme + ":BADGE"));
+        Assert.Equal(Acme + ":level", Name("level"));
+        Assert.Null(Name(Acme + ":code"));
+        Assert.Null(Name(Custom + ":costCode"));
+        Assert.Null(Name("userName"));
+    }
+}
