@@ -118,6 +118,43 @@ public sealed class TenantSchema
         return json;
     }
 
+    /// <summary>
+    /// This schema with a declaration file applied (the admin CLI's <c>schema declare</c>): a whole declaration
+    /// document (see <see cref="Read"/>) replaces everything; RFC 7643 §7 schemas (one schema object, an array
+    /// of them, or a ListResponse such as another tenant's /Schemas) add or replace the extensions with their
+    /// URNs and keep the rest (built-in schemas in the file are skipped). <paramref name="resourceType"/> binds
+    /// schemas whose URN does not end with User or Group.
+    /// </summary>
+    public TenantSchema Apply(JsonNode file, string? resourceType = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (file is JsonObject declaration && (ScimJson.Get(declaration, "extensions") is not null
+            || ScimJson.Get(declaration, "undeclaredExtensions") is not null || ScimJson.Get(declaration, "roles") is not null))
+            return Read(declaration);
+        var schemas = file switch
+        {
+            JsonArray array => array,
+            JsonObject list when ScimJson.Get(list, "Resources") is JsonArray resources => resources,
+            JsonObject single => new JsonArray(single.DeepClone()),
+            _ => throw Invalid("A declaration file is a JSON object or an array of schemas."),
+        };
+        var builtIn = ScimSchemas.All.Select(s => s.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var declared = new List<DeclaredExtension>(Extensions);
+        foreach (var item in schemas)
+        {
+            if (item is not JsonObject json) throw Invalid("Each schema must be a JSON object (RFC 7643 §7).");
+            var schema = SchemaJson.Read(json);
+            if (builtIn.Contains(schema.Id)) continue;
+            declared.RemoveAll(e => e.Schema.Is(schema));
+            declared.Add(new DeclaredExtension(resourceType ?? ResourceTypeFromUrn(schema.Id), schema));
+        }
+        return new TenantSchema(declared, Undeclared, Roles);
+    }
+
+    public TenantSchema With(UndeclaredExtensions undeclared) => new(Extensions, undeclared, Roles);
+
+    public TenantSchema With(IReadOnlyList<AvailableRole> roles) => new(Extensions, Undeclared, roles);
+
     /// <summary>The resource type an extension URN names by its last segment (<c>urn:…:2.0:User</c>).</summary>
     public static string ResourceTypeFromUrn(string urn)
     {

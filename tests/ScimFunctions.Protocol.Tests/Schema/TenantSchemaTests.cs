@@ -133,3 +133,37 @@ public sealed class ExtensionIndexTests
         Assert.Null(Name("userName"));
     }
 }
+
+public sealed class DeclarationFileTests
+{
+    const string Badge = """{ "id": "urn:ietf:params:scim:schemas:extension:acme:2.0:User", "attributes": [ { "name": "badge", "type": "string" } ] }""";
+    const string Region = """{ "id": "urn:acme:grouping", "attributes": [ { "name": "region", "type": "string" } ] }""";
+
+    [Fact]
+    public void Schema_files_add_or_replace_extensions_and_keep_the_rest()
+    {
+        var schema = Declared.Apply(JsonNode.Parse(Region)!, "Group");
+        Assert.Equal([Acme], schema.User.Extensions.Skip(1).Select(e => e.Id)); // kept
+        Assert.Equal(["urn:acme:grouping"], schema.Group.Extensions.Select(e => e.Id));
+        Assert.Equal(Declared.Roles, schema.Roles);
+        Assert.Equal(Declared.Undeclared, schema.Undeclared);
+
+        // Replacing Acme with a one-attribute version (as an array; a ListResponse works the same).
+        var replaced = schema.Apply(JsonNode.Parse($"[{Badge}]")!);
+        Assert.Equal(["badge"], replaced.User.FindExtension(Acme)!.Attributes.Select(a => a.Name));
+        var fromList = TenantSchema.Default.Apply(JsonNode.Parse($$"""{ "Resources": [ {{Badge}}, { "id": "{{ScimUrns.User}}", "attributes": [] } ] }""")!);
+        Assert.Equal([ScimUrns.EnterpriseUser, Acme], fromList.User.Extensions.Select(e => e.Id)); // the core schema in the list is skipped
+    }
+
+    [Fact]
+    public void A_declaration_document_replaces_everything_and_modes_and_roles_change_alone()
+    {
+        var replaced = Declared.Apply(Obj("""{ "undeclaredExtensions": "reject" }"""));
+        Assert.Empty(replaced.Extensions);
+        Assert.Equal(UndeclaredExtensions.Reject, replaced.Undeclared);
+        Assert.Equal(UndeclaredExtensions.Reject, Declared.With(UndeclaredExtensions.Reject).User.Undeclared);
+        Assert.Equal(Declared.Extensions, Declared.With([new AvailableRole("X")]).Extensions);
+        var e = Assert.Throws<ScimException>(() => TenantSchema.Default.Apply(JsonNode.Parse(Region)!));
+        Assert.Contains("User or Group", e.Detail);
+    }
+}
