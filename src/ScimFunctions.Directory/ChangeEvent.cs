@@ -117,6 +117,10 @@ public sealed record ChangeEvent
     /// or the user (a user leaving all its groups when deleted).</summary>
     public IReadOnlyList<MemberChange> Members { get; init; } = [];
 
+    /// <summary>user.created (when the user has roles) and user updates whose <see cref="Changed"/> lists <c>roles</c>:
+    /// the user's app roles after the change, parsed (empty: none left).</summary>
+    public IReadOnlyList<DirectoryRole> Roles { get; init; } = [];
+
     /// <summary>The SCIM request that made the change (its id is in the service's audit log), if any.</summary>
     public string? RequestId { get; init; }
 
@@ -149,6 +153,7 @@ public sealed record ChangeEvent
             Members = o["members"] is JsonArray members
                 ? [.. members.OfType<JsonObject>().Select(m => new MemberChange(m["groupId"]?.GetValue<string>() ?? "", m["userId"]?.GetValue<string>() ?? ""))]
                 : [],
+            Roles = DirectoryRoles.Parse(o["roles"]),
             RequestId = S("requestId"),
             Json = o,
         };

@@ -24,6 +24,14 @@ public enum DirectoryStatus
 /// <param name="Primary">Whether the identity provider marked it primary.</param>
 public sealed record DirectoryEmail(string Value, string? Type, bool Primary);
 
+/// <summary>An app role of a user, parsed from the SCIM <c>roles</c> the identity provider sent, whichever Entra
+/// mapping it used (<c>SingleAppRoleAssignment</c>: the plain value; <c>AppRoleAssignmentsComplex</c>: the JSON
+/// object each value encodes).</summary>
+/// <param name="Id">Entra's app role id, when sent (AppRoleAssignmentsComplex); otherwise null.</param>
+/// <param name="Value">The role's value (the app role's "value" claim).</param>
+/// <param name="DisplayName">Its display name, when sent.</param>
+public sealed record DirectoryRole(string? Id, string Value, string? DisplayName);
+
 /// <summary>A provisioned user.</summary>
 /// <param name="Id">The SCIM id (a GUID), stable for the user's lifetime; use it as the link to your account.</param>
 /// <param name="UserName">The SCIM userName (unique per tenant, case-insensitively, among users not deleted).</param>
@@ -51,7 +59,11 @@ public sealed record DirectoryUser(
     long Version,
     DateTimeOffset Created,
     DateTimeOffset LastModified,
-    JsonObject Document);
+    JsonObject Document)
+{
+    /// <summary>The user's app roles, parsed (the SCIM document keeps them as sent, under <c>roles</c>).</summary>
+    public IReadOnlyList<DirectoryRole> Roles { get; init; } = [];
+}
 
 /// <summary>A provisioned group. Members are rows, read with <see cref="DirectoryReader.ListMemberIdsAsync"/>.</summary>
 /// <param name="Id">The SCIM id (a GUID).</param>
@@ -93,4 +105,14 @@ public sealed record DirectoryListOptions
         DirectoryStatus.Deleted => IncludeDeleted,
         _ => true,
     };
+}
+
+/// <summary>Reads the parsed roles the service writes (on the user row and in change events).</summary>
+static class DirectoryRoles
+{
+    public static IReadOnlyList<DirectoryRole> Parse(JsonNode? node) => node is JsonArray roles
+        ? [.. roles.OfType<JsonObject>().Select(r => new DirectoryRole(Text(r, "id"), Text(r, "value") ?? "", Text(r, "displayName")))]
+        : [];
+
+    static string? Text(JsonObject role, string name) => role[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

@@ -166,7 +166,10 @@ public sealed class DirectoryReader
             : [];
         var active = Get(document, "active") is not JsonValue a || !a.TryGetValue<bool>(out var value) || value;
         return new DirectoryUser(TableLayout.IdOf(row), String(document, "userName") ?? "", String(document, "externalId"), String(document, "displayName"),
-            emails, active, StatusOf(row), row.GetString(TableLayout.AppKey), row.GetInt64("Version") ?? 1, Created(row), LastModified(row), document);
+            emails, active, StatusOf(row), row.GetString(TableLayout.AppKey), row.GetInt64("Version") ?? 1, Created(row), LastModified(row), document)
+        {
+            Roles = DirectoryRoles.Parse(row.GetString(TableLayout.Roles) is { } roles ? JsonNode.Parse(roles) : null),
+        };
     }
 
     static DirectoryGroup ToGroup(TableEntity row)

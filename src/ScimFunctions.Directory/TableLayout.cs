@@ -29,6 +29,9 @@ internal static class TableLayout
     public const string Deleted = "Deleted";
     public const string AppKey = "AppKey";
 
+    /// <summary>A user row's parsed app roles: <c>[{ "id", "value", "displayName" }]</c> (ResourceStore.RolesProperty).</summary>
+    public const string Roles = "Roles";
+
     /// <summary>Upper bound of a prefix range: the last character's successor.</summary>
     public static string PrefixEnd(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
 

@@ -27,6 +27,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ResourceStore>();
         services.AddSingleton<MembershipStore>();
         services.AddSingleton<TenantStore>();
+        services.AddSingleton<TenantSchemaService>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ChangeFeedLog>();
         // Key Vault in Azure; without one (local development) the hashes go to a table beside the resources.

@@ -29,6 +29,17 @@ public static class AppRoles
         return result;
     }
 
+    /// <summary>The parsed roles as the application reads them (the resource row's <c>Roles</c> property and the
+    /// change feed's <c>roles</c>): <c>[{ "id", "value", "displayName" }]</c>, absent members omitted.</summary>
+    public static JsonArray ToJson(IReadOnlyList<AppRole> roles) => new([.. roles.Select(r =>
+    {
+        var role = new JsonObject();
+        if (r.Id is not null) role["id"] = r.Id;
+        role["value"] = r.Value;
+        if (r.DisplayName is not null) role["displayName"] = r.DisplayName;
+        return (JsonNode)role;
+    })]);
+
     /// <summary>The role inside a JSON-encoded value, or null when the value is not one.</summary>
     static AppRole? Encoded(string value)
     {

@@ -26,8 +26,9 @@ public static class FeedEventTypes
 /// <summary>The event that describes a store write.</summary>
 public static class ChangeEvents
 {
-    public static FeedEvent Created(StoredResource r) =>
-        Describe(r, r.Kind == ResourceKind.User ? FeedEventTypes.UserCreated : FeedEventTypes.GroupCreated);
+    public static FeedEvent Created(StoredResource r) => r.Kind == ResourceKind.User
+        ? Describe(r, FeedEventTypes.UserCreated) with { Roles = AppRoles.Parse(r.Document) is { Count: > 0 } roles ? roles : null }
+        : Describe(r, FeedEventTypes.GroupCreated);
 
     /// <summary>Null when the documents differ in nothing an application sees (a PUT re-sending the same
     /// values, a retried request): such writes add no event.</summary>
@@ -48,7 +49,7 @@ public static class ChangeEvents
             (false, true) => FeedEventTypes.UserEnabled,
             _ => FeedEventTypes.UserUpdated,
         };
-        return Describe(after, type) with { Changed = changed };
+        return Describe(after, type) with { Changed = changed, Roles = changed.Contains("roles") ? AppRoles.Parse(after.Document) : null };
     }
 
     /// <summary>A delete is a write too: its version follows the last one, so versions of a resource only grow.</summary>

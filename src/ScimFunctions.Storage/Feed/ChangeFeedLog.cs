@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
 using ScimFunctions.Protocol;
+using ScimFunctions.Protocol.Resources;
 using ScimFunctions.Storage.Audit;
 
 namespace ScimFunctions.Storage.Feed;
@@ -35,6 +36,9 @@ public sealed record FeedEvent(string Type)
     public IReadOnlyList<string> Changed { get; init; } = [];
     public IReadOnlyList<(string GroupId, string UserId)> Members { get; init; } = [];
 
+    /// <summary>user.created (when the user has roles) and user updates that changed <c>roles</c>: the parsed roles after the change.</summary>
+    public IReadOnlyList<AppRole>? Roles { get; init; }
+
     /// <summary>The stored JSON: the properties that are set, in a fixed order.</summary>
     public JsonObject ToJson(string id, DateTimeOffset time, string tenant, string? requestId)
     {
@@ -53,6 +57,7 @@ public sealed record FeedEvent(string Type)
         if (Pending) json["pending"] = true;
         Set("softDeleted", SoftDeleted);
         if (Changed.Count > 0) json["changed"] = new JsonArray([.. Changed.Select(p => (JsonNode)p)]);
+        if (Roles is not null) json["roles"] = AppRoles.ToJson(Roles);
         if (Members.Count > 0)
             json["members"] = new JsonArray([.. Members.Select(m => (JsonNode)new JsonObject { ["groupId"] = m.GroupId, ["userId"] = m.UserId })]);
         Set("requestId", requestId);

@@ -75,7 +75,7 @@ public sealed class ConsistencyChecker(TableClient table)
                 {
                     var resource = ResourceStore.ToResource(k, entity);
                     var keys = IndexKeys.For(k, resource.Id, resource.Document);
-                    foreach (var needed in keys.Lookups.Prepend(keys.UniqueClaim)) expected[needed] = resource.Id;
+                    foreach (var needed in keys.Lookups.Prepend(keys.UniqueClaim).Concat(resource.ExtensionIndexKeys)) expected[needed] = resource.Id;
                 }
                 catch (Exception e) when (e is JsonException or RequiredAttributeMissingException or InvalidCastException or InvalidOperationException)
                 {
@@ -87,6 +87,12 @@ public sealed class ConsistencyChecker(TableClient table)
             if (key.StartsWith("username|", StringComparison.Ordinal) || key.StartsWith("userext|", StringComparison.Ordinal)
                 || key.StartsWith("useremail|", StringComparison.Ordinal))
                 index.Add((key, id, RowKeys.User(id ?? "")));
+            else if (key.StartsWith(RowKeys.ExtensionPrefix(ResourceKind.User, "claim"), StringComparison.Ordinal)
+                || key.StartsWith(RowKeys.ExtensionPrefix(ResourceKind.User, "index"), StringComparison.Ordinal))
+                index.Add((key, id, RowKeys.User(id ?? "")));
+            else if (key.StartsWith(RowKeys.ExtensionPrefix(ResourceKind.Group, "claim"), StringComparison.Ordinal)
+                || key.StartsWith(RowKeys.ExtensionPrefix(ResourceKind.Group, "index"), StringComparison.Ordinal))
+                index.Add((key, id, RowKeys.Group(id ?? "")));
             else if (key.StartsWith("groupname|", StringComparison.Ordinal) || key.StartsWith("groupext|", StringComparison.Ordinal))
                 index.Add((key, id, RowKeys.Group(id ?? "")));
             else if (key.StartsWith("member|", StringComparison.Ordinal) || key.StartsWith("memberof|", StringComparison.Ordinal))

@@ -28,6 +28,16 @@ public static class RowKeys
     public static string UserEmailPrefix(string email) => "useremail|" + Encode(email.ToUpperInvariant()) + Separator;
     public static string GroupExternalIdPrefix(string externalId) => "groupext|" + Encode(externalId) + Separator;
 
+    /// <summary>A tenant's declared unique (claim: one row per value) or indexed (lookup: value then id) extension
+    /// attribute, by its full name <c>urn:…:name</c> and its value folded by <c>ExtensionIndex</c>.</summary>
+    public static string ExtensionClaim(ResourceKind kind, string attribute, string folded) =>
+        ExtensionPrefix(kind, "claim") + Encode(attribute.ToUpperInvariant()) + Separator + Encode(folded);
+    public static string ExtensionLookupPrefix(ResourceKind kind, string attribute, string folded) =>
+        ExtensionPrefix(kind, "index") + Encode(attribute.ToUpperInvariant()) + Separator + Encode(folded) + Separator;
+
+    /// <summary>"userxclaim|", "groupxindex|" …: where a resource's extension index rows start.</summary>
+    public static string ExtensionPrefix(ResourceKind kind, string what) => (kind == ResourceKind.User ? "userx" : "groupx") + what + Separator;
+
     /// <summary>Unique claim on an application user key (case-exact), written by the admin CLI import.</summary>
     public static string UserAppKey(string appKey) => "userappkey|" + Encode(appKey);
 
