@@ -43,7 +43,20 @@ public static partial class AdminCli
             return service.SetRolesAsync(tenant, TenantSchema.Read(declaration).Roles, ct);
         }));
 
+        var reindex = new Command("reindex", "Write the index rows of declared unique/indexed attributes for resources written before the declaration "
+            + "(run it 30 s after declaring). Exit code 1 when a value is claimed twice.") { Tenant };
+        reindex.SetAction(async (parse, ct) =>
+        {
+            await using var services = Build(parse);
+            if (await services.GetRequiredService<TenantSchemaService>().ReindexAsync(TenantOf(parse), ct) is not { } result)
+                return await NotFoundAsync(output, parse);
+            await WriteAsync(output, parse, new { updated = result.Updated, conflicts = result.Conflicts },
+                string.Join(Environment.NewLine, result.Conflicts.Prepend($"{result.Updated} resources re-indexed.")));
+            return result.Conflicts.Count == 0 ? 0 : 1;
+        });
+
         schema.Subcommands.Add(declare);
+        schema.Subcommands.Add(reindex);
         schema.Subcommands.Add(show);
         schema.Subcommands.Add(undeclared);
         schema.Subcommands.Add(roles);

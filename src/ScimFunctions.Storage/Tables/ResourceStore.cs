@@ -173,6 +173,50 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         return count;
     }
 
+    /// <summary>
+    /// Brings every live resource of a kind to the extension index rows <paramref name="type"/> (the tenant's
+    /// current declaration) asks for: after a unique or indexed attribute was declared on a tenant that already
+    /// had resources. One conditional transaction per resource whose rows differ (the row's recorded keys and
+    /// its index rows together), retried when the resource changed meanwhile. A value already claimed by another
+    /// resource is reported, not written. Run it once the declaration is in effect everywhere (30 s): an instance
+    /// still on the old declaration would drop the rows again on its next write of the resource.
+    /// </summary>
+    public async Task<(int Updated, IReadOnlyList<string> Conflicts)> ReindexAsync(TenantId tenant, ResourceKind kind, ResourceTypeDefinition type, CancellationToken ct)
+    {
+        var updated = 0;
+        var conflicts = new List<string>();
+        await foreach (var scanned in ScanAsync(tenant, kind, ct))
+        {
+            for (var resource = scanned; resource is not null;)
+            {
+                var wanted = ExtensionRows.For(kind, resource.Id, ExtensionIndex.ValuesOf(type, resource.Document));
+                var keys = wanted.Select(r => r.RowKey).ToList();
+                if (keys.ToHashSet().SetEquals(resource.ExtensionIndexKeys)) break;
+                var row = new TableEntity(tenant, RowKey(kind, resource.Id)) { [ExtensionRows.Property] = "" };
+                ExtensionRows.Record(row, keys);
+                List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateMerge, row, resource.ETag)];
+                DeleteIndexRows(actions, tenant, resource.Id, resource.ExtensionIndexKeys.Except(keys));
+                var claims = AddExtensionRows(actions, tenant, resource.Id, [.. wanted.Where(r => !resource.ExtensionIndexKeys.Contains(r.RowKey))]);
+                try
+                {
+                    await table.SubmitTransactionAsync(actions, ct);
+                    updated++;
+                    break;
+                }
+                catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is { } i && claims.TryGetValue(i, out var attribute))
+                {
+                    conflicts.Add($"{kind} {resource.Id}: its {attribute} is already claimed by another {kind.ToString().ToLowerInvariant()}");
+                    break;
+                }
+                catch (TableTransactionFailedException e) when (e.Status is 412 or 404 && e.FailedTransactionActionIndex == 0)
+                {
+                    resource = await GetAsync(tenant, kind, resource.Id, ct); // changed meanwhile: compute again from the new document
+                }
+            }
+        }
+        return (updated, conflicts);
+    }
+
     /// <summary>Links an existing user to the application's key (admin CLI import), conditional on the row's ETag.</summary>
     public async Task LinkAppKeyAsync(TenantId tenant, StoredResource user, string appKey, WriteContext write, CancellationToken ct)
     {

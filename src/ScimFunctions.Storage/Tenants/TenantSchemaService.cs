@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Schema;
+using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.Storage.Tenants;
 
@@ -9,7 +10,7 @@ namespace ScimFunctions.Storage.Tenants;
 /// tenant's settings row. The admin operations the CLI calls (and the admin core will). A change reaches the SCIM
 /// endpoint on every instance within the settings cache window (30 s). Declarations never touch stored resources.
 /// </summary>
-public sealed class TenantSchemaService(TenantStore tenants)
+public sealed class TenantSchemaService(TenantStore tenants, ResourceStore resources)
 {
     /// <summary>The tenant's schema, or null when the tenant does not exist.</summary>
     public async Task<TenantSchema?> GetAsync(TenantId tenant, CancellationToken ct) =>
@@ -24,6 +25,16 @@ public sealed class TenantSchemaService(TenantStore tenants)
 
     public Task<TenantSchema?> SetRolesAsync(TenantId tenant, IReadOnlyList<AvailableRole> roles, CancellationToken ct) =>
         ChangeAsync(tenant, schema => schema.With(roles), ct);
+
+    /// <summary>Writes the index rows the declaration asks for on users and groups written before it (see
+    /// <see cref="ResourceStore.ReindexAsync"/>). Null when the tenant does not exist.</summary>
+    public async Task<(int Updated, IReadOnlyList<string> Conflicts)?> ReindexAsync(TenantId tenant, CancellationToken ct)
+    {
+        if (await GetAsync(tenant, ct) is not { } schema) return null;
+        var users = await resources.ReindexAsync(tenant, ResourceKind.User, schema.User, ct);
+        var groups = await resources.ReindexAsync(tenant, ResourceKind.Group, schema.Group, ct);
+        return (users.Updated + groups.Updated, [.. users.Conflicts, .. groups.Conflicts]);
+    }
 
     async Task<TenantSchema?> ChangeAsync(TenantId tenant, Func<TenantSchema, TenantSchema> change, CancellationToken ct)
     {
