@@ -21,11 +21,14 @@ public static class ResourceRenderer
     public static JsonObject Render(StoredResource resource, string baseUrl)
     {
         var type = TypeOf(resource.Kind);
-        // Every extension holding data, declared or not: the write kept the stored list in step with the data.
+        // Every extension holding data, declared or not: keys in the extension namespace, and any other URN the
+        // write listed (a tenant may declare one outside it).
+        var listed = ScimJson.Get(resource.Document, "schemas") is JsonArray stored
+            ? stored.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : null).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase)
+            : [];
         var schemas = new JsonArray(type.Schema.Id);
-        if (ScimJson.Get(resource.Document, "schemas") is JsonArray stored)
-            foreach (var urn in stored.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : null).OfType<string>())
-                if (ScimJson.Get(resource.Document, urn) is JsonObject { Count: > 0 }) schemas.Add(urn);
+        foreach (var (key, value) in resource.Document)
+            if (value is JsonObject { Count: > 0 } && (ScimUrns.IsExtensionUrn(key) || listed.Contains(key))) schemas.Add(key);
 
         var output = new JsonObject { ["schemas"] = schemas, ["id"] = resource.Id };
         foreach (var (key, value) in resource.Document)
