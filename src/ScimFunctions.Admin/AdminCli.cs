@@ -60,6 +60,7 @@ public static partial class AdminCli
         root.Subcommands.Add(ImportCommand(output));
         root.Subcommands.Add(CheckCommand(output));
         root.Subcommands.Add(EventsCommands(output));
+        root.Subcommands.Add(SchemaCommand(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -33,6 +33,10 @@ public static class RowKeys
     const string UserAppKeyRows = "userappkey|";
     const string MemberRows = "member|";
     const string MemberOfRows = "memberof|";
+    const string UserExtensionClaimRows = "userxclaim|";
+    const string UserExtensionIndexRows = "userxindex|";
+    const string GroupExtensionClaimRows = "groupxclaim|";
+    const string GroupExtensionIndexRows = "groupxindex|";
 
     /// <summary>Looked up by a span of the key, so classifying a partition's rows allocates nothing.</summary>
     static readonly Dictionary<string, RowKind>.AlternateLookup<ReadOnlySpan<char>> Kinds = new Dictionary<string, RowKind>(StringComparer.Ordinal)
@@ -41,6 +45,8 @@ public static class RowKeys
         [UserNameRows] = RowKind.UserName, [GroupNameRows] = RowKind.GroupName,
         [UserExternalIdRows] = RowKind.UserExternalId, [UserEmailRows] = RowKind.UserEmail, [GroupExternalIdRows] = RowKind.GroupExternalId,
         [UserAppKeyRows] = RowKind.UserAppKey, [MemberRows] = RowKind.Member, [MemberOfRows] = RowKind.MemberOf, [FeedPrefix] = RowKind.Feed,
+        [UserExtensionClaimRows] = RowKind.UserExtensionClaim, [UserExtensionIndexRows] = RowKind.UserExtensionIndex,
+        [GroupExtensionClaimRows] = RowKind.GroupExtensionClaim, [GroupExtensionIndexRows] = RowKind.GroupExtensionIndex,
     }.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The kind of a row, from its key.</summary>
@@ -71,6 +77,21 @@ public static class RowKeys
 
     /// <summary>Non-unique index of a group's externalId.</summary>
     public static string GroupExternalIdPrefix(string externalId) => GroupExternalIdRows + Encode(externalId) + Separator;
+
+    /// <summary>Unique claim on a tenant's declared unique extension attribute of a user, by its full name
+    /// <c>urn:…:name</c> (case-insensitive) and its value as folded by the service (ExtensionIndex).</summary>
+    public static string UserExtensionClaim(string attribute, string folded) => ExtensionKey(UserExtensionClaimRows, attribute, folded);
+
+    /// <summary>Unique claim on a declared unique extension attribute of a group.</summary>
+    public static string GroupExtensionClaim(string attribute, string folded) => ExtensionKey(GroupExtensionClaimRows, attribute, folded);
+
+    /// <summary>Non-unique index of a user's declared indexed extension attribute: value then id.</summary>
+    public static string UserExtensionIndexPrefix(string attribute, string folded) => ExtensionKey(UserExtensionIndexRows, attribute, folded) + Separator;
+
+    /// <summary>Non-unique index of a group's declared indexed extension attribute: value then id.</summary>
+    public static string GroupExtensionIndexPrefix(string attribute, string folded) => ExtensionKey(GroupExtensionIndexRows, attribute, folded) + Separator;
+
+    static string ExtensionKey(string rows, string attribute, string folded) => rows + Encode(attribute.ToUpperInvariant()) + Separator + Encode(folded);
 
     /// <summary>Unique claim on an application user key (case-exact), written by the admin CLI import.</summary>
     public static string UserAppKey(string appKey) => UserAppKeyRows + Encode(appKey);

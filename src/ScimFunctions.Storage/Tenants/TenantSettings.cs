@@ -1,4 +1,5 @@
 using ScimFunctions.Protocol;
+using ScimFunctions.Protocol.Schema;
 
 namespace ScimFunctions.Storage.Tenants;
 
@@ -6,4 +7,9 @@ public enum DeprovisionMode { Delete, Disable }
 
 public enum OperationMode { Sync, DryRun }
 
-public sealed record TenantSettings(TenantId Tenant, DeprovisionMode Deprovision, OperationMode Mode, DateTimeOffset Created);
+public sealed record TenantSettings(TenantId Tenant, DeprovisionMode Deprovision, OperationMode Mode, DateTimeOffset Created)
+{
+    /// <summary>The tenant's declared extensions, undeclared-extension mode and roles (on the same row, so the
+    /// request's one cached settings read brings it).</summary>
+    public TenantSchema Schema { get; init; } = TenantSchema.Default;
+}
