@@ -25,6 +25,16 @@ public static class RowKeys
     /// <summary>Prefix of the change feed rows.</summary>
     public const string FeedPrefix = "feed|";
 
+    /// <summary>Prefix of a tenant's event receivers (RFC 8935 push endpoints): <c>receiver|{id}</c>, holding the delivery state.</summary>
+    public const string EventReceiverPrefix = "receiver|";
+
+    /// <summary>The tenant's SET poll stream (RFC 8936): one row, its cursor and acknowledgements.</summary>
+    public const string EventPoll = "eventpoll";
+
+    /// <summary>A partition no tenant can have (tenant ids are lowercase letters, digits and hyphens): one row per
+    /// event receiver of any tenant (<see cref="EventReceiverIndex"/>), so the delivery sweep finds them without scanning tenants.</summary>
+    public const string EventReceiversPartition = "~event-receivers";
+
     const string UserNameRows = "username|";
     const string GroupNameRows = "groupname|";
     const string UserExternalIdRows = "userext|";
@@ -47,11 +57,12 @@ public static class RowKeys
         [UserAppKeyRows] = RowKind.UserAppKey, [MemberRows] = RowKind.Member, [MemberOfRows] = RowKind.MemberOf, [FeedPrefix] = RowKind.Feed,
         [UserExtensionClaimRows] = RowKind.UserExtensionClaim, [UserExtensionIndexRows] = RowKind.UserExtensionIndex,
         [GroupExtensionClaimRows] = RowKind.GroupExtensionClaim, [GroupExtensionIndexRows] = RowKind.GroupExtensionIndex,
+        [EventReceiverPrefix] = RowKind.EventReceiver, [EventPoll] = RowKind.EventPoll,
     }.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    /// <summary>The kind of a row, from its key.</summary>
+    /// <summary>The kind of a row, from its key: its prefix, or the whole key of a single-row kind.</summary>
     public static RowKind KindOf(string rowKey) =>
-        rowKey.IndexOf(Separator) is var end and >= 0 && Kinds.TryGetValue(rowKey.AsSpan(0, end + 1), out var kind) ? kind : RowKind.Other;
+        Kinds.TryGetValue(rowKey.IndexOf(Separator) is var end and >= 0 ? rowKey.AsSpan(0, end + 1) : rowKey, out var kind) ? kind : RowKind.Other;
 
     /// <summary>The key of a user's row.</summary>
     public static string User(string id) => UserPrefix + id;
@@ -112,8 +123,22 @@ public static class RowKeys
     /// feed keys are <c>feed|{utc ticks:D19}|{unique}</c>, so key order is stamp order.</summary>
     public static string FeedAt(DateTimeOffset instant) => FeedPrefix + instant.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
 
+    /// <summary>The stamp of a feed key (or of a <see cref="FeedAt"/> bound).</summary>
+    public static DateTimeOffset FeedStampOf(string feedKey) =>
+        new(long.Parse(feedKey.AsSpan(FeedPrefix.Length, 19), CultureInfo.InvariantCulture), TimeSpan.Zero);
+
     /// <summary>The key of a feed event stamped <paramref name="stamp"/>.</summary>
     public static string Feed(DateTimeOffset stamp, string unique) => FeedAt(stamp) + Separator + unique;
+
+    /// <summary>The key of a tenant's event receiver row.</summary>
+    public static string EventReceiver(string id) => EventReceiverPrefix + id;
+
+    /// <summary>The key of a receiver's row in <see cref="EventReceiversPartition"/>: <c>{tenant}|{id}</c>.</summary>
+    public static string EventReceiverIndex(string tenant, string id) => tenant + Separator + id;
+
+    /// <summary>The tenant and receiver id of an <see cref="EventReceiverIndex"/> key.</summary>
+    public static (string Tenant, string Id) OfEventReceiverIndex(string indexKey) =>
+        indexKey.IndexOf(Separator) is var bar ? (indexKey[..bar], indexKey[(bar + 1)..]) : default;
 
     /// <summary>The rows of a tenant whose keys start with <paramref name="prefix"/> (a prefix ending in the
     /// separator): the range up to the separator's successor.</summary>

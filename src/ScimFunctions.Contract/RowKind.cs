@@ -50,4 +50,10 @@ public enum RowKind
 
     /// <summary><c>groupxindex|{attribute}|{value}|{id}</c>: a group's declared indexed extension attribute.</summary>
     GroupExtensionIndex,
+
+    /// <summary><c>receiver|{id}</c>: an event receiver of the tenant and its delivery state.</summary>
+    EventReceiver,
+
+    /// <summary><c>eventpoll</c>: the tenant's SET poll stream.</summary>
+    EventPoll,
 }

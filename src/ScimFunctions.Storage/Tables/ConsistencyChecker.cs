@@ -95,6 +95,8 @@ public sealed class ConsistencyChecker(TableClient table)
                 case RowKind.Member or RowKind.MemberOf:
                     membership.Add(key);
                     break;
+                case RowKind.EventReceiver or RowKind.EventPoll:
+                    break; // the events' delivery state: its cursors are feed keys, not resources
                 // Tenant settings, audit entries, app key claims, feed rows and any later kinds are not cross-referenced.
             }
         }
