@@ -24,7 +24,7 @@ public sealed class EventIssuer(IConfiguration configuration, Func<string?>? fal
     /// <summary>Where the published keys are served.</summary>
     public string JwksUrl => Origin + JwksPath;
 
-    public const string JwksPath = "/scim/events/jwks.json";
+    public const string JwksPath = "/" + ScimFunctions.Protocol.ScimRoutes.EventsJwks;
 }
 
 public static class EventsServiceCollectionExtensions
