@@ -21,6 +21,7 @@ public static class ScimServiceCollectionExtensions
         services.AddScimStorage(configuration);
         services.AddSingleton(configuration.GetSection("Limits").Get<ScimLimits>() ?? new ScimLimits());
         services.AddSingleton<TenantSettingsCache>();
+        services.AddSingleton(configuration.GetSection("Edge").Get<ScimEdgeOptions>() ?? new ScimEdgeOptions());
         services.AddSingleton<ScimPipeline>();
         services.AddSingleton<ScanBookmarks>();
         services.AddSingleton<QueryExecutor>();

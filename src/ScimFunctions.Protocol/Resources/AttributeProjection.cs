@@ -37,7 +37,7 @@ public sealed class AttributeProjection
         var names = new HashSet<string>(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             StringComparer.OrdinalIgnoreCase);
         if (names.Count > WorkBudget.MaxAttributeNames)
-            throw ScimException.BadRequest(ScimType.TooMany,
+            throw ScimException.BadRequest(ScimType.InvalidValue,
                 $"'{parameter}' names {names.Count} distinct attributes; at most {WorkBudget.MaxAttributeNames} are accepted.");
         return [.. names.Select(name => AttributeResolver.Resolve(type, AttributeResolver.ParsePath(name))).OfType<ResolvedAttribute>().Distinct()];
     }

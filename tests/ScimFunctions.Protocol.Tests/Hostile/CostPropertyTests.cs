@@ -151,7 +151,7 @@ public sealed class CostPropertyTests(ITestOutputHelper output)
             var cpu = ThreadCpu.Measure(() =>
             {
                 var e = Assert.Throws<ScimException>(() => AttributeProjection.Parse(ScimSchemas.UserType, null, names));
-                Assert.Equal(ScimType.TooMany, e.ScimType);
+                Assert.Equal(ScimType.InvalidValue, e.ScimType);
                 Assert.Contains("excludedAttributes", e.Detail, StringComparison.Ordinal);
             });
             Assert.True(cpu < CpuBound);
