@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.IntegrationTests.Application;
+using ScimFunctions.IntegrationTests.Reliability;
 using ScimFunctions.IntegrationTests.Secrets;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Resources;
@@ -33,7 +34,7 @@ public sealed class BoundedWorkTests(AzuriteFixture azurite, ITestOutputHelper o
         {
             ["Logging:LogLevel:Default"] = "Information",
             ["Edge:PublicBaseUrl"] = "https://scim.contoso.test/",
-        }, _logs);
+        }, _logs, new StorageFaultOptions { Rate = 0 }); // no random faults; a test schedules its own
         _client = await _host.CreateTenantAsync();
     }
 
@@ -88,6 +89,28 @@ public sealed class BoundedWorkTests(AzuriteFixture azurite, ITestOutputHelper o
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = (await created.ReadJsonAsync())["id"]!.GetValue<string>();
         await (await _client.PutAsync($"Groups/{id}", new JsonObject { ["displayName"] = "too-many", ["members"] = members.DeepClone() })).AssertScimErrorAsync(400, ScimType.InvalidValue);
+    }
+
+    [Fact]
+    public async Task A_group_created_with_members_exists_whole_or_not_at_all_after_a_storage_fault()
+    {
+        var users = new List<string>();
+        for (var i = 0; i < 40; i++) users.Add((await _client.CreateUserAsync($"m{i}@contoso.test"))["id"]!.GetValue<string>());
+        var body = new JsonObject { ["displayName"] = "whole", ["members"] = new JsonArray([.. users.Select(u => (JsonNode)new JsonObject { ["value"] = u })]) };
+        // The group row's transaction passes; the second member transaction fails on all 4 of the SDK's attempts.
+        var transactions = 0;
+        _host.Faults.Schedule(StorageFault.Error503, times: 4,
+            when: r => StorageFaultInjector.IsTransaction(r) && Interlocked.Increment(ref transactions) >= 3);
+        var failed = await _client.PostAsync("Groups", body);
+        await failed.AssertScimErrorAsync(503);
+        var list = await (await _client.GetAsync("Groups?filter=" + Uri.EscapeDataString("displayName eq \"whole\""))).ReadJsonAsync();
+        Assert.Equal(0, list["totalResults"]!.GetValue<int>());
+
+        // The client's retry creates it whole.
+        var created = await _client.PostAsync("Groups", body);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.ReadJsonAsync())["id"]!.GetValue<string>();
+        Assert.Equal(40, (await (await _client.GetAsync($"Groups/{id}")).ReadJsonAsync())["members"]!.AsArray().Count);
     }
 
     [Fact]
