@@ -16,7 +16,7 @@ public static class ResourceNormalizer
 
     /// <summary>Longest userName, displayName or externalId, in characters: each is written into index
     /// rows and into every change-feed event, and a Table property holds at most 32K characters.</summary>
-    public const int MaxIdentifierLength = 1024;
+    public const int MaxIdentifierLength = 2048;
 
     /// <summary>Longest value of any other string attribute, in characters (one Table property).</summary>
     public const int MaxStringLength = 32_000;
