@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
-using Microsoft.Extensions.Caching.Memory;
 using ScimFunctions.Protocol;
 
 namespace ScimFunctions.Storage.Tokens;
@@ -45,9 +44,11 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
 
     /// <summary>Hashes of tenants that have tokens, never of names that have none: bounded in size
     /// (<see cref="TokenOptions.MaxCachedTenants"/>) and time (<see cref="TokenOptions.KnownTenantWindow"/>).</summary>
-    readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.MaxCachedTenants });
+    readonly System.Collections.Concurrent.ConcurrentDictionary<TenantId, CachedHashes> _cache = new();
 
-    sealed record CachedHashes(DateTimeOffset FreshUntil, IReadOnlyList<TokenRecord> Records);
+    /// <summary>Fresh (used without a read) until <paramref name="FreshUntil"/>; known (re-read even for a
+    /// throttled address) until <paramref name="KnownUntil"/>, which each re-read moves on.</summary>
+    sealed record CachedHashes(DateTimeOffset FreshUntil, DateTimeOffset KnownUntil, IReadOnlyList<TokenRecord> Records);
 
     readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(key =>
         RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
@@ -76,7 +77,7 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
             if (old.Id == record.Id || !old.IsUsableAt(now) || old.State != TokenState.Active) continue;
             await store.UpdateAsync(old with { State = TokenState.Superseded, Expires = Min(old.Expires, supersededUntil) }, ct);
         }
-        _cache.Remove(tenant);
+        _cache.TryRemove(tenant, out _);
         return new IssuedToken(token, record);
     }
 
@@ -90,7 +91,7 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
             await store.UpdateAsync(record with { State = TokenState.Revoked }, ct);
             count++;
         }
-        _cache.Remove(tenant);
+        _cache.TryRemove(tenant, out _);
         return count;
     }
 
@@ -106,7 +107,7 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
         var addressKey = AddressKeyPrefix + client;
         var tenantKey = "tenant|" + tenant.Value + "|" + client;
         var now = time.GetUtcNow();
-        _cache.TryGetValue(tenant, out CachedHashes? cached);
+        var cached = _cache.TryGetValue(tenant, out var hit) && hit.KnownUntil > now ? hit : null;
         if (cached is null && (Exhausted(addressKey) || Exhausted(tenantKey))) return TokenCheck.Throttled;
         var records = cached is not null && cached.FreshUntil > now ? cached.Records : await LoadAsync(tenant, now, ct);
         if (token is { Length: > 0 and < 512 } && token.StartsWith(Prefix, StringComparison.Ordinal))
@@ -134,14 +135,28 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
     async Task<IReadOnlyList<TokenRecord>> LoadAsync(TenantId tenant, DateTimeOffset now, CancellationToken ct)
     {
         var records = await store.ListAsync(tenant, ct);
-        if (records.Count == 0) _cache.Remove(tenant);
-        else _cache.Set(tenant, new CachedHashes(now + options.CacheWindow, records),
-            new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = options.KnownTenantWindow });
+        if (records.Count == 0)
+        {
+            _cache.TryRemove(tenant, out _);
+            return records;
+        }
+        if (_cache.Count >= options.MaxCachedTenants && !_cache.ContainsKey(tenant)) Prune(now);
+        _cache[tenant] = new CachedHashes(now + options.CacheWindow, now + options.KnownTenantWindow, records);
         return records;
     }
 
+    /// <summary>At the size limit: drops the tenants no longer known, then the least recently read tenth.</summary>
+    void Prune(DateTimeOffset now)
+    {
+        foreach (var (tenant, entry) in _cache)
+            if (entry.KnownUntil <= now) _cache.TryRemove(tenant, out _);
+        if (_cache.Count < options.MaxCachedTenants) return;
+        foreach (var (tenant, _) in _cache.OrderBy(e => e.Value.KnownUntil).Take(Math.Max(1, options.MaxCachedTenants / 10)).ToList())
+            _cache.TryRemove(tenant, out _);
+    }
+
     /// <summary>Tenants whose hashes are held in memory (for tests and measurements).</summary>
-    public long CachedTenantCount => _cache.Count;
+    public int CachedTenantCount => _cache.Count;
 
     public static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
