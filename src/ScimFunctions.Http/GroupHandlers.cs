@@ -27,8 +27,10 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
 
     public const string UnappliedHeader = "X-Scim-Unapplied-Members";
 
-    /// <summary>The header lists at most this many ids (the log has the full count).</summary>
+    /// <summary>The header lists at most this many ids (the log has the full count), each cut to the
+    /// length of a resource id, so the header stays a few kilobytes whatever the client sent.</summary>
     const int MaxUnappliedListed = 100;
+    const int MaxUnappliedIdLength = 64;
 
     public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, request.Schema.Group, limits));
 
@@ -51,11 +53,24 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     public async Task<IResult> CreateAsync(ScimRequest request)
     {
         var normalized = ResourceNormalizer.Normalize(request.Schema.Group, await request.ReadJsonObjectAsync());
+        CheckMemberCount(normalized.MemberIds?.Count ?? 0);
         var group = await store.CreateAsync(request.Tenant, ResourceKind.Group, normalized.Document, request.Write, request.Aborted,
             pending: request.Settings.Mode == ScimFunctions.Storage.Tenants.OperationMode.DryRun, indexed: request.Indexed(ResourceKind.Group, normalized.Document));
-        var written = normalized.MemberIds is { Count: > 0 } ids
-            ? Applied(request, group, await membership.EditAsync(request.Tenant, group.Id, ids, [], ETag.All, request.Write, request.Aborted))
-            : new Written(group, []);
+        var written = new Written(group, []);
+        if (normalized.MemberIds is { Count: > 0 } ids)
+        {
+            try
+            {
+                written = Applied(request, group, await membership.EditAsync(request.Tenant, group.Id, ids, [], ETag.All, request.Write, request.Aborted, LiveUsersOnly(request)));
+            }
+            catch (Exception e) when (e is not ScimException)
+            {
+                // Whole or nothing: the members come after the group row, so a disconnect, the deadline or a
+                // storage fault between them would leave a group with some members, and the client's retry a 409.
+                await UndoCreateAsync(request, group.Id);
+                throw;
+            }
+        }
         // Created without members (Entra's way: members follow by PATCH): the group has none, so its member
         // rows are not queried for the response.
         return Report(Respond(request, written.Group, HttpStatusCode.Created, mayHaveMembers: normalized.MemberIds is { Count: > 0 }), written);
@@ -75,6 +90,7 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     public async Task<IResult> ReplaceAsync(ScimRequest request, string id)
     {
         var normalized = ResourceNormalizer.Normalize(request.Schema.Group, await request.ReadJsonObjectAsync());
+        CheckMemberCount(normalized.MemberIds?.Count ?? 0);
         MembershipEdit? edit = null;
         if (normalized.MemberIds is { } ids)
         {
@@ -93,12 +109,8 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
         var body = await request.ReadPatchAsync();
         var written = await WriteAsync(request, id, current =>
         {
-            var outcome = PatchEngine.Apply(request.Schema.Group, current.Document, body);
-            // Checked before anything is written: each id costs a point read and part of a transaction.
-            var count = outcome.Members.Add.Count + outcome.Members.Remove.Count;
-            if (count > limits.MaxMembersPerPatch)
-                throw ScimException.BadRequest(ScimType.InvalidValue,
-                    $"The request adds or removes {count} members; at most {limits.MaxMembersPerPatch} are accepted per request. Split it into several requests.");
+            var outcome = PatchEngine.Apply(request.Schema.Group, current.Document, body, request.Budget);
+            CheckMemberCount(outcome.Members.Add.Count + outcome.Members.Remove.Count);
             return (outcome.Changed ? outcome.Resource : null, outcome.Members);
         });
         return Report(request.Query("attributes") is not null || request.Query("excludedAttributes") is not null
@@ -136,10 +148,40 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
             if (edit is null || edit.IsEmpty) return new Written(updated, []);
             var etag = request.HasIfMatch && ReferenceEquals(updated, current) ? current.ETag : ETag.All;
             var result = edit.ClearAll
-                ? await membership.ReplaceAllAsync(request.Tenant, id, edit.Add, etag, request.Write, request.Aborted)
-                : await membership.EditAsync(request.Tenant, id, edit.Add, edit.Remove, etag, request.Write, request.Aborted);
+                ? await membership.ReplaceAllAsync(request.Tenant, id, edit.Add, etag, request.Write, request.Aborted, LiveUsersOnly(request))
+                : await membership.EditAsync(request.Tenant, id, edit.Add, edit.Remove, etag, request.Write, request.Aborted, LiveUsersOnly(request));
             return Applied(request, updated, result);
         });
+
+    /// <summary>Deletes a group this request created, with its member rows, on its own time limit (the
+    /// request's may be what ran out). If storage refuses this too, the group stays as the failure left it.</summary>
+    async Task UndoCreateAsync(ScimRequest request, string groupId)
+    {
+        using var undo = new CancellationTokenSource(TimeSpan.FromSeconds(limits.RequestTimeoutSeconds));
+        try
+        {
+            await ConditionalWrite.RunAsync(request, async _ =>
+            {
+                if (await store.GetAsync(request.Tenant, ResourceKind.Group, groupId, undo.Token) is not { } group) return true;
+                await membership.RemoveAllMembersAsync(request.Tenant, groupId, request.Write, undo.Token);
+                await store.DeleteAsync(request.Tenant, group, request.Write, undo.Token);
+                return true;
+            });
+        }
+        catch (Exception e) when (ScimPipeline.IsTransient(e) || e is ConcurrencyConflictException)
+        {
+            log.LogWarning(e, "Tenant {Tenant} group {GroupId}: created with part of its members; undoing the create failed", request.Tenant.Value, groupId);
+        }
+    }
+
+    /// <summary>Checked before anything is written, for POST, PUT and PATCH alike: each id costs a point
+    /// read and part of a transaction.</summary>
+    void CheckMemberCount(int count)
+    {
+        if (count > limits.MaxMembersPerPatch)
+            throw ScimException.BadRequest(ScimType.InvalidValue,
+                $"The request adds or removes {count} members; at most {limits.MaxMembersPerPatch} are accepted per request. Split it into several requests.");
+    }
 
     /// <summary>A group after a write, and the member ids the write skipped (no such user).</summary>
     readonly record struct Written(StoredResource Group, IReadOnlyList<string> Unapplied);
@@ -156,8 +198,16 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     static ScimResult Report(ScimResult result, Written written) =>
         written.Unapplied.Count == 0
             ? result
-            // Ids come from the client: escaped, so any text is a valid header value.
-            : result.WithHeader(UnappliedHeader, string.Join(',', written.Unapplied.Take(MaxUnappliedListed).Select(Uri.EscapeDataString)));
+            // Ids come from the client: escaped (and cut), so any text is a short, valid header value.
+            : result.WithHeader(UnappliedHeader, string.Join(',', written.Unapplied.Take(MaxUnappliedListed)
+                .Select(id => Uri.EscapeDataString(Cut(id, MaxUnappliedIdLength)))));
+
+    /// <summary>Only tenants that deprovision by disabling keep deleted users' rows (see MembershipStore).</summary>
+    static bool LiveUsersOnly(ScimRequest request) => request.Settings.Deprovision == ScimFunctions.Storage.Tenants.DeprovisionMode.Disable;
+
+    /// <summary>The first <paramref name="max"/> characters, never splitting a surrogate pair.</summary>
+    static string Cut(string text, int max) =>
+        text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)];
 
     async Task<StoredResource> FindAsync(ScimRequest request, string id) =>
         await store.GetAsync(request.Tenant, ResourceKind.Group, id, request.Aborted)

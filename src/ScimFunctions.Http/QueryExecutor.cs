@@ -22,7 +22,7 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks)
     {
         var type = request.TypeOf(kind);
         // Compiling checks every path against the schema first: an unknown attribute is a 400 even on an empty tenant.
-        var matches = query.Filter is null ? null : FilterEvaluator.Compile(query.Filter, type);
+        var matches = query.Filter is null ? null : FilterEvaluator.Compile(query.Filter, type, request.Budget);
         var candidates = query.Filter is null ? null : await CandidatesAsync(request.Tenant, type, kind, query.Filter, request.Aborted);
         if (candidates is null && query.SortBy is null && beforeFilter is null)
             return await ScanPageAsync(request, kind, query, matches, enrich);

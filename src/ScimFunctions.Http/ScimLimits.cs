@@ -30,4 +30,15 @@ public sealed record ScimLimits
     /// <summary>Most member ids one group PATCH may add or remove (400 invalidValue beyond). Entra sends
     /// at most about 100; each id costs a point read.</summary>
     public int MaxMembersPerPatch { get; init; } = 1000;
+
+    /// <summary>CPU work one request may cause in filter and PATCH evaluation, in steps (one comparison or
+    /// one element visited; see <see cref="Protocol.WorkBudget"/>). 400 tooMany beyond.</summary>
+    public long MaxWorkSteps { get; init; } = Protocol.WorkBudget.DefaultMaxSteps;
+
+    /// <summary>Requests of one tenant served at once; more wait in a queue of <see cref="MaxQueuedRequestsPerTenant"/>,
+    /// and past it answer 429 with Retry-After. One tenant's burst cannot take every worker from the others.</summary>
+    public int MaxConcurrentRequestsPerTenant { get; init; } = 4;
+
+    /// <summary>Requests of one tenant that may wait for a slot (429 beyond).</summary>
+    public int MaxQueuedRequestsPerTenant { get; init; } = 32;
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Threading.RateLimiting;
 using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -19,8 +20,19 @@ namespace ScimFunctions.Http;
 /// It runs inside the handler call (not as host middleware) so the Functions app and the local host
 /// behave identically.
 /// </summary>
-public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenants, ScimTables tables, AuditLog audit, ScimLimits limits, ILogger<ScimPipeline> log)
+public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenants, ScimTables tables, AuditLog audit, ScimLimits limits,
+    ScimEdgeOptions edge, ILogger<ScimPipeline> log)
 {
+    /// <summary>Fairness between tenants: a concurrency limit per authenticated tenant (idle partitions are
+    /// dropped by the limiter itself, so only tenants with requests in flight hold one).</summary>
+    readonly PartitionedRateLimiter<string> _perTenant = PartitionedRateLimiter.Create<string, string>(tenant =>
+        RateLimitPartition.GetConcurrencyLimiter(tenant, _ => new ConcurrencyLimiterOptions
+        {
+            PermitLimit = limits.MaxConcurrentRequestsPerTenant,
+            QueueLimit = limits.MaxQueuedRequestsPerTenant,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        }));
+
     /// <summary>Runs a handler that needs an authenticated tenant.</summary>
     public async Task<IResult> RunAsync(HttpContext http, string tenant, string operation, Func<ScimRequest, Task<IResult>> handler)
     {
@@ -42,8 +54,10 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
             if (TenantId.TryParse(tenant, out var id) && await AuthenticateAsync(http, id, deadline.Token) is { } settings)
             {
                 authenticated = settings;
+                using var slot = await _perTenant.AcquireAsync(settings.Tenant.Value, 1, deadline.Token);
+                if (!slot.IsAcquired) throw new TenantBusyException();
                 storage = StorageRequestCounter.BeginScope();
-                result = await handler(new ScimRequest(http, settings, write, limits, deadline.Token));
+                result = await handler(new ScimRequest(http, settings, write, limits, edge, deadline.Token));
             }
             else
             {
@@ -61,7 +75,7 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
         http.Response.Headers["X-Storage-Requests"] = storageRequests.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var status = StatusOf(result);
         log.LogInformation("SCIM {Method} {Operation} tenant {Tenant} status {Status} in {ElapsedMs:0.0} ms, {StorageRequests} storage requests, request {RequestId}, client {Client}",
-            http.Request.Method, operation, tenant, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds, storageRequests,
+            http.Request.Method, operation, LoggedTenant(tenant), status, Stopwatch.GetElapsedTime(started).TotalMilliseconds, storageRequests,
             http.TraceIdentifier, ClientKind(http));
         return result;
     }
@@ -70,7 +84,7 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
     {
         var header = http.Request.Headers.Authorization.ToString();
         string? token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var client = edge.ClientAddress(http);
         var check = await tokens.ValidateAsync(tenant, token, client, ct);
         if (check == TokenCheck.Throttled)
             throw new ThrottledException();
@@ -97,6 +111,13 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
                 return ScimResults.Error(scim);
             case ThrottledException:
                 return ScimResults.Error(HttpStatusCode.TooManyRequests, null, "Too many failed authentication attempts; retry later.").WithHeader("Retry-After", "60");
+            case TenantBusyException:
+                return ScimResults.Error(HttpStatusCode.TooManyRequests, null,
+                    $"The tenant has {limits.MaxConcurrentRequestsPerTenant} requests in progress and {limits.MaxQueuedRequestsPerTenant} waiting; retry later.")
+                    .WithHeader("Retry-After", "1");
+            case RequestFailedException { Status: 400 or 413 } tooLarge when tooLarge.Status == 413 || TooLargeCodes.Contains(tooLarge.ErrorCode ?? ""):
+                // Bad input, not an outage: a 503 would make Entra retry it forever.
+                return ScimResults.Error(HttpStatusCode.BadRequest, ScimType.InvalidValue, "The resource or one of its values is too large to store.");
             case ConcurrencyConflictException:
                 return ScimResults.Error(HttpStatusCode.PreconditionFailed, null, "The resource was changed by another request; read it again.");
             case UniquenessConflictException conflict:
@@ -110,10 +131,10 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
             case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
                 return ScimResults.Error(HttpStatusCode.BadRequest, null, "The request was cancelled by the client.");
             case var transient when IsTransient(transient):
-                log.LogWarning(e, "Storage unavailable for {Method} {Path}", http.Request.Method, http.Request.Path.Value);
+                log.LogWarning(e, "Storage unavailable for {Method} {Path}", http.Request.Method, LogSafe(http.Request.Path.Value));
                 return ScimResults.Unavailable();
             default:
-                log.LogError(e, "Unhandled error for {Method} {Path}", http.Request.Method, http.Request.Path.Value);
+                log.LogError(e, "Unhandled error for {Method} {Path}", http.Request.Method, LogSafe(http.Request.Path.Value));
                 return ScimResults.Error(HttpStatusCode.InternalServerError, null, "An internal error occurred.");
         }
     }
@@ -141,11 +162,31 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
         }
     }
 
+    /// <summary>Table storage's answers to a value, entity or batch too large: the client's input.</summary>
+    static readonly HashSet<string> TooLargeCodes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "PropertyValueTooLarge", "EntityTooLarge", "RequestBodyTooLarge", "KeyValueTooLarge",
+    };
+
+    /// <summary>The tenant as logged: only a valid slug is written as text, so a URL segment cannot forge a line.</summary>
+    internal static string LoggedTenant(string tenant) => TenantId.TryParse(tenant, out var id) ? id.Value : "(invalid)";
+
+    /// <summary>Client text for a log line: percent-encoded (no line breaks or control characters) and cut short.</summary>
+    internal static string LogSafe(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return "";
+        var cut = text.Length > 200 ? text[..200] : text;
+        if (char.IsHighSurrogate(cut[^1])) cut = cut[..^1];
+        return Uri.EscapeDataString(cut).Replace("%2F", "/", StringComparison.Ordinal);
+    }
+
     /// <summary>Which provisioning client is calling, for the logs (Entra sends ADSCIMVersion).</summary>
     static string ClientKind(HttpContext http) =>
-        http.Request.Headers.TryGetValue("ADSCIMVersion", out var v) ? "entra/" + v
+        http.Request.Headers.TryGetValue("ADSCIMVersion", out var v) ? "entra/" + LogSafe(v.ToString())
         : http.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent && agent.Contains("Okta", StringComparison.OrdinalIgnoreCase) ? "okta"
         : "other";
 
     sealed class ThrottledException : Exception;
+
+    sealed class TenantBusyException : Exception;
 }

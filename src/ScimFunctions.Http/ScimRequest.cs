@@ -16,7 +16,7 @@ namespace ScimFunctions.Http;
 /// context every store write of it carries.</summary>
 /// <param name="write">Made by the pipeline for POST, PUT, PATCH and DELETE; null for reads.</param>
 /// <param name="aborted">The client went away or the request's deadline passed (see <see cref="ScimLimits.RequestTimeoutSeconds"/>).</param>
-public sealed class ScimRequest(HttpContext http, TenantSettings tenant, WriteContext? write, ScimLimits limits, CancellationToken aborted)
+public sealed class ScimRequest(HttpContext http, TenantSettings tenant, WriteContext? write, ScimLimits limits, ScimEdgeOptions edge, CancellationToken aborted)
 {
     public HttpContext Http => http;
     public TenantId Tenant => tenant.Tenant;
@@ -35,8 +35,14 @@ public sealed class ScimRequest(HttpContext http, TenantSettings tenant, WriteCo
     /// <summary>The write context of this request (request id, operation, client) for the stores' audit and feed rows.</summary>
     public WriteContext Write => write ?? throw new InvalidOperationException($"{http.Request.Method} is not a write: it has no write context.");
 
-    /// <summary>The Tenant URL: absolute, as the client reached us.</summary>
-    public string BaseUrl { get; } = ScimRoutes.TenantUrl($"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}", tenant.Tenant);
+    /// <summary>The request's CPU work budget, which also stops CPU work at the deadline.</summary>
+    public WorkBudget Budget { get; } = new(limits.MaxWorkSteps, aborted);
+
+    /// <summary>The Tenant URL: under the configured public origin (<see cref="ScimEdgeOptions.PublicBaseUrl"/>),
+    /// else as the client reached us.</summary>
+    public string BaseUrl { get; } = ScimRoutes.TenantUrl(edge.PublicBaseUrl is { Length: > 0 } origin
+        ? origin.TrimEnd('/')
+        : $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}", tenant.Tenant);
 
     /// <summary>The client asked for a conditional write (If-Match): a conflict is then its 412, not our retry.</summary>
     public bool HasIfMatch => http.Request.Headers.IfMatch.Count > 0;

@@ -22,6 +22,7 @@ public static class ScimServiceCollectionExtensions
         services.AddSingleton(configuration.GetSection("Limits").Get<ScimLimits>() ?? new ScimLimits());
         services.AddSingleton<TenantSettingsCache>();
         services.AddScimHealth();
+        services.AddSingleton(configuration.GetSection("Edge").Get<ScimEdgeOptions>() ?? new ScimEdgeOptions());
         services.AddSingleton<ScimPipeline>();
         services.AddSingleton<ScanBookmarks>();
         services.AddSingleton<QueryExecutor>();

@@ -65,7 +65,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
     public async Task<IResult> PatchAsync(ScimRequest request, string id)
     {
         var body = await request.ReadPatchAsync();
-        return await WriteAsync(request, id, current => PatchEngine.Apply(request.Schema.User, current.Document, body) is { Changed: true } outcome ? outcome.Resource : null);
+        return await WriteAsync(request, id, current => PatchEngine.Apply(request.Schema.User, current.Document, body, request.Budget) is { Changed: true } outcome ? outcome.Resource : null);
     }
 
     public Task<IResult> DeleteAsync(ScimRequest request, string id) => ConditionalWrite.RunAsync<IResult>(request, async attempt =>

@@ -53,6 +53,21 @@ public static class AppSettings
     /// <summary>Most member ids one group PATCH may add or remove.</summary>
     public const string MaxMembersPerPatch = "Limits__MaxMembersPerPatch";
 
+    /// <summary>CPU work steps one request may cause in filter and PATCH evaluation (400 tooMany beyond).</summary>
+    public const string MaxWorkSteps = "Limits__MaxWorkSteps";
+
+    /// <summary>Requests of one tenant served at once.</summary>
+    public const string MaxConcurrentRequestsPerTenant = "Limits__MaxConcurrentRequestsPerTenant";
+
+    /// <summary>Requests of one tenant waiting for a slot (429 beyond).</summary>
+    public const string MaxQueuedRequestsPerTenant = "Limits__MaxQueuedRequestsPerTenant";
+
+    /// <summary>Public origin for meta.location and Location (else the request's Host).</summary>
+    public const string PublicBaseUrl = "Edge__PublicBaseUrl";
+
+    /// <summary>First address of a proxy whose X-Forwarded-For is trusted (more: __1, __2, …).</summary>
+    public const string TrustedProxy = "Edge__TrustedProxies__0";
+
     /// <summary>Seconds a request may run before it answers 503 (storage too slow).</summary>
     public const string RequestTimeoutSeconds = "Limits__RequestTimeoutSeconds";
 
@@ -67,5 +82,6 @@ public static class AppSettings
 
     /// <summary>Optional settings: each has a default documented in the README.</summary>
     public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, MaxFilterLength,
-        MaxFilterDepth, MaxJsonDepth, MaxPatchOperations, MaxMembersPerPatch, RequestTimeoutSeconds, AuditRetentionDays, FeedRetentionDays];
+        MaxFilterDepth, MaxJsonDepth, MaxPatchOperations, MaxMembersPerPatch, RequestTimeoutSeconds, MaxWorkSteps,
+        MaxConcurrentRequestsPerTenant, MaxQueuedRequestsPerTenant, PublicBaseUrl, TrustedProxy, AuditRetentionDays, FeedRetentionDays];
 }

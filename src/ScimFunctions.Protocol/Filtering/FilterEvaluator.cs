@@ -21,13 +21,18 @@ public static class FilterEvaluator
     public static bool Matches(FilterNode filter, JsonObject resource, ResourceTypeDefinition type) =>
         Compile(filter, type)(resource);
 
-    /// <summary>Binds the filter once for evaluation against many resources.</summary>
-    public static Func<JsonObject, bool> Compile(FilterNode filter, ResourceTypeDefinition type)
+    /// <summary>Binds the filter once for evaluation against many resources. Each value examined spends
+    /// from <paramref name="budget"/> (long strings in proportion to their length).</summary>
+    public static Func<JsonObject, bool> Compile(FilterNode filter, ResourceTypeDefinition type, WorkBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(type);
-        return Compile(filter, type, parent: null);
+        return Compile(filter, type, parent: null, budget ?? WorkBudget.Unlimited);
     }
+
+    /// <summary>Steps a string value costs to compare: substring and case-insensitive comparisons
+    /// read the whole value.</summary>
+    internal static long StringCost(string value) => 1 + value.Length / 64;
 
     /// <summary>The non-null values at the path, array elements flattened; empty when absent.</summary>
     public static IEnumerable<JsonNode> SelectValues(JsonObject resource, ResourceTypeDefinition type, ResolvedAttribute attribute)
@@ -75,36 +80,36 @@ public static class FilterEvaluator
     }
 
     // parent is the attribute of the enclosing value path; inside it, paths name its sub-attributes.
-    static Func<JsonObject, bool> Compile(FilterNode node, ResourceTypeDefinition type, AttributeDefinition? parent)
+    static Func<JsonObject, bool> Compile(FilterNode node, ResourceTypeDefinition type, AttributeDefinition? parent, WorkBudget budget)
     {
         switch (node)
         {
             case LogicalNode l:
-                var left = Compile(l.Left, type, parent);
-                var right = Compile(l.Right, type, parent);
+                var left = Compile(l.Left, type, parent, budget);
+                var right = Compile(l.Right, type, parent, budget);
                 return l.Operator == LogicalOperator.And ? r => left(r) && right(r) : r => left(r) || right(r);
             case NotNode n:
-                var inner = Compile(n.Inner, type, parent);
+                var inner = Compile(n.Inner, type, parent, budget);
                 return r => !inner(r);
             case PresentNode p:
-                var (present, _) = Bind(p.Path, type, parent);
+                var (present, _) = Bind(p.Path, type, parent, budget);
                 return r => present(r).Any(IsPresent);
             case ComparisonNode c:
-                return CompileComparison(c, type, parent);
+                return CompileComparison(c, type, parent, budget);
             case ValuePathNode v:
                 if (parent is not null) throw Invalid($"nested value path '{v.Path}' is not allowed");
-                var (elements, definition) = Bind(v.Path, type, parent);
+                var (elements, definition) = Bind(v.Path, type, parent, budget);
                 if (!definition.IsComplex && !definition.IsUndeclared) throw Invalid($"'{v.Path}' is not a complex attribute, so it cannot take a value filter");
-                var elementFilter = Compile(v.Filter, type, definition);
+                var elementFilter = Compile(v.Filter, type, definition, budget);
                 return r => elements(r).OfType<JsonObject>().Any(elementFilter);
             default:
                 throw new ArgumentException($"Unknown filter node {node.GetType().Name}.", nameof(node));
         }
     }
 
-    static Func<JsonObject, bool> CompileComparison(ComparisonNode c, ResourceTypeDefinition type, AttributeDefinition? parent)
+    static Func<JsonObject, bool> CompileComparison(ComparisonNode c, ResourceTypeDefinition type, AttributeDefinition? parent, WorkBudget budget)
     {
-        var (select, definition) = Bind(c.Path, type, parent);
+        var (select, definition) = Bind(c.Path, type, parent, budget);
         if (definition.IsComplex)
         {
             // emails eq "x", members eq "id", manager eq "id": compare the "value" sub-attribute.
@@ -127,7 +132,7 @@ public static class FilterEvaluator
 
         if (c.Operator == ComparisonOperator.Ne)
         {
-            var equal = ValuePredicate(c.Path, ComparisonOperator.Eq, c.Value, definition);
+            var equal = ValuePredicate(c.Path, ComparisonOperator.Eq, c.Value, definition, budget);
             return r =>
             {
                 var any = false;
@@ -139,13 +144,19 @@ public static class FilterEvaluator
                 return !any;
             };
         }
-        var predicate = ValuePredicate(c.Path, c.Operator, c.Value, definition);
+        var predicate = ValuePredicate(c.Path, c.Operator, c.Value, definition, budget);
         return r => select(r).Any(predicate);
     }
 
-    static Func<JsonNode, bool> ValuePredicate(AttributePath path, ComparisonOperator op, JsonValue literal, AttributeDefinition definition)
+    static Func<JsonNode, bool> ValuePredicate(AttributePath path, ComparisonOperator op, JsonValue literal, AttributeDefinition definition, WorkBudget budget)
     {
         if (definition.IsUndeclared) definition = Typed(definition, literal);
+        string? Read(JsonNode v)
+        {
+            var x = ReadString(v);
+            if (x is not null) budget.Spend(StringCost(x));
+            return x;
+        }
         var substring = op is ComparisonOperator.Co or ComparisonOperator.Sw or ComparisonOperator.Ew;
         var ordering = op is ComparisonOperator.Gt or ComparisonOperator.Ge or ComparisonOperator.Lt or ComparisonOperator.Le;
         switch (definition.Type)
@@ -156,11 +167,11 @@ public static class FilterEvaluator
                 var comparison = Comparison(definition);
                 return op switch
                 {
-                    ComparisonOperator.Eq => v => ReadString(v) is { } x && string.Equals(x, s, comparison),
-                    ComparisonOperator.Co => v => ReadString(v) is { } x && x.Contains(s, comparison),
-                    ComparisonOperator.Sw => v => ReadString(v) is { } x && x.StartsWith(s, comparison),
-                    ComparisonOperator.Ew => v => ReadString(v) is { } x && x.EndsWith(s, comparison),
-                    _ => v => ReadString(v) is { } x && Order(string.Compare(x, s, comparison), op),
+                    ComparisonOperator.Eq => v => Read(v) is { } x && string.Equals(x, s, comparison),
+                    ComparisonOperator.Co => v => Read(v) is { } x && x.Contains(s, comparison),
+                    ComparisonOperator.Sw => v => Read(v) is { } x && x.StartsWith(s, comparison),
+                    ComparisonOperator.Ew => v => Read(v) is { } x && x.EndsWith(s, comparison),
+                    _ => v => Read(v) is { } x && Order(string.Compare(x, s, comparison), op),
                 };
             case AttributeType.Boolean:
                 if (op != ComparisonOperator.Eq) throw Invalid($"'{OperatorText(op)}' cannot be used on boolean attribute '{path}'");
@@ -180,18 +191,28 @@ public static class FilterEvaluator
     }
 
     /// <summary>Resolves a path to a value selector and the definition of the values it yields.</summary>
+    // Every value the selector yields spends one step.
     static (Func<JsonObject, IEnumerable<JsonNode>> Select, AttributeDefinition Definition) Bind(
-        AttributePath path, ResourceTypeDefinition type, AttributeDefinition? parent)
+        AttributePath path, ResourceTypeDefinition type, AttributeDefinition? parent, WorkBudget budget)
     {
         if (parent is not null)
         {
             var sub = path.SchemaUrn is null && path.SubAttribute is null ? parent.FindSubAttribute(path.Name) : null;
             if (sub is null) throw Invalid($"'{path}' is not a sub-attribute of '{parent.Name}'");
-            return (e => Flatten(ScimJson.Get(e, sub.Name)), sub);
+            return (e => Counted(Flatten(ScimJson.Get(e, sub.Name)), budget), sub);
         }
         var resolved = AttributeResolver.Resolve(type, path) ?? throw Invalid($"unknown attribute '{path}'");
         type.Admit(resolved.Schema, resolved.Attribute, ScimType.InvalidFilter);
-        return (r => SelectValues(r, type, resolved), resolved.Target);
+        return (r => Counted(SelectValues(r, type, resolved), budget), resolved.Target);
+    }
+
+    static IEnumerable<JsonNode> Counted(IEnumerable<JsonNode> values, WorkBudget budget)
+    {
+        foreach (var value in values)
+        {
+            budget.Spend();
+            yield return value;
+        }
     }
 
     /// <summary>An undeclared attribute has no type: the literal's kind gives it one, with RFC 7643 §2.2's

@@ -14,15 +14,25 @@ namespace ScimFunctions.Protocol.Patching;
 /// </summary>
 public static class ElementFilter
 {
-    public static bool Matches(FilterNode filter, JsonObject element, AttributeDefinition attribute) => filter switch
+    /// <summary>Whether the element matches; each comparison spends from <paramref name="budget"/>.</summary>
+    public static bool Matches(FilterNode filter, JsonObject element, AttributeDefinition attribute, WorkBudget? budget = null) =>
+        Evaluate(filter, element, attribute, budget ?? WorkBudget.Unlimited);
+
+    static bool Evaluate(FilterNode filter, JsonObject element, AttributeDefinition attribute, WorkBudget budget) => filter switch
     {
-        LogicalNode { Operator: LogicalOperator.And } l => Matches(l.Left, element, attribute) && Matches(l.Right, element, attribute),
-        LogicalNode l => Matches(l.Left, element, attribute) || Matches(l.Right, element, attribute),
-        NotNode n => !Matches(n.Inner, element, attribute),
-        PresentNode p => IsPresent(ScimJson.Get(element, Sub(attribute, p.Path).Name)),
-        ComparisonNode c when Sub(attribute, c.Path) is var sub => Compare(sub, ScimJson.Get(element, sub.Name), c.Operator, c.Value),
+        LogicalNode { Operator: LogicalOperator.And } l => Evaluate(l.Left, element, attribute, budget) && Evaluate(l.Right, element, attribute, budget),
+        LogicalNode l => Evaluate(l.Left, element, attribute, budget) || Evaluate(l.Right, element, attribute, budget),
+        NotNode n => !Evaluate(n.Inner, element, attribute, budget),
+        PresentNode p => Spent(budget, 1) && IsPresent(ScimJson.Get(element, Sub(attribute, p.Path).Name)),
+        ComparisonNode c when Sub(attribute, c.Path) is var sub => Compare(sub, ScimJson.Get(element, sub.Name), c.Operator, c.Value, budget),
         _ => throw ScimException.BadRequest(ScimType.InvalidFilter, "Value filters cannot be nested."),
     };
+
+    static bool Spent(WorkBudget budget, long steps)
+    {
+        budget.Spend(steps);
+        return true;
+    }
 
     /// <summary>The element a filter of <c>eq</c> comparisons joined by <c>and</c> describes
     /// (<c>type eq "work"</c> gives <c>{ "type": "work" }</c>), or null when the filter cannot be read
@@ -69,8 +79,9 @@ public static class ElementFilter
 
     static double Number(JsonValue v) => double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 
-    static bool Compare(AttributeDefinition sub, JsonNode? actual, ComparisonOperator op, JsonValue? expected)
+    static bool Compare(AttributeDefinition sub, JsonNode? actual, ComparisonOperator op, JsonValue? expected, WorkBudget budget)
     {
+        budget.Spend();
         if (expected is null) // "eq null" / "ne null": absence
         {
             return op switch
@@ -92,6 +103,7 @@ public static class ElementFilter
         if (kind == JsonValueKind.String && value.TryGetValue<string>(out var s))
         {
             var target = expected.GetValue<string>();
+            budget.Spend(FilterEvaluator.StringCost(s));
             var comparison = sub.CaseExact ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
             switch (op)
             {

@@ -27,6 +27,9 @@ public static class PatchEngine
 
     sealed record Operation(OpKind Kind, string? Path, JsonNode? Value);
 
+    /// <summary>Budget steps for writing one element (a clone and a keyed set, measured at about 4 comparisons).</summary>
+    const int WriteCost = 4;
+
     /// <summary>A resolved path: the attribute, an optional value filter and an optional sub-attribute
     /// (from <c>name.givenName</c> or <c>emails[…].value</c>).</summary>
     sealed record Target(ResolvedAttribute Resolved, FilterNode? Filter, AttributeDefinition? Sub)
@@ -34,13 +37,15 @@ public static class PatchEngine
         public AttributeDefinition Attribute => Resolved.Attribute;
     }
 
-    public static PatchOutcome Apply(ResourceTypeDefinition type, JsonObject resource, JsonObject patchRequest)
+    /// <param name="budget">The request's work budget: element scans and value-filter comparisons spend
+    /// from it, so a body within the size limits cannot ask for unbounded work.</param>
+    public static PatchOutcome Apply(ResourceTypeDefinition type, JsonObject resource, JsonObject patchRequest, WorkBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(patchRequest);
         var operations = ParseOperations(patchRequest);
-        var patcher = new Patcher(type, (JsonObject)resource.DeepClone());
+        var patcher = new Patcher(type, (JsonObject)resource.DeepClone(), budget ?? WorkBudget.Unlimited);
         foreach (var operation in operations) patcher.Apply(operation);
         ResourceNormalizer.SyncSchemas(type, patcher.Doc);
         return new PatchOutcome(patcher.Doc, !JsonNode.DeepEquals(resource, patcher.Doc), patcher.Members);
@@ -73,13 +78,14 @@ public static class PatchEngine
         return result;
     }
 
-    sealed class Patcher(ResourceTypeDefinition type, JsonObject doc)
+    sealed class Patcher(ResourceTypeDefinition type, JsonObject doc, WorkBudget budget)
     {
         public JsonObject Doc { get; } = doc;
         public MembershipEdit Members { get; } = new();
 
         public void Apply(Operation op)
         {
+            budget.Spend();
             if (op.Path is null)
             {
                 if (op.Kind == OpKind.Remove) throw ScimException.BadRequest(ScimType.NoTarget, "A 'remove' operation needs a 'path'.");
@@ -175,6 +181,7 @@ public static class PatchEngine
                 {
                     // Only the listed values go, as for declared multi-valued attributes.
                     var listed = ItemsOf(ResourceNormalizer.NormalizeValue(type, target.Resolved, value));
+                    budget.Spend((long)listed.Count * items.Count);
                     foreach (var e in items.Where(e => listed.Any(l => JsonNode.DeepEquals(e, l))).ToList()) items.Remove(e);
                     if (items.Count == 0) ScimJson.Remove(container, attribute.Name);
                     return;
@@ -183,8 +190,9 @@ public static class PatchEngine
                 if (value is not null && attribute.IsComplex)
                 {
                     var templates = ElementsOf(ResourceNormalizer.NormalizeValue(type, target.Resolved, value));
+                    budget.Spend((long)templates.Count * ((existing as JsonArray)?.Count ?? 1));
                     bool Listed(JsonNode? e) => e is JsonObject o && templates.Any(t => FieldsMatch(o, t, attribute));
-                    if (existing is JsonArray array) foreach (var e in array.Where(Listed).ToList()) array.Remove(e);
+                    if (existing is JsonArray array) RemoveElements(container, attribute, [.. array.Where(Listed).Cast<JsonObject>()]);
                     else if (Listed(existing)) ScimJson.Remove(container, attribute.Name);
                     if (existing is JsonArray { Count: 0 }) ScimJson.Remove(container, attribute.Name);
                 }
@@ -205,6 +213,7 @@ public static class PatchEngine
             {
                 // Append, skipping values already present.
                 var added = new List<JsonObject>();
+                budget.Spend((long)ElementsOf(normalized).Count * (array.Count + 1));
                 foreach (var element in ElementsOf(normalized).Where(e => !array.Any(x => JsonNode.DeepEquals(x, e))))
                 {
                     var copy = (JsonObject)element.DeepClone();
@@ -215,7 +224,9 @@ public static class PatchEngine
             }
             else if (attribute.IsUndeclared && kind == OpKind.Add && existing is JsonArray items)
             {
-                foreach (var item in ItemsOf(normalized).Where(n => !items.Any(x => JsonNode.DeepEquals(x, n)))) items.Add(item.DeepClone());
+                var adding = ItemsOf(normalized);
+                budget.Spend((long)adding.Count * items.Count);
+                foreach (var item in adding.Where(n => !items.Any(x => JsonNode.DeepEquals(x, n)))) items.Add(item.DeepClone());
             }
             else if ((attribute.IsComplex || attribute.IsUndeclared && normalized is JsonObject) && !attribute.MultiValued && existing is JsonObject current)
             {
@@ -241,17 +252,20 @@ public static class PatchEngine
                 JsonObject o => [o],
                 _ => new List<JsonObject>(),
             };
-            var matched = target.Filter is null ? elements : elements.Where(e => ElementFilter.Matches(target.Filter, e, attribute)).ToList();
+            budget.Spend(elements.Count);
+            var matched = target.Filter is null ? elements : elements.Where(e => ElementFilter.Matches(target.Filter, e, attribute, budget)).ToList();
 
             if (kind == OpKind.Remove)
             {
                 // No match is a no-op, not noTarget: the desired end state already holds, and Entra
                 // would otherwise retry the operation for weeks.
+                var emptied = new List<JsonObject>();
                 foreach (var element in matched)
                 {
                     if (target.Sub is { } sub) ScimJson.Remove(element, sub.Name);
-                    if (target.Sub is null || element.Count == 0) RemoveElement(container, attribute, element);
+                    if (target.Sub is null || element.Count == 0) emptied.Add(element);
                 }
+                RemoveElements(container, attribute, emptied);
                 return;
             }
 
@@ -275,12 +289,21 @@ public static class PatchEngine
             }
             else if (normalized is null && target.Sub is null)
             {
-                foreach (var element in matched) RemoveElement(container, attribute, element);
+                RemoveElements(container, attribute, matched);
                 return;
             }
-            else foreach (var element in matched) Write(element, normalized, isNew: false);
+            else
+            {
+                // A write copies the value into each element: several times a comparison's cost.
+                budget.Spend(WriteCost * matched.Count);
+                foreach (var element in matched) Write(element, normalized, isNew: false);
+            }
 
-            if (ScimJson.Get(container, attribute.Name) is JsonArray result) EnforcePrimary(attribute, result, touched);
+            if (ScimJson.Get(container, attribute.Name) is JsonArray result)
+            {
+                budget.Spend(touched.Count + result.Count);
+                EnforcePrimary(attribute, result, touched);
+            }
 
             void Write(JsonObject element, JsonNode? node, bool isNew)
             {
@@ -345,11 +368,17 @@ public static class PatchEngine
         _ => [node],
     };
 
-    static void RemoveElement(JsonObject container, AttributeDefinition attribute, JsonObject element)
+    /// <summary>Removes the elements in one pass (removing them one by one shifts the array each time:
+    /// k × n for k of n elements); the attribute goes when nothing is left.</summary>
+    static void RemoveElements(JsonObject container, AttributeDefinition attribute, IReadOnlyCollection<JsonObject> elements)
     {
+        if (elements.Count == 0) return;
         if (ScimJson.Get(container, attribute.Name) is JsonArray array)
         {
-            array.Remove(element);
+            var removed = new HashSet<JsonObject>(elements, ReferenceEqualityComparer.Instance);
+            var kept = array.Where(e => e is not JsonObject o || !removed.Contains(o)).ToList();
+            array.Clear();
+            foreach (var e in kept) array.Add(e);
             if (array.Count > 0) return;
         }
         ScimJson.Remove(container, attribute.Name);

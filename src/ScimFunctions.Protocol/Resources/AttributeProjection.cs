@@ -33,18 +33,28 @@ public sealed class AttributeProjection
 
     public static AttributeProjection Default(ResourceTypeDefinition type) => new(type, null, []);
 
-    /// <summary>Parses the comma-separated parameter values. Unknown names are ignored (they select nothing).</summary>
+    /// <summary>Parses the comma-separated parameter values. Unknown names are ignored (they select nothing).
+    /// Repeated names count once; more than <see cref="WorkBudget.MaxAttributeNames"/> distinct names is a
+    /// 400 (each name is checked against every attribute of every resource rendered).</summary>
     public static AttributeProjection Parse(ResourceTypeDefinition type, string? attributes, string? excludedAttributes)
     {
-        var included = string.IsNullOrWhiteSpace(attributes) ? null : ResolveAll(type, attributes);
-        return new AttributeProjection(type, included, string.IsNullOrWhiteSpace(excludedAttributes) ? [] : ResolveAll(type, excludedAttributes));
+        var included = string.IsNullOrWhiteSpace(attributes) ? null : ResolveAll(type, attributes, "attributes");
+        return new AttributeProjection(type, included,
+            string.IsNullOrWhiteSpace(excludedAttributes) ? [] : ResolveAll(type, excludedAttributes, "excludedAttributes"));
     }
 
-    static List<Selection> ResolveAll(ResourceTypeDefinition type, string list) =>
-        [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+    static List<Selection> ResolveAll(ResourceTypeDefinition type, string list, string parameter)
+    {
+        var names = new HashSet<string>(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            StringComparer.OrdinalIgnoreCase);
+        if (names.Count > WorkBudget.MaxAttributeNames)
+            throw ScimException.BadRequest(ScimType.InvalidValue,
+                $"'{parameter}' names {names.Count} distinct attributes; at most {WorkBudget.MaxAttributeNames} are accepted.");
+        return [.. names
             .Select(name => type.FindExtensionObject(name) is { } extension ? new Selection(extension, null, null)
                 : AttributeResolver.Resolve(type, AttributeResolver.ParsePath(name)) is { } r ? new Selection(r.Schema, r.Attribute, r.SubAttribute) : null)
-            .OfType<Selection>()];
+            .OfType<Selection>().Distinct()];
+    }
 
     /// <summary>Whether a top-level attribute of the core schema will be in the response at all.</summary>
     public bool Includes(string attributeName)

@@ -14,6 +14,16 @@ public static class ResourceNormalizer
 {
     const string Members = "members";
 
+    /// <summary>Longest userName, displayName or externalId, in characters: each is written into index
+    /// rows and into every change-feed event, and a Table property holds at most 32K characters.</summary>
+    public const int MaxIdentifierLength = 2048;
+
+    /// <summary>Longest value of any other string attribute, in characters (one Table property).</summary>
+    public const int MaxStringLength = 32_000;
+
+    static int MaxLength(AttributeDefinition attribute) =>
+        attribute.Name is "userName" or "displayName" or "externalId" ? MaxIdentifierLength : MaxStringLength;
+
     public static NormalizedResource Normalize(ResourceTypeDefinition type, JsonObject body)
     {
         ArgumentNullException.ThrowIfNull(type);
@@ -264,12 +274,20 @@ public static class ResourceNormalizer
                     return JsonValue.Create(number);
                 throw Invalid($"'{attribute.Name}' must be a number, not {value.ToJsonString()}.");
             default:
-                if (kind == JsonValueKind.String) return (JsonValue)value.DeepClone();
+                if (kind == JsonValueKind.String)
+                {
+                    var length = value.GetValue<string>().Length;
+                    var max = MaxLength(attribute);
+                    if (length > max) throw Invalid($"'{attribute.Name}' is {length} characters long; at most {max} are accepted.");
+                    return (JsonValue)value.DeepClone();
+                }
                 // A number sent for a string keeps its exact JSON text: 55555555555 stays "55555555555".
                 if (kind == JsonValueKind.Number) return JsonValue.Create(value.ToJsonString());
                 throw Invalid($"'{attribute.Name}' must be a string, not {value.ToJsonString()}.");
         }
     }
+
+    const int MaxManagerIdLength = 64;
 
     /// <summary>Entra's manager shapes: "id", { "value": "id" }, [{ "value": "id" }]. Stored as { "value": id };
     /// $ref and displayName are rendered on read. An empty id means "no manager".</summary>
@@ -285,7 +303,11 @@ public static class ResourceNormalizer
         if (value is not JsonValue scalar || scalar.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number))
             throw Invalid("'manager' must be a user id, { \"value\": id } or [{ \"value\": id }].");
         var id = scalar.GetValueKind() == JsonValueKind.String ? scalar.GetValue<string>() : scalar.ToJsonString();
-        return id.Length == 0 ? null : new JsonObject { ["value"] = id };
+        if (id.Length == 0) return null;
+        // The id becomes a $ref under the tenant's URL: a path or a URL in it would point elsewhere.
+        if (id.Length > MaxManagerIdLength || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || id.Trim('.').Length == 0)
+            throw Invalid($"'manager' must be a user id (at most {MaxManagerIdLength} letters, digits, '-', '_' or '.').");
+        return new JsonObject { ["value"] = id };
     }
 
     internal static bool IsPrimary(JsonNode? element) =>

@@ -56,16 +56,17 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
     /// done (a member row is inserted, so an existing member fails it with 409; a missing one's delete fails
     /// with 404), and only then is the chunk's rows read once to drop what does not apply. Entra's usual
     /// requests (new members, removal of members) so cost one transaction per chunk.
-    /// <paramref name="groupETag"/> makes the first transaction conditional on the group's version (If-Match).</summary>
+    /// <paramref name="groupETag"/> makes the first transaction conditional on the group's version (If-Match).
+    /// <paramref name="liveUsersOnly"/>: see <see cref="DropDeletedUsersAsync"/>.</summary>
     public async Task<MembershipChange> EditAsync(TenantId tenant, string groupId, IReadOnlyList<string> add, IReadOnlyList<string> remove,
-        ETag groupETag, WriteContext write, CancellationToken ct)
+        ETag groupETag, WriteContext write, CancellationToken ct, bool liveUsersOnly = false)
     {
         var batch = new Batch(this, tenant, write, groupId, groupETag);
         batch.Unapplied.AddRange(add.Where(id => !ResourceIds.IsWellFormed(id)));
         // Distinct: one transaction cannot name a row twice. Already a member: the repair drops it, nothing is
         // written (Entra re-sends existing members), so LastModified stays.
         var removing = remove.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal);
-        var adding = add.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal);
+        var adding = await DropDeletedUsersAsync(tenant, [.. add.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal)], liveUsersOnly, batch.Unapplied, ct);
         await batch.SubmitAsync([.. removing.Select(u => Pair.Remove(u, groupId)), .. adding.Select(u => Pair.Add(u, groupId))], ct);
         return batch.Result;
     }
@@ -73,11 +74,13 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
     /// <summary>Makes the member set exactly <paramref name="members"/> (PUT, PATCH replace): streams the
     /// current member rows once, deleting those not wanted as it goes, then adds the missing ones.
     /// Memory holds the requested ids, never the current members.</summary>
-    public async Task<MembershipChange> ReplaceAllAsync(TenantId tenant, string groupId, IReadOnlyList<string> members, ETag groupETag, WriteContext write, CancellationToken ct)
+    public async Task<MembershipChange> ReplaceAllAsync(TenantId tenant, string groupId, IReadOnlyList<string> members, ETag groupETag, WriteContext write,
+        CancellationToken ct, bool liveUsersOnly = false)
     {
         var batch = new Batch(this, tenant, write, groupId, groupETag);
         batch.Unapplied.AddRange(members.Where(id => !ResourceIds.IsWellFormed(id)));
-        var missing = members.Where(ResourceIds.IsWellFormed).ToHashSet(StringComparer.Ordinal);
+        members = await DropDeletedUsersAsync(tenant, [.. members.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal)], liveUsersOnly, batch.Unapplied, ct);
+        var missing = members.ToHashSet(StringComparer.Ordinal);
         var unwanted = new List<Pair>();
         await foreach (var userId in MembersAsync(tenant, groupId, ct))
         {
@@ -152,6 +155,20 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
         await Parallel.ForEachAsync(Enumerable.Range(0, rowKeys.Count), new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = ct },
             async (i, token) => found[i] = (await _table.GetEntityIfExistsAsync<TableEntity>(tenant, rowKeys[i], ["RowKey"], token)).HasValue);
         return found;
+    }
+
+    /// <summary>A user deleted in a tenant that deprovisions by disabling keeps its (hidden) row, so the
+    /// transaction's Merge would find it: with <paramref name="check"/>, one point read per id first, and a
+    /// deleted user is reported unapplied like an unknown id. Tenants that delete for good skip the reads.</summary>
+    async Task<List<string>> DropDeletedUsersAsync(TenantId tenant, List<string> userIds, bool check, List<string> unapplied, CancellationToken ct)
+    {
+        if (!check || userIds.Count == 0) return userIds;
+        var deleted = new bool[userIds.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, userIds.Count), new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = ct },
+            async (i, token) => deleted[i] = (await _table.GetEntityIfExistsAsync<TableEntity>(tenant, RowKeys.User(userIds[i]), [RowProperties.Deleted], token))
+                is { HasValue: true, Value: { } row } && RowProperties.IsDeleted(row));
+        unapplied.AddRange(userIds.Where((_, i) => deleted[i]));
+        return [.. userIds.Where((_, i) => !deleted[i])];
     }
 
     enum PairKind { Add, Remove, RemoveTouchingGroup }

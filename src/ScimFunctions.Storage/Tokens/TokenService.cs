@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
@@ -15,6 +14,16 @@ public sealed record TokenOptions
 
     /// <summary>Failed attempts allowed per tenant and client address in <see cref="FailureWindow"/>.</summary>
     public int MaxFailures { get; init; } = 20;
+
+    /// <summary>Failed attempts allowed per client address, whatever the tenants named, in <see cref="FailureWindow"/>.</summary>
+    public int MaxFailuresPerAddress { get; init; } = 100;
+
+    /// <summary>Most tenants whose hashes are held in memory (least recently used go first).</summary>
+    public int MaxCachedTenants { get; init; } = 10_000;
+
+    /// <summary>How long a tenant that had tokens stays known after its last request: a known tenant's
+    /// hashes are re-read even for a throttled address, so its valid token keeps working.</summary>
+    public TimeSpan KnownTenantWindow { get; init; } = TimeSpan.FromHours(24);
 
     public TimeSpan FailureWindow { get; init; } = TimeSpan.FromMinutes(1);
 }
@@ -33,15 +42,23 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
 {
     public const string Prefix = "scimf_";
 
-    readonly ConcurrentDictionary<TenantId, (DateTimeOffset Until, IReadOnlyList<TokenRecord> Records)> _cache = new();
+    /// <summary>Hashes of tenants that have tokens, never of names that have none: bounded in size
+    /// (<see cref="TokenOptions.MaxCachedTenants"/>) and time (<see cref="TokenOptions.KnownTenantWindow"/>).</summary>
+    readonly System.Collections.Concurrent.ConcurrentDictionary<TenantId, CachedHashes> _cache = new();
+
+    /// <summary>Fresh (used without a read) until <paramref name="FreshUntil"/>; known (re-read even for a
+    /// throttled address) until <paramref name="KnownUntil"/>, which each re-read moves on.</summary>
+    sealed record CachedHashes(DateTimeOffset FreshUntil, DateTimeOffset KnownUntil, IReadOnlyList<TokenRecord> Records);
 
     readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(key =>
         RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
-            PermitLimit = options.MaxFailures,
+            PermitLimit = key.StartsWith(AddressKeyPrefix, StringComparison.Ordinal) ? options.MaxFailuresPerAddress : options.MaxFailures,
             Window = options.FailureWindow,
             QueueLimit = 0,
         }));
+
+    const string AddressKeyPrefix = "address|";
 
     public TokenOptions Options => options;
 
@@ -80,36 +97,66 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
 
     public Task<IReadOnlyList<TokenRecord>> ListAsync(TenantId tenant, CancellationToken ct) => store.ListAsync(tenant, ct);
 
-    /// <summary>Checks a presented token for the tenant. <paramref name="client"/> (the caller's address)
-    /// keys the failed-attempt limit, so one noisy client cannot lock out the tenant's real one.</summary>
+    /// <summary>Checks a presented token for the tenant. Failed attempts are limited per client address and
+    /// per tenant and address; past either limit a failure is answered <see cref="TokenCheck.Throttled"/>.
+    /// A valid token is never refused by the limiter (a stranger sharing the identity provider's outgoing
+    /// addresses cannot lock a tenant out), with one exception: a throttled address naming a tenant not
+    /// known to this instance is refused without a storage read, so random tenant names cost nothing.</summary>
     public async Task<TokenCheck> ValidateAsync(TenantId tenant, string? token, string client, CancellationToken ct)
     {
-        var key = tenant.Value + "|" + client;
-        using (var probe = _failures.AttemptAcquire(key, 0))
-        {
-            if (!probe.IsAcquired) return TokenCheck.Throttled;
-        }
+        var addressKey = AddressKeyPrefix + client;
+        var tenantKey = "tenant|" + tenant.Value + "|" + client;
+        var now = time.GetUtcNow();
+        var cached = _cache.TryGetValue(tenant, out var hit) && hit.KnownUntil > now ? hit : null;
+        if (cached is null && (Exhausted(addressKey) || Exhausted(tenantKey))) return TokenCheck.Throttled;
+        var records = cached is not null && cached.FreshUntil > now ? cached.Records : await LoadAsync(tenant, now, ct);
         if (token is { Length: > 0 and < 512 } && token.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            var now = time.GetUtcNow();
             var presented = Convert.FromHexString(Hash(token));
-            foreach (var record in await CachedRecordsAsync(tenant, now, ct))
+            foreach (var record in records)
             {
                 if (record.IsUsableAt(now) && CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(record.Hash)))
                     return TokenCheck.Valid;
             }
         }
-        using var _ = _failures.AttemptAcquire(key, 1);
-        return TokenCheck.Invalid;
+        using var address = _failures.AttemptAcquire(addressKey, 1);
+        if (!address.IsAcquired) return TokenCheck.Throttled;
+        using var perTenant = _failures.AttemptAcquire(tenantKey, 1);
+        return perTenant.IsAcquired ? TokenCheck.Invalid : TokenCheck.Throttled;
     }
 
-    async Task<IReadOnlyList<TokenRecord>> CachedRecordsAsync(TenantId tenant, DateTimeOffset now, CancellationToken ct)
+    bool Exhausted(string key)
     {
-        if (_cache.TryGetValue(tenant, out var entry) && entry.Until > now) return entry.Records;
+        using var probe = _failures.AttemptAcquire(key, 0);
+        return !probe.IsAcquired;
+    }
+
+    /// <summary>Reads the tenant's hashes; keeps them only when the tenant has tokens.</summary>
+    async Task<IReadOnlyList<TokenRecord>> LoadAsync(TenantId tenant, DateTimeOffset now, CancellationToken ct)
+    {
         var records = await store.ListAsync(tenant, ct);
-        _cache[tenant] = (now + options.CacheWindow, records);
+        if (records.Count == 0)
+        {
+            _cache.TryRemove(tenant, out _);
+            return records;
+        }
+        if (_cache.Count >= options.MaxCachedTenants && !_cache.ContainsKey(tenant)) Prune(now);
+        _cache[tenant] = new CachedHashes(now + options.CacheWindow, now + options.KnownTenantWindow, records);
         return records;
     }
+
+    /// <summary>At the size limit: drops the tenants no longer known, then the least recently read tenth.</summary>
+    void Prune(DateTimeOffset now)
+    {
+        foreach (var (tenant, entry) in _cache)
+            if (entry.KnownUntil <= now) _cache.TryRemove(tenant, out _);
+        if (_cache.Count < options.MaxCachedTenants) return;
+        foreach (var (tenant, _) in _cache.OrderBy(e => e.Value.KnownUntil).Take(Math.Max(1, options.MaxCachedTenants / 10)).ToList())
+            _cache.TryRemove(tenant, out _);
+    }
+
+    /// <summary>Tenants whose hashes are held in memory (for tests and measurements).</summary>
+    public int CachedTenantCount => _cache.Count;
 
     public static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 

@@ -203,6 +203,25 @@ public abstract class TokenStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Random_tenant_names_are_throttled_per_address_and_never_cached()
+    {
+        var service = Service(new TokenOptions { MaxFailuresPerAddress = 5, FailureWindow = TimeSpan.FromMinutes(5) });
+        var real = NewTenant();
+        var issued = await service.IssueAsync(real, null, null, None);
+        Assert.Equal(TokenCheck.Valid, await service.ValidateAsync(real, issued.Token, "10.0.0.9", None));
+        var cached = service.CachedTenantCount;
+
+        for (var i = 0; i < 5; i++)
+            Assert.Equal(TokenCheck.Invalid, await service.ValidateAsync(NewTenant(), TokenService.Prefix + "x", "10.0.0.9", None));
+        for (var i = 0; i < 50; i++)
+            Assert.Equal(TokenCheck.Throttled, await service.ValidateAsync(NewTenant(), TokenService.Prefix + "x", "10.0.0.9", None));
+        // Names of tenants that do not exist are never kept; the real tenant's token still works from that address.
+        Assert.Equal(cached, service.CachedTenantCount);
+        Assert.Equal(TokenCheck.Valid, await service.ValidateAsync(real, issued.Token, "10.0.0.9", None));
+        Assert.Equal(TokenCheck.Invalid, await service.ValidateAsync(NewTenant(), TokenService.Prefix + "x", "10.0.0.10", None));
+    }
+
+    [Fact]
     public async Task Brute_force_from_one_client_is_throttled_while_another_client_is_unaffected()
     {
         var tenant = NewTenant();
@@ -212,8 +231,10 @@ public abstract class TokenStoreContract : IAsyncLifetime
         for (var i = 0; i < 3; i++)
             Assert.Equal(TokenCheck.Invalid, await service.ValidateAsync(tenant, TokenService.Prefix + "guess" + i, "10.0.0.66", None));
         Assert.Equal(TokenCheck.Throttled, await service.ValidateAsync(tenant, TokenService.Prefix + "guess", "10.0.0.66", None));
-        // Throttled even with the right token: the attacker learns nothing more in the window.
-        Assert.Equal(TokenCheck.Throttled, await service.ValidateAsync(tenant, issued.Token, "10.0.0.66", None));
+        // The right token still works from the throttled address (issue #21: a stranger sharing the identity
+        // provider's addresses must not lock the tenant out; a 256-bit token cannot be found by guessing).
+        Assert.Equal(TokenCheck.Valid, await service.ValidateAsync(tenant, issued.Token, "10.0.0.66", None));
+        Assert.Equal(TokenCheck.Throttled, await service.ValidateAsync(tenant, TokenService.Prefix + "guess", "10.0.0.66", None));
 
         Assert.Equal(TokenCheck.Valid, await service.ValidateAsync(tenant, issued.Token, "10.0.0.1", None));
         Assert.Equal(TokenCheck.Invalid, await service.ValidateAsync(tenant, TokenService.Prefix + "typo", "10.0.0.1", None));
