@@ -213,13 +213,13 @@ public static partial class AdminCli
     static Command MaintenanceCommands(TextWriter output)
     {
         var maintenance = new Command("maintenance", "The clean-up the timer function runs.");
-        var run = new Command("run", "Disable expired and superseded tokens, delete long-dead ones.");
+        var run = new Command("run", "Disable expired and superseded tokens, delete long-dead ones, purge old audit and feed entries, retire superseded signing keys.");
         run.SetAction(async (parse, ct) =>
         {
             await using var services = Build(parse);
             var summary = await services.GetRequiredService<MaintenanceJob>().RunAsync(ct);
             await WriteAsync(output, parse, summary,
-                $"{summary.Tenants} tenants; {summary.TokensDisabled} token versions disabled; {summary.TokensDeleted} deleted; {summary.AuditEntriesPurged} audit entries purged.");
+                $"{summary.Tenants} tenants; {summary.TokensDisabled} token versions disabled; {summary.TokensDeleted} deleted; {summary.AuditEntriesPurged} audit entries purged; {summary.FeedEventsPurged} feed events purged; {summary.SigningKeysRetired} signing keys retired.");
             return 0;
         });
         maintenance.Subcommands.Add(run);

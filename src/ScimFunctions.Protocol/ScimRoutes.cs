@@ -36,4 +36,8 @@ public static class ScimRoutes
 
     /// <summary>Unauthenticated: whether storage and Key Vault answer (ScimFunctions.Http.ScimHealth). Outside any tenant.</summary>
     public const string Health = "health";
+
+    /// <summary>Unauthenticated: the public keys that verify the provisioning events' signatures (RFC 7517 JWK Set,
+    /// ScimFunctions.Http.EventsEndpoints). Outside any tenant: one key ring signs for every tenant.</summary>
+    public const string EventKeys = "scim/events/jwks.json";
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ScimFunctions.Events;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Feed;
 using ScimFunctions.Storage.Tenants;
@@ -7,7 +8,7 @@ using ScimFunctions.Storage.Tokens;
 namespace ScimFunctions.Storage;
 
 /// <summary>What one maintenance run did (counts only: no secrets).</summary>
-public sealed record MaintenanceSummary(int Tenants, int TokensDisabled, int TokensDeleted, int AuditEntriesPurged, int FeedEventsPurged = 0);
+public sealed record MaintenanceSummary(int Tenants, int TokensDisabled, int TokensDeleted, int AuditEntriesPurged, int FeedEventsPurged = 0, int SigningKeysRetired = 0);
 
 public sealed record AuditOptions
 {
@@ -19,10 +20,11 @@ public sealed record AuditOptions
 /// The periodic clean-up the timer function runs (and the admin CLI can run): tokens that expired or
 /// were superseded are disabled (validation already rejects them; this makes the store say so), records
 /// unusable for longer than <see cref="DeleteAfter"/> are deleted, and audit entries and change feed events past
-/// retention are purged.
+/// retention are purged; event signing keys superseded for longer than <see cref="SigningKeyOptions.KeepSupersededFor"/>
+/// leave the published key set.
 /// </summary>
 public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, AuditLog audit, AuditOptions auditOptions, FeedRows feed, FeedOptions feedOptions,
-    TimeProvider time, ILogger<MaintenanceJob> log)
+    SigningKeyRing signingKeys, TimeProvider time, ILogger<MaintenanceJob> log)
 {
     public static readonly TimeSpan DeleteAfter = TimeSpan.FromDays(30);
 
@@ -50,8 +52,10 @@ public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, Audi
                 }
             }
         }
-        log.LogInformation("Maintenance: {Tenants} tenants, {TokensDisabled} token versions disabled, {TokensDeleted} deleted, {AuditEntriesPurged} audit entries purged, {FeedEventsPurged} feed events purged",
-            tenantCount, disabled, deleted, purged, feedPurged);
-        return new MaintenanceSummary(tenantCount, disabled, deleted, purged, feedPurged);
+        // One key ring signs for every tenant.
+        var keysRetired = (await signingKeys.RetireSupersededAsync(ct)).Count;
+        log.LogInformation("Maintenance: {Tenants} tenants, {TokensDisabled} token versions disabled, {TokensDeleted} deleted, {AuditEntriesPurged} audit entries purged, {FeedEventsPurged} feed events purged, {SigningKeysRetired} signing keys retired",
+            tenantCount, disabled, deleted, purged, feedPurged, keysRetired);
+        return new MaintenanceSummary(tenantCount, disabled, deleted, purged, feedPurged, keysRetired);
     }
 }
