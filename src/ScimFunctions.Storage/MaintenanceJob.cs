@@ -8,7 +8,7 @@ using ScimFunctions.Storage.Tokens;
 namespace ScimFunctions.Storage;
 
 /// <summary>What one maintenance run did (counts only: no secrets).</summary>
-public sealed record MaintenanceSummary(int Tenants, int TokensDisabled, int TokensDeleted, int AuditEntriesPurged, int FeedEventsPurged = 0, int SigningKeysRetired = 0);
+public sealed record MaintenanceSummary(int Tenants, int TokensDisabled, int TokensDeleted, int AuditEntriesPurged, int FeedEventsPurged = 0, int TokensExpiringSoon = 0, int SigningKeysRetired = 0);
 
 public sealed record AuditOptions
 {
@@ -31,7 +31,7 @@ public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, Audi
     public async Task<MaintenanceSummary> RunAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        int tenantCount = 0, disabled = 0, deleted = 0, purged = 0, feedPurged = 0;
+        int tenantCount = 0, disabled = 0, deleted = 0, purged = 0, feedPurged = 0, expiring = 0;
         foreach (var tenant in await tenants.ListAsync(ct))
         {
             tenantCount++;
@@ -39,6 +39,12 @@ public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, Audi
             feedPurged += await feed.PurgeAsync(tenant.Tenant, now - feedOptions.Retention, ct);
             foreach (var record in await tokens.ListAsync(tenant.Tenant, ct))
             {
+                if (record.ExpiryWarningAt(now) is { } threshold)
+                {
+                    expiring++;
+                    log.LogWarning("Token {TokenId} ({Prefix}) of tenant {Tenant} expires {Expires:u}: {DaysLeft} days left (warning at {Threshold} days). Issue a new one with `token rotate` and paste it into the identity provider",
+                        record.Id, record.Prefix, tenant.Tenant, record.Expires, record.DaysLeftAt(now), threshold);
+                }
                 if (record.IsUsableAt(now)) continue;
                 if (now - record.Expires > DeleteAfter)
                 {
@@ -54,8 +60,8 @@ public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, Audi
         }
         // One key ring signs for every tenant.
         var keysRetired = (await signingKeys.RetireSupersededAsync(ct)).Count;
-        log.LogInformation("Maintenance: {Tenants} tenants, {TokensDisabled} token versions disabled, {TokensDeleted} deleted, {AuditEntriesPurged} audit entries purged, {FeedEventsPurged} feed events purged, {SigningKeysRetired} signing keys retired",
-            tenantCount, disabled, deleted, purged, feedPurged, keysRetired);
-        return new MaintenanceSummary(tenantCount, disabled, deleted, purged, feedPurged, keysRetired);
+        log.LogInformation("Maintenance: {Tenants} tenants, {TokensDisabled} token versions disabled, {TokensDeleted} deleted, {AuditEntriesPurged} audit entries purged, {FeedEventsPurged} feed events purged, {TokensExpiringSoon} tokens expiring soon, {SigningKeysRetired} signing keys retired",
+            tenantCount, disabled, deleted, purged, feedPurged, expiring, keysRetired);
+        return new MaintenanceSummary(tenantCount, disabled, deleted, purged, feedPurged, expiring, keysRetired);
     }
 }

@@ -6,4 +6,10 @@ public enum DeprovisionMode { Delete, Disable }
 
 public enum OperationMode { Sync, DryRun }
 
-public sealed record TenantSettings(TenantId Tenant, DeprovisionMode Deprovision, OperationMode Mode, DateTimeOffset Created);
+/// <summary>Whether the tenant's SCIM endpoint answers at all: Off refuses every request (nothing stored is touched).</summary>
+public enum ProvisioningState { On, Off }
+
+public sealed record TenantSettings(TenantId Tenant, DeprovisionMode Deprovision, OperationMode Mode, DateTimeOffset Created)
+{
+    public ProvisioningState Provisioning { get; init; } = ProvisioningState.On;
+}

@@ -45,6 +45,7 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
     {
         ["Deprovision"] = s.Deprovision.ToString(),
         ["Mode"] = s.Mode.ToString(),
+        ["Provisioning"] = s.Provisioning.ToString(),
         ["Created"] = s.Created,
     };
 
@@ -52,5 +53,8 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
         TenantId.Parse(e.PartitionKey),
         Enum.TryParse<DeprovisionMode>(e.GetString("Deprovision"), out var d) ? d : DeprovisionMode.Delete,
         Enum.TryParse<OperationMode>(e.GetString("Mode"), out var m) ? m : OperationMode.Sync,
-        e.GetDateTimeOffset("Created") ?? default);
+        e.GetDateTimeOffset("Created") ?? default)
+    {
+        Provisioning = Enum.TryParse<ProvisioningState>(e.GetString("Provisioning"), out var p) ? p : ProvisioningState.On,
+    };
 }

@@ -35,7 +35,8 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
 
         // Before expiry: only the superseded token is disabled.
         var first = await job.RunAsync(CancellationToken.None);
-        Assert.Equal(new MaintenanceSummary(2, 1, 0, 0), first);
+        // (And the one-day token is warned about: 1 day left.)
+        Assert.Equal(new MaintenanceSummary(2, 1, 0, 0, TokensExpiringSoon: 1), first);
 
         // After expiry the token is rejected even before the job runs; the job then disables it.
         time.Advance(TimeSpan.FromDays(2));
@@ -89,4 +90,23 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
     static MaintenanceJob Job(ScimTables tables, TimeProvider time, SigningKeyRing? keys = null) =>
         new(new TenantStore(tables, time), new TableTokenStore(tables), new AuditLog(tables, time), new AuditOptions(), new FeedRows(tables), new FeedOptions(),
             keys ?? new SigningKeyRing(new TableSigningKeyStore(tables.Tokens), time, new SigningKeyOptions()), time, NullLogger<MaintenanceJob>.Instance);
+
+    [Theory]
+    [InlineData(365, null)]
+    [InlineData(31, null)]
+    [InlineData(30, 30)]
+    [InlineData(8, 30)]
+    [InlineData(7, 7)]
+    [InlineData(2, 7)]
+    [InlineData(1, 1)]
+    public void Active_tokens_are_warned_about_at_30_7_and_1_days_left(int daysLeft, int? warning)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var record = new TokenRecord(TenantId.Parse("t"), "id", "", "scimf_abc", now.AddDays(-10), now.AddDays(daysLeft), TokenState.Active);
+        Assert.Equal(daysLeft, record.DaysLeftAt(now));
+        Assert.Equal(warning, record.ExpiryWarningAt(now));
+        // Superseded (rotated) and revoked tokens are not warned about: a newer one is in place.
+        Assert.Null((record with { State = TokenState.Superseded }).ExpiryWarningAt(now));
+        Assert.Null((record with { State = TokenState.Revoked }).ExpiryWarningAt(now));
+    }
 }
