@@ -494,6 +494,12 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
           name: 'MaintenanceSchedule'
           value: maintenanceSchedule
         }
+        // Push delivery of provisioning events: one sweep every 5 seconds (sweeps are leased per receiver, so
+        // overlapping runs on several instances are safe).
+        {
+          name: 'EventDeliverySchedule'
+          value: '*/5 * * * * *'
+        }
         // DefaultAzureCredential (Table and Key Vault clients) goes straight to the system-assigned identity:
         // no probing of the credential chain on a cold start.
         {

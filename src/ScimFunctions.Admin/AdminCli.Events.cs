@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
+using ScimFunctions.Administration;
 using ScimFunctions.Events;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Tenants;
@@ -21,9 +22,9 @@ public static partial class AdminCli
         subscribe.SetAction(async (parse, ct) =>
         {
             var tenant = TenantOf(parse);
-            await using var services = Build(parse);
-            if (await services.GetRequiredService<TenantStore>().GetAsync(tenant, ct) is null) return await NotFoundAsync(output, parse);
-            var receiver = await services.GetRequiredService<EventReceivers>().SubscribeAsync(tenant, Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var receiverUrl) ? receiverUrl : throw new ArgumentException("--url is an absolute http(s) URL."), parse.GetValue(audience), ct);
+            await using var services = await BuildAsync(parse);
+            if (await services.GetRequiredService<TenantStore>().GetAsync(tenant, ct) is null) throw AdminException.TenantNotFound(tenant);
+            var receiver = await services.GetRequiredService<EventReceivers>().SubscribeAsync(tenant, Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var receiverUrl) ? receiverUrl : throw AdminException.Invalid("--url is an absolute http(s) URL."), parse.GetValue(audience), ct);
             var issuer = services.GetRequiredService<EventIssuer>();
             var jwks = await services.GetRequiredService<SigningKeyRing>().GetJwksAsync(ct);
             await WriteAsync(output, parse,
@@ -44,7 +45,7 @@ public static partial class AdminCli
         var list = new Command("list", "List the tenant's receivers.") { Tenant };
         list.SetAction(async (parse, ct) =>
         {
-            await using var services = Build(parse);
+            await using var services = await BuildAsync(parse);
             var rows = (await services.GetRequiredService<EventReceivers>().ListAsync(TenantOf(parse), ct))
                 .Select(r => new { id = r.Id, url = r.Url, audience = r.Audience, created = r.Created, delivered = r.Delivered, lastError = r.LastError }).ToList();
             await WriteAsync(output, parse, rows, string.Join(Environment.NewLine, rows.Select(r => $"{r.id}\t{r.url}\taudience {r.audience}\tdelivered {r.delivered}")));
@@ -54,7 +55,7 @@ public static partial class AdminCli
         var status = new Command("status", "Delivery state of the tenant's receivers: cursor, backlog, oldest undelivered, last error.") { Tenant };
         status.SetAction(async (parse, ct) =>
         {
-            await using var services = Build(parse);
+            await using var services = await BuildAsync(parse);
             var store = services.GetRequiredService<EventReceivers>();
             var now = DateTimeOffset.UtcNow;
             var rows = new List<object>();
@@ -79,7 +80,7 @@ public static partial class AdminCli
         var unsubscribe = new Command("unsubscribe", "Stop pushing to a receiver and remove it.") { Tenant, receiverId };
         unsubscribe.SetAction(async (parse, ct) =>
         {
-            await using var services = Build(parse);
+            await using var services = await BuildAsync(parse);
             var removed = await services.GetRequiredService<EventReceivers>().UnsubscribeAsync(TenantOf(parse), parse.GetValue(receiverId)!, ct);
             await WriteAsync(output, parse, new { removed }, removed ? "Receiver removed." : "No such receiver.");
             return removed ? 0 : 1;
@@ -88,7 +89,7 @@ public static partial class AdminCli
         var rotate = new Command("rotate-key", "Add a new signing key: published at once, signing after 2 minutes; the previous keys stay published (30 days).");
         rotate.SetAction(async (parse, ct) =>
         {
-            await using var services = Build(parse);
+            await using var services = await BuildAsync(parse);
             var key = await services.GetRequiredService<SigningKeyRing>().RotateAsync(ct);
             await WriteAsync(output, parse, new { kid = key.Kid, created = key.Created }, $"New signing key {key.Kid}, created {key.Created:u}.");
             return 0;

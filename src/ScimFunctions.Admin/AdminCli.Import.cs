@@ -1,8 +1,5 @@
 using System.CommandLine;
-using Microsoft.Extensions.DependencyInjection;
-using ScimFunctions.Storage.Audit;
-using ScimFunctions.Storage.Tables;
-using ScimFunctions.Storage.Tenants;
+using ScimFunctions.Administration;
 
 namespace ScimFunctions.Admin;
 
@@ -10,27 +7,27 @@ public static partial class AdminCli
 {
     /// <summary>`import tenant file [--apply]`: a dry-run report by default (exit 1 when a row conflicts or is
     /// invalid); with --apply the same plan is written, and refused when a row conflicts or is invalid.</summary>
-    static Command ImportCommand(TextWriter output)
+    static Command ImportCommand(TextWriter output, TextWriter error)
     {
         var file = new Argument<FileInfo>("file") { Description = "CSV with a header (userName,emails,externalId,appKey; emails separated by ';') or a JSON array of the same." };
         var apply = new Option<bool>("--apply") { Description = "Write: create the new users and link the matched ones. Without it, only report." };
         var import = new Command("import", "Pre-create the application's existing users so the identity provider matches them instead of creating duplicates.") { Tenant, file, apply };
-        import.SetAction(async (parse, ct) =>
+        import.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
             var tenant = TenantOf(parse);
             var path = parse.GetValue(file)!.FullName;
-            if (!File.Exists(path)) throw new ArgumentException($"No such file: {path}");
+            if (!File.Exists(path)) throw AdminException.Invalid($"no such file: {path}");
             var rows = UserImport.Parse(path);
-            await using var services = Build(parse);
-            if (await services.GetRequiredService<TenantStore>().GetAsync(tenant, ct) is null) return await NotFoundAsync(output, parse);
-            var importer = new UserImport(services.GetRequiredService<ResourceStore>());
-            var plan = await importer.PlanAsync(tenant, rows, ct);
+            await core.Tenants.GetAsync(tenant, ct);
+            var importer = core.Import;
+            var plan = await StorageGuard.RunAsync(() => importer.PlanAsync(tenant, rows, ct));
             var blocked = plan.Any(p => p.Action is ImportAction.Conflict or ImportAction.Invalid);
             var applied = parse.GetValue(apply) && !blocked;
             if (applied)
             {
-                // Audited like SCIM writes, under one id for the whole run.
-                plan = await importer.ApplyAsync(tenant, plan, new WriteContext("import-" + Guid.NewGuid().ToString("N")[..12], "IMPORT Users", "admin"), ct);
+                // Audited like SCIM writes, under one id for the whole run; progress on stderr every 500 rows.
+                var progress = new ImportProgress(plan.Count, error);
+                plan = await StorageGuard.RunAsync(() => importer.ApplyAsync(tenant, plan, Caller.Write("IMPORT Users"), ct, progress));
             }
             int Count(ImportAction action) => plan.Count(p => p.Action == action);
             var verdict = applied ? "Applied"
@@ -56,8 +53,8 @@ public static partial class AdminCli
                     userId = p.UserId, matchedBy = p.MatchedBy, alreadyLinked = p.AlreadyLinked, detail = p.Detail,
                 }),
             }, string.Join(Environment.NewLine, plan.Select(Describe).Append(summary)));
-            return blocked || Count(ImportAction.Failed) > 0 ? 1 : 0;
-        });
+            return blocked || Count(ImportAction.Failed) > 0 ? Failure : Success;
+        }));
         return import;
     }
 
@@ -67,4 +64,13 @@ public static partial class AdminCli
         ImportAction.Match => $"existing user {p.UserId} (by {p.MatchedBy}){(p.AlreadyLinked ? ", already linked" : ", link appKey")}",
         _ => p.Detail,
     };
+
+    /// <summary>Writes "imported n of m rows" every 500 rows and at the end, synchronously (in order, before the summary).</summary>
+    sealed class ImportProgress(int total, TextWriter error) : IProgress<int>
+    {
+        public void Report(int done)
+        {
+            if (done % 500 == 0 || done == total) error.WriteLine($"imported {done} of {total} rows");
+        }
+    }
 }

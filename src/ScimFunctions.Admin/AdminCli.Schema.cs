@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using ScimFunctions.Administration;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Schema;
 using ScimFunctions.Storage.Tenants;
@@ -47,9 +48,9 @@ public static partial class AdminCli
             + "(run it 30 s after declaring). Exit code 1 when a value is claimed twice.") { Tenant };
         reindex.SetAction(async (parse, ct) =>
         {
-            await using var services = Build(parse);
+            await using var services = await BuildAsync(parse);
             if (await services.GetRequiredService<TenantSchemaService>().ReindexAsync(TenantOf(parse), ct) is not { } result)
-                return await NotFoundAsync(output, parse);
+                throw AdminException.TenantNotFound(TenantOf(parse));
             await WriteAsync(output, parse, new { updated = result.Updated, conflicts = result.Conflicts },
                 string.Join(Environment.NewLine, result.Conflicts.Prepend($"{result.Updated} resources re-indexed.")));
             return result.Conflicts.Count == 0 ? 0 : 1;
@@ -66,7 +67,7 @@ public static partial class AdminCli
     static async Task<int> ChangeSchemaAsync(TextWriter output, ParseResult parse, CancellationToken ct,
         Func<TenantSchemaService, TenantId, Task<TenantSchema?>> change)
     {
-        await using var services = Build(parse);
+        await using var services = await BuildAsync(parse);
         TenantSchema? result;
         try
         {
@@ -78,7 +79,7 @@ public static partial class AdminCli
             await output.WriteLineAsync(parse.GetValue(Json) ? JsonSerializer.Serialize(new { error = e.Detail }) : $"error: {e.Detail}");
             return 1;
         }
-        if (result is null) return await NotFoundAsync(output, parse);
+        if (result is null) throw AdminException.TenantNotFound(TenantOf(parse));
         var declaration = result.Write();
         var summary = string.Join(Environment.NewLine, result.Extensions.Select(e => $"{e.ResourceType}\t{e.Schema.Id}\t{e.Schema.Attributes.Count} attributes")
             .Append($"Undeclared extensions: {result.Undeclared}").Append($"Roles: {string.Join(", ", result.Roles.Select(r => r.Value))}"));

@@ -1,25 +1,29 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ScimFunctions.Administration;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
-using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
-using ScimFunctions.Storage.Tokens;
 
 namespace ScimFunctions.Admin;
 
 /// <summary>
-/// `scim-admin`: create tenants, issue / rotate / revoke / list tokens, change tenant settings, run
-/// maintenance. It builds the same storage services the app uses (AddScimStorage), from options or the environment.
-/// Exit codes: 0 success, 1 failure, 2 usage error.
+/// `scim-admin`: a thin shell over the admin core (<see cref="AdminCore"/>): parses the command line, calls one core
+/// operation, prints a table (or JSON with --json) and maps the core's typed errors to one line and an exit code.
 /// </summary>
 public static partial class AdminCli
 {
+    /// <summary>Exit codes (README, Operating): 0 success; 1 the command ran and failed (unknown or malformed tenant,
+    /// unknown token/user/group id, storage unreachable or refusing access, `check` found problems, an import was
+    /// refused); 2 usage (unknown command or option, missing argument, a bad enum, date or number, a value out of range).</summary>
+    public const int Success = 0, Failure = 1, Usage = 2;
+
     static readonly Option<string?> ConnectionString = new("--connection-string")
     {
         Description = "Storage connection string (Azurite: UseDevelopmentStorage=true). Env: Storage__ConnectionString.",
@@ -41,13 +45,17 @@ public static partial class AdminCli
     static readonly Option<bool> Json = new("--json") { Description = "Machine-readable JSON output." };
     static readonly Argument<string> Tenant = new("tenant") { Description = "Tenant id: 1-63 lowercase letters, digits, hyphens." };
 
-    /// <summary>The tenant argument as a <see cref="TenantId"/>: the CLI's one check of it (an invalid id is an error, exit code 1).</summary>
-    static TenantId TenantOf(ParseResult parse) =>
-        TenantId.TryParse(parse.GetValue(Tenant), out var tenant) ? tenant : throw new ArgumentException(TenantId.Rule);
+    /// <summary>The tenant argument as a <see cref="TenantId"/>: a malformed id names no tenant (exit code 1).</summary>
+    static TenantId TenantOf(ParseResult parse) => TenantId.TryParse(parse.GetValue(Tenant), out var tenant)
+        ? tenant
+        : throw new AdminException(AdminErrorKind.TenantNotFound, $"'{parse.GetValue(Tenant)}' is not a tenant id. {TenantId.Rule}");
+
+    /// <summary>Who made the change, for the audit log.</summary>
+    static readonly AdminCaller Caller = AdminCaller.Cli;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("ScimFunctions administration: tenants, tokens, settings, audit, maintenance.");
+        var root = new RootCommand("ScimFunctions administration: tenants, settings, tokens, dry-run review, audit, import, maintenance.");
         foreach (var option in new Option[] { ConnectionString, TableEndpoint, KeyVaultUri, TablePrefix, BaseUrl, Json })
         {
             option.Recursive = true;
@@ -55,88 +63,97 @@ public static partial class AdminCli
         }
         root.Subcommands.Add(TenantCommands(output));
         root.Subcommands.Add(TokenCommands(output));
+        root.Subcommands.Add(PendingCommands(output));
         root.Subcommands.Add(MaintenanceCommands(output));
         root.Subcommands.Add(AuditCommand(output));
-        root.Subcommands.Add(ImportCommand(output));
+        root.Subcommands.Add(ImportCommand(output, error));
         root.Subcommands.Add(CheckCommand(output));
         root.Subcommands.Add(EventsCommands(output));
         root.Subcommands.Add(SchemaCommand(output));
 
+        // Without the default handler an exception reaches the catch below: one line, never a stack trace.
+        var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        if (args.Length == 0)
+        {
+            await root.Parse("--help").InvokeAsync(new InvocationConfiguration { Output = error, Error = error });
+            return Usage;
+        }
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) await error.WriteLineAsync(e.Message);
-            return 2;
+            await error.WriteLineAsync("usage: " + string.Join(" ", parse.Errors.Select(e => e.Message).Distinct()));
+            await error.WriteLineAsync($"Run `scim-admin {string.Join(' ', CommandPath(parse.CommandResult))} --help` for the usage.".Replace("  ", " ", StringComparison.Ordinal));
+            return Usage;
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+            return await parse.InvokeAsync(invocation);
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or Azure.RequestFailedException)
+        catch (AdminException e)
         {
             await error.WriteLineAsync($"error: {e.Message}");
-            return 1;
+            return e.Kind == AdminErrorKind.InvalidArgument ? Usage : Failure;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug, not a user error: still one line; the type says where to look.
+            await error.WriteLineAsync($"error: unexpected {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            return Failure;
         }
     }
+
+    static IEnumerable<string> CommandPath(CommandResult? result) =>
+        result is null || result.Command is RootCommand ? [] : CommandPath(result.Parent as CommandResult).Append(result.Command.Name);
 
     static Command TenantCommands(TextWriter output)
     {
         var tenant = new Command("tenant", "Create, list and configure tenants.");
 
         var create = new Command("create", "Create a tenant (no token yet: use `token issue`).") { Tenant };
-        create.SetAction(async (parse, ct) =>
+        create.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
-            var tenant = TenantOf(parse);
-            await using var services = Build(parse);
-            var created = await services.GetRequiredService<TenantStore>().CreateAsync(tenant, ct);
-            await WriteAsync(output, parse, new { tenant, created }, created ? $"Tenant {tenant} created." : $"Tenant {tenant} already exists.");
-            return 0;
-        });
+            var id = TenantOf(parse);
+            var created = await core.Tenants.CreateAsync(id, Caller, ct);
+            await WriteAsync(output, parse, new { tenant = id, created }, created ? $"Tenant {id} created." : $"Tenant {id} already exists.");
+            return Success;
+        }));
 
         var list = new Command("list", "List tenants and their settings.");
-        list.SetAction(async (parse, ct) =>
+        list.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
-            await using var services = Build(parse);
-            var tenants = await services.GetRequiredService<TenantStore>().ListAsync(ct);
-            await WriteAsync(output, parse, tenants.Select(Describe),
-                string.Join(Environment.NewLine, tenants.Select(t => $"{t.Tenant}\tdelete: {t.Deprovision}\tmode: {t.Mode}\tcreated: {t.Created:u}")));
-            return 0;
-        });
+            var tenants = await core.Tenants.ListAsync(ct);
+            await WriteAsync(output, parse, tenants.Select(Describe), Table(["TENANT", "DEPROVISION", "MODE", "PROVISIONING", "CREATED"],
+                tenants.Select(t => new[] { t.Tenant.Value, t.Deprovision.ToString(), t.Mode.ToString(), t.Provisioning.ToString(), Time(t.Created) })));
+            return Success;
+        }));
 
         var show = new Command("show", "Show a tenant's settings and Tenant URL.") { Tenant };
-        show.SetAction(async (parse, ct) =>
+        show.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
-            await using var services = Build(parse);
-            if (await services.GetRequiredService<TenantStore>().GetAsync(TenantOf(parse), ct) is not { } settings)
-                return await NotFoundAsync(output, parse);
+            var settings = await core.Tenants.GetAsync(TenantOf(parse), ct);
             await WriteAsync(output, parse, Describe(settings),
-                $"Tenant URL: {TenantUrl(parse, settings.Tenant)}\nDeprovisioning: {settings.Deprovision}\nMode: {settings.Mode}\nCreated: {settings.Created:u}");
-            return 0;
-        });
+                $"Tenant URL: {TenantUrl(parse, settings.Tenant)}\nProvisioning: {settings.Provisioning}\nDeprovisioning: {settings.Deprovision}\nMode: {settings.Mode}\nCreated: {Time(settings.Created)}");
+            return Success;
+        }));
 
-        var deprovision = new Option<DeprovisionMode?>("--deprovision") { Description = "What DELETE /Users does: Delete or Disable." };
-        var mode = new Option<OperationMode?>("--mode") { Description = "Sync, or DryRun (new users and groups stored as pending)." };
-        var settingsCommand = new Command("settings", "Change a tenant's settings.") { Tenant, deprovision, mode };
-        settingsCommand.SetAction(async (parse, ct) =>
+        var deprovision = EnumOption<DeprovisionMode>("--deprovision", "What DELETE /Users does");
+        var mode = EnumOption<OperationMode>("--mode", "DryRun stores new users and groups as pending; Sync makes them live");
+        var provisioning = EnumOption<ProvisioningState>("--provisioning", "Off refuses every SCIM request of the tenant (403), touching nothing");
+        var settingsCommand = new Command("settings", "Change a tenant's settings (writes honour them at once on every instance, reads within 30 s).")
+            { Tenant, deprovision, mode, provisioning };
+        settingsCommand.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
-            await using var services = Build(parse);
-            var store = services.GetRequiredService<TenantStore>();
-            if (await store.GetAsync(TenantOf(parse), ct) is not { } settings) return await NotFoundAsync(output, parse);
-            var wasDryRun = settings.Mode == OperationMode.DryRun;
-            settings = settings with
-            {
-                Deprovision = parse.GetValue(deprovision) ?? settings.Deprovision,
-                Mode = parse.GetValue(mode) ?? settings.Mode,
-            };
-            await store.UpdateAsync(settings, ct);
-            // Leaving dry-run makes everything provisioned meanwhile live.
-            var promoted = wasDryRun && settings.Mode == OperationMode.Sync
-                ? await services.GetRequiredService<ResourceStore>().PromotePendingAsync(settings.Tenant, ct)
-                : 0;
-            await WriteAsync(output, parse, new { tenant = settings.Tenant, deprovision = settings.Deprovision.ToString(), mode = settings.Mode.ToString(), promoted },
-                $"Deprovisioning: {settings.Deprovision}\nMode: {settings.Mode}" + (promoted > 0 ? $"\n{promoted} pending users and groups are now live." : ""));
-            return 0;
-        });
+            var change = new SettingsChange(parse.GetValue(deprovision), parse.GetValue(mode), parse.GetValue(provisioning));
+            if (change == new SettingsChange()) throw AdminException.Invalid("give at least one of --deprovision, --mode, --provisioning (see `tenant show`).");
+            var tenantId = TenantOf(parse);
+            var (settings, before, promoted) = await core.Tenants.ChangeSettingsAsync(tenantId, change, Caller, ct);
+            var leftDryRun = before.Mode == OperationMode.DryRun && settings.Mode == OperationMode.Sync;
+            await WriteAsync(output, parse, new { tenant = settings.Tenant, deprovision = settings.Deprovision.ToString(), mode = settings.Mode.ToString(),
+                    provisioning = settings.Provisioning.ToString(), promoted },
+                $"Provisioning: {settings.Provisioning}\nDeprovisioning: {settings.Deprovision}\nMode: {settings.Mode}"
+                + (leftDryRun ? $"\n{promoted} pending users and groups are now live." : ""));
+            return Success;
+        }));
 
         tenant.Subcommands.Add(create);
         tenant.Subcommands.Add(list);
@@ -148,108 +165,138 @@ public static partial class AdminCli
     static Command TokenCommands(TextWriter output)
     {
         var token = new Command("token", "Issue, rotate, revoke and list a tenant's Secret Tokens.");
-        var days = new Option<int>("--expires-in-days") { Description = "Lifetime of the new token in days.", DefaultValueFactory = _ => 365 };
-        var overlap = new Option<int>("--overlap-minutes")
-        {
-            Description = "Keep the previous token working this long (zero-downtime rotation).",
-            DefaultValueFactory = _ => 0,
-        };
+        var days = new Option<int>("--expires-in-days") { Description = "Lifetime of the new token in days (1-3650).", DefaultValueFactory = _ => 365 };
 
-        Command Issue(string name, string description)
+        Command Issue(string name, string description, Option<int?> overlap, bool rotate)
         {
             var command = new Command(name, description) { Tenant, days, overlap };
-            command.SetAction(async (parse, ct) =>
+            command.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
             {
-                var tenant = TenantOf(parse);
-                if (parse.GetValue(days) is < 1 or > 3650) throw new ArgumentException("--expires-in-days must be between 1 and 3650.");
-                await using var services = Build(parse);
-                if (await services.GetRequiredService<TenantStore>().GetAsync(tenant, ct) is null) return await NotFoundAsync(output, parse);
-                var issued = await services.GetRequiredService<TokenService>().IssueAsync(tenant,
-                    TimeSpan.FromDays(parse.GetValue(days)), TimeSpan.FromMinutes(Math.Max(0, parse.GetValue(overlap))), ct);
+                var id = TenantOf(parse);
+                var minutes = parse.GetValue(overlap) is { } m ? TimeSpan.FromMinutes(m) : (TimeSpan?)null;
+                var issued = rotate
+                    ? await core.Tokens.RotateAsync(id, parse.GetValue(days), minutes, Caller, ct)
+                    : await core.Tokens.IssueAsync(id, parse.GetValue(days), minutes, Caller, ct);
                 await WriteAsync(output, parse,
-                    new { tenantUrl = TenantUrl(parse, tenant), secretToken = issued.Token, expires = issued.Record.Expires, id = issued.Record.Id },
-                    $"Tenant URL: {TenantUrl(parse, tenant)}\nSecret Token: {issued.Token}\n\nThe token is shown once. It expires {issued.Record.Expires:u}.");
-                return 0;
-            });
+                    new { tenantUrl = TenantUrl(parse, id), secretToken = issued.SecretToken, expires = issued.Expires, id = issued.Id, previousUsableUntil = issued.PreviousUsableUntil },
+                    $"Tenant URL: {TenantUrl(parse, id)}\nSecret Token: {issued.SecretToken}\n\nThe token is shown once. It expires {Time(issued.Expires)}. "
+                    + "Every running instance accepts it from its first request. "
+                    + (issued.PreviousUsableUntil > DateTimeOffset.UtcNow ? $"Earlier tokens keep working until {Time(issued.PreviousUsableUntil)}." : "Earlier tokens no longer work."));
+                return Success;
+            }));
             return command;
         }
 
         var tokenId = new Option<string?>("--id") { Description = "Revoke only this token (see `token list`)." };
         var revoke = new Command("revoke", "Revoke the tenant's tokens (all, or one with --id).") { Tenant, tokenId };
-        revoke.SetAction(async (parse, ct) =>
+        revoke.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
-            await using var services = Build(parse);
-            var count = await services.GetRequiredService<TokenService>().RevokeAsync(TenantOf(parse), parse.GetValue(tokenId), ct);
+            var count = await core.Tokens.RevokeAsync(TenantOf(parse), parse.GetValue(tokenId), Caller, ct);
             await WriteAsync(output, parse, new { revoked = count },
-                $"{count} token(s) revoked. Running instances stop accepting them within the token cache window.");
-            return 0;
-        });
+                $"{count} token(s) revoked. Other running instances stop accepting them within the token cache window (Tokens__CacheSeconds, 60 s).");
+            return Success;
+        }));
 
-        var list = new Command("list", "List the tenant's tokens (metadata only: never the token or its hash).") { Tenant };
-        list.SetAction(async (parse, ct) =>
+        var list = new Command("list", "List the tenant's tokens with days left (metadata only: never the token or its hash).") { Tenant };
+        list.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
-            await using var services = Build(parse);
-            var now = DateTimeOffset.UtcNow;
-            var records = await services.GetRequiredService<TokenService>().ListAsync(TenantOf(parse), ct);
-            var rows = records.Select(r => new
-            {
-                id = r.Id,
-                prefix = r.Prefix,
-                created = r.Created,
-                expires = r.Expires,
-                state = r.IsUsableAt(now) ? r.State.ToString() : r.State == TokenState.Revoked ? "Revoked" : "Expired",
-            }).ToList();
-            await WriteAsync(output, parse, rows,
-                string.Join(Environment.NewLine, rows.Select(r => $"{r.id}\t{r.prefix}…\t{r.state}\tcreated {r.created:u}\texpires {r.expires:u}")));
-            return 0;
-        });
+            var tokens = await core.Tokens.ListAsync(TenantOf(parse), ct);
+            await WriteAsync(output, parse, tokens, Table(["ID", "PREFIX", "STATE", "CREATED", "EXPIRES", "DAYS LEFT"],
+                tokens.Select(t => new[] { t.Id, t.Prefix + "…", t.State, Time(t.Created), Time(t.Expires),
+                    t.DaysLeft.ToString(CultureInfo.InvariantCulture) + (t.ExpiryWarning is not null ? " (rotate soon)" : "") })));
+            return Success;
+        }));
 
-        token.Subcommands.Add(Issue("issue", "Issue a token (voids the previous one, unless --overlap-minutes). Prints it once."));
-        token.Subcommands.Add(Issue("rotate", "Same as issue: a new token, the old one stops working (after --overlap-minutes)."));
+        var expiring = new Command("expiring", "Active tokens of every tenant with 30 days or less left.");
+        expiring.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
+        {
+            var tokens = await core.Tokens.ExpiringAsync(ct);
+            await WriteAsync(output, parse, tokens, Table(["TENANT", "ID", "PREFIX", "EXPIRES", "DAYS LEFT"],
+                tokens.Select(t => new[] { t.Tenant.Value, t.Token.Id, t.Token.Prefix + "…", Time(t.Token.Expires), t.Token.DaysLeft.ToString(CultureInfo.InvariantCulture) })));
+            return Success;
+        }));
+
+        token.Subcommands.Add(Issue("issue", "Issue a token; the previous ones stop working (after --overlap-minutes, default 0). Prints it once.",
+            new Option<int?>("--overlap-minutes") { Description = "Keep the previous tokens working this long (default 0)." }, rotate: false));
+        token.Subcommands.Add(Issue("rotate", "Issue a token; the previous ones keep working for --overlap-minutes (default 60) so you can paste the new one.",
+            new Option<int?>("--overlap-minutes") { Description = "Keep the previous tokens working this long (default 60, at most 10080)." }, rotate: true));
         token.Subcommands.Add(revoke);
         token.Subcommands.Add(list);
+        token.Subcommands.Add(expiring);
         return token;
+    }
+
+    static Command PendingCommands(TextWriter output)
+    {
+        var pending = new Command("pending", "Dry-run review: users and groups that arrived in DryRun mode, and making them live.");
+        var list = new Command("list", "List the tenant's pending users and groups.") { Tenant };
+        list.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
+        {
+            var items = await core.Review.ListPendingAsync(TenantOf(parse), ct);
+            await WriteAsync(output, parse, items.Select(i => new { type = i.Kind.ToString(), i.Id, i.Name, i.Created }),
+                Table(["TYPE", "ID", "NAME", "CREATED"], items.Select(i => new[] { i.Kind.ToString(), i.Id, i.Name, Time(i.Created) })));
+            return Success;
+        }));
+
+        var user = new Option<string?>("--user") { Description = "Make this pending user live." };
+        var group = new Option<string?>("--group") { Description = "Make this pending group live." };
+        var all = new Option<bool>("--all") { Description = "Make every pending user and group live." };
+        var activate = new Command("activate", "Make one pending user or group live (--user / --group), or all (--all).") { Tenant, user, group, all };
+        activate.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
+        {
+            var chosen = new[] { parse.GetValue(user) is not null, parse.GetValue(group) is not null, parse.GetValue(all) }.Count(x => x);
+            if (chosen != 1) throw AdminException.Invalid("give exactly one of --user <id>, --group <id>, --all.");
+            var id = TenantOf(parse);
+            var review = core.Review;
+            if (parse.GetValue(all))
+            {
+                var count = await review.ActivateAllAsync(id, Caller, ct);
+                await WriteAsync(output, parse, new { activated = count }, $"{count} pending users and groups are now live.");
+                return Success;
+            }
+            var (kind, resource) = parse.GetValue(user) is { } u ? (ResourceKind.User, u) : (ResourceKind.Group, parse.GetValue(group)!);
+            await review.ActivateAsync(id, kind, resource, Caller, ct);
+            await WriteAsync(output, parse, new { activated = 1 }, $"{kind} {resource} is now live.");
+            return Success;
+        }));
+        pending.Subcommands.Add(list);
+        pending.Subcommands.Add(activate);
+        return pending;
     }
 
     static Command MaintenanceCommands(TextWriter output)
     {
         var maintenance = new Command("maintenance", "The clean-up the timer function runs.");
-        var run = new Command("run", "Disable expired and superseded tokens, delete long-dead ones.");
-        run.SetAction(async (parse, ct) =>
+        var run = new Command("run", "Disable expired and superseded tokens, delete long-dead ones, purge old audit and feed entries, warn about expiring tokens, retire superseded signing keys.");
+        run.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
-            await using var services = Build(parse);
-            var summary = await services.GetRequiredService<MaintenanceJob>().RunAsync(ct);
+            var summary = await core.Audit.RunMaintenanceAsync(ct);
             await WriteAsync(output, parse, summary,
-                $"{summary.Tenants} tenants; {summary.TokensDisabled} token versions disabled; {summary.TokensDeleted} deleted; {summary.AuditEntriesPurged} audit entries purged.");
-            return 0;
-        });
+                $"{summary.Tenants} tenants; {summary.TokensDisabled} token versions disabled; {summary.TokensDeleted} deleted; "
+                + $"{summary.AuditEntriesPurged} audit entries and {summary.FeedEventsPurged} feed events purged; {summary.TokensExpiringSoon} tokens expire within 30 days; {summary.SigningKeysRetired} signing keys retired.");
+            return Success;
+        }));
         maintenance.Subcommands.Add(run);
         return maintenance;
     }
 
     static Command AuditCommand(TextWriter output)
     {
-        var since = new Option<DateTimeOffset?>("--since") { Description = "From this instant (ISO 8601; default 24 hours ago)." };
-        var until = new Option<DateTimeOffset?>("--until") { Description = "Up to this instant (default now)." };
+        var since = DateOption("--since", "From this instant (ISO 8601, UTC unless an offset is given; default 24 hours ago).");
+        var until = DateOption("--until", "Up to this instant (default now).");
         var resource = new Option<string?>("--resource") { Description = "Only entries for this resource id." };
         var outcome = new Option<string?>("--outcome") { Description = "Only this outcome: applied, or an HTTP status such as 409." };
         var top = new Option<int>("--top") { Description = "At most this many entries, newest first.", DefaultValueFactory = _ => 100 };
-        var audit = new Command("audit", "What provisioning did: every SCIM write, newest first.") { Tenant, since, until, resource, outcome, top };
-        audit.SetAction(async (parse, ct) =>
+        var audit = new Command("audit", "What was changed, newest first: every SCIM write and every admin action (reads are not audited).")
+            { Tenant, since, until, resource, outcome, top };
+        audit.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
-            await using var services = Build(parse);
-            var now = DateTimeOffset.UtcNow;
-            var entries = new List<AuditEntry>();
-            await foreach (var entry in services.GetRequiredService<AuditLog>().QueryAsync(TenantOf(parse),
-                parse.GetValue(since) ?? now.AddDays(-1), parse.GetValue(until) ?? now, parse.GetValue(resource), parse.GetValue(outcome), ct))
-            {
-                entries.Add(entry);
-                if (entries.Count >= parse.GetValue(top)) break;
-            }
-            await WriteAsync(output, parse, entries, string.Join(Environment.NewLine,
-                entries.Select(e => $"{e.Time:u}\t{e.Operation}\t{e.ResourceType} {e.ResourceId}\t{e.Outcome}\t{e.Client}\t{e.RequestId}")));
-            return 0;
-        });
+            var entries = await core.Audit.QueryAsync(TenantOf(parse),
+                new AuditQuery(parse.GetValue(since), parse.GetValue(until), parse.GetValue(resource), parse.GetValue(outcome), parse.GetValue(top)), ct);
+            await WriteAsync(output, parse, entries, Table(["TIME", "OPERATION", "RESOURCE", "OUTCOME", "CLIENT", "REQUEST"],
+                entries.Select(e => new[] { Time(e.Time), e.Operation, $"{e.ResourceType} {e.ResourceId}", e.Outcome, e.Client, e.RequestId })));
+            return Success;
+        }));
         return audit;
     }
 
@@ -258,23 +305,23 @@ public static partial class AdminCli
         var check = new Command("check", "Check a tenant's rows: index rows, resources and membership pairs agree. Exit code 1 when problems are found.") { Tenant };
         check.SetAction(async (parse, ct) =>
         {
-            await using var services = Build(parse);
             var tenant = TenantOf(parse);
-            if (await services.GetRequiredService<TenantStore>().GetAsync(tenant, ct) is null) return await NotFoundAsync(output, parse);
-            var report = await new ConsistencyChecker(services.GetRequiredService<ScimTables>().Resources).CheckAsync(tenant, ct);
+            await using var services = await BuildAsync(parse);
+            await services.GetRequiredService<AdminCore>().Tenants.GetAsync(tenant, ct);
+            var report = await StorageGuard.RunAsync(() => new ConsistencyChecker(services.GetRequiredService<ScimTables>().Resources).CheckAsync(tenant, ct));
             var summary = $"{report.RowsScanned} rows, {report.Users} users, {report.Groups} groups: "
                 + (report.IsConsistent ? "no problems found." : $"{report.Findings.Count} problem(s).");
             await WriteAsync(output, parse,
                 new { tenant, rowsScanned = report.RowsScanned, users = report.Users, groups = report.Groups,
                     findings = report.Findings.Select(f => new { kind = f.Kind.ToString(), rowKey = f.RowKey, detail = f.Detail }) },
                 string.Join(Environment.NewLine, report.Findings.Select(f => $"{f.Kind}\t{f.RowKey}\t{f.Detail}").Append(summary)));
-            return report.IsConsistent ? 0 : 1;
+            return report.IsConsistent ? Success : Failure;
         });
         return check;
     }
 
-    /// <summary>The app's own service registration, configured from options, then the environment.</summary>
-    static ServiceProvider Build(ParseResult parse)
+    /// <summary>The app's own storage registration plus the admin core, configured from options, then the environment.</summary>
+    static async Task<ServiceProvider> BuildAsync(ParseResult parse)
     {
         var values = new Dictionary<string, string?>();
         void Set(string key, string? value)
@@ -288,24 +335,88 @@ public static partial class AdminCli
         Set("Events:Origin", parse.GetValue(BaseUrl));
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(values).Build();
         if (string.IsNullOrEmpty(configuration["Storage:ConnectionString"]) && string.IsNullOrEmpty(configuration["Storage:TableEndpoint"]))
-            throw new InvalidOperationException("Give --table-endpoint (Azure) or --connection-string (Azurite: UseDevelopmentStorage=true).");
+            throw new AdminException(AdminErrorKind.StorageUnavailable,
+                "no storage given: pass --table-endpoint (Azure) or --connection-string (Azurite: UseDevelopmentStorage=true), or set Storage__TableEndpoint.");
 
-        var services = new ServiceCollection().AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)).AddScimStorage(configuration).BuildServiceProvider();
-        services.GetRequiredService<ScimTables>().EnsureCreatedAsync().GetAwaiter().GetResult();
+        // Log lines (maintenance's expiry warnings) go to stderr, so --json output stays parseable.
+        var services = new ServiceCollection()
+            .AddLogging(b => b.AddSimpleConsole().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning))
+            .AddScimStorage(configuration)
+            .AddScimAdministration()
+            .BuildServiceProvider();
+        try
+        {
+            AdminCore core;
+            try
+            {
+                core = services.GetRequiredService<AdminCore>();
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+            {
+                // The SDK clients are made here, from the storage settings.
+                throw new AdminException(AdminErrorKind.StorageUnavailable, $"the storage settings are not valid ({e.Message}): check --connection-string / --table-endpoint / --key-vault-uri.", e);
+            }
+            await core.EnsureStorageAsync();
+        }
+        catch
+        {
+            await services.DisposeAsync();
+            throw;
+        }
         return services;
+    }
+
+    /// <summary>Runs a command's body with the admin core, disposing the services afterwards.</summary>
+    static async Task<int> WithCoreAsync(ParseResult parse, Func<AdminCore, Task<int>> body)
+    {
+        await using var services = await BuildAsync(parse);
+        return await body(services.GetRequiredService<AdminCore>());
     }
 
     static string TenantUrl(ParseResult parse, TenantId tenant) => ScimRoutes.TenantUrl(parse.GetValue(BaseUrl)!, tenant);
 
-    static object Describe(TenantSettings s) => new { tenant = s.Tenant, deprovision = s.Deprovision.ToString(), mode = s.Mode.ToString(), created = s.Created };
-
-    static async Task<int> NotFoundAsync(TextWriter output, ParseResult parse)
+    static object Describe(TenantSettings s) => new
     {
-        await output.WriteLineAsync(parse.GetValue(Json)
-            ? JsonSerializer.Serialize(new { error = "tenant not found", tenant = parse.GetValue(Tenant) })
-            : $"Tenant {parse.GetValue(Tenant)} not found: create it with `tenant create`.");
-        return 1;
+        tenant = s.Tenant, deprovision = s.Deprovision.ToString(), mode = s.Mode.ToString(), provisioning = s.Provisioning.ToString(), created = s.Created,
+    };
+
+    static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Rows under a header, columns padded; "No entries." when there are none.</summary>
+    static string Table(string[] headers, IEnumerable<string[]> rows)
+    {
+        var all = rows.ToList();
+        if (all.Count == 0) return "No entries.";
+        var widths = headers.Select((h, i) => Math.Max(h.Length, all.Max(r => r[i].Length))).ToArray();
+        string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i])));
+        return string.Join(Environment.NewLine, all.Select(Line).Prepend(Line(headers)));
     }
+
+    /// <summary>An enum option whose bad value reads "--mode must be one of Sync, DryRun (got 'x')." (exit code 2).</summary>
+    static Option<T?> EnumOption<T>(string name, string description) where T : struct, Enum => new(name)
+    {
+        Description = $"{description}: {string.Join(" or ", Enum.GetNames<T>())}.",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (!int.TryParse(text, out _) && Enum.TryParse<T>(text, ignoreCase: true, out var value)) return value;
+            result.AddError($"{name} must be one of {string.Join(", ", Enum.GetNames<T>())} (got '{text}').");
+            return null;
+        },
+    };
+
+    /// <summary>A date option whose bad value reads as what to type instead (exit code 2).</summary>
+    static Option<DateTimeOffset?> DateOption(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)) return value;
+            result.AddError($"{name} must be an ISO 8601 date or time such as 2026-01-31 or 2026-01-31T08:00:00Z (got '{text}').");
+            return null;
+        },
+    };
 
     static Task WriteAsync(TextWriter output, ParseResult parse, object json, string human) =>
         output.WriteLineAsync(parse.GetValue(Json)

@@ -21,10 +21,8 @@ public sealed class EventIssuer(IConfiguration configuration, Func<string?>? fal
           ?? throw new InvalidOperationException("Set Events:Origin to the service's public origin (https://…)."))
         .TrimEnd('/');
 
-    /// <summary>Where the published keys are served.</summary>
-    public string JwksUrl => Origin + JwksPath;
-
-    public const string JwksPath = "/" + ScimFunctions.Protocol.ScimRoutes.EventsJwks;
+    /// <summary>Where the published keys are served (<see cref="ScimFunctions.Protocol.ScimRoutes.EventKeys"/>).</summary>
+    public string JwksUrl => Origin + "/" + ScimFunctions.Protocol.ScimRoutes.EventKeys;
 }
 
 public static class EventsServiceCollectionExtensions

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using ScimFunctions.Events;
 using ScimFunctions.Http;
 using ScimFunctions.Protocol;
 
@@ -12,7 +11,7 @@ namespace ScimFunctions.FunctionApp;
 /// key; every handler checks the tenant's bearer token itself. Routes come from the shared routing table,
 /// and every route takes every method so the shared dispatcher answers 405 with a SCIM body.
 /// </summary>
-public sealed class ScimHttpFunctions(ScimEndpoints scim, ScimHealth health, SigningKeyRing keys, SigningKeyOptions keyOptions)
+public sealed class ScimHttpFunctions(ScimEndpoints scim, ScimHealth health)
 {
     [Function("Users")]
     public async Task<IActionResult> Users(
@@ -95,10 +94,4 @@ public sealed class ScimHttpFunctions(ScimEndpoints scim, ScimHealth health, Sig
     public async Task<IActionResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ScimRoutes.Health)] HttpRequest req) =>
         new ScimActionResult(await health.Get(req.HttpContext));
-
-    /// <summary>Unauthenticated like any JWKS: receivers verify the service's SETs with these keys. Outside any tenant.</summary>
-    [Function("EventsJwks")]
-    public async Task<IActionResult> EventsJwks(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ScimRoutes.EventsJwks)] HttpRequest req) =>
-        new ScimActionResult(await EventsEndpoints.JwksAsync(req.HttpContext, keys, keyOptions));
 }

@@ -51,13 +51,15 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
         try
         {
             await tables.EnsureCreatedAsync();
-            if (TenantId.TryParse(tenant, out var id) && await AuthenticateAsync(http, id, deadline.Token) is { } settings)
+            if (TenantId.TryParse(tenant, out var id) && await AuthenticateAsync(http, id, fresh: isWrite, deadline.Token) is { } settings)
             {
                 authenticated = settings;
                 using var slot = await _perTenant.AcquireAsync(settings.Tenant.Value, 1, deadline.Token);
                 if (!slot.IsAcquired) throw new TenantBusyException();
                 storage = StorageRequestCounter.BeginScope();
-                result = await handler(new ScimRequest(http, settings, write, limits, edge, deadline.Token));
+                result = settings.Provisioning == ProvisioningState.Off
+                    ? ProvisioningOff()
+                    : await handler(new ScimRequest(http, settings, write, limits, edge, deadline.Token));
             }
             else
             {
@@ -69,7 +71,8 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
             result = error;
         }
         // Applied changes were audited inside their own transactions; record the rest (rejections, no-ops).
-        if (write is not null && authenticated is not null && write.Committed == 0)
+        // (Not while provisioning is off: then nothing stored is touched, the audit log included.)
+        if (write is not null && authenticated is { Provisioning: ProvisioningState.On } && write.Committed == 0)
             await RecordOutcomeAsync(http, authenticated.Tenant, write, operation, StatusOf(result));
         var storageRequests = storage?.Count ?? 0;
         http.Response.Headers["X-Storage-Requests"] = storageRequests.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -80,7 +83,12 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
         return result;
     }
 
-    async Task<TenantSettings?> AuthenticateAsync(HttpContext http, TenantId tenant, CancellationToken ct)
+    /// <summary>The tenant's admin turned provisioning off. 403, not 503: it is a decision, not an outage, so
+    /// the client should not retry at once; Entra shows the detail in its provisioning logs and Test Connection.</summary>
+    static IResult ProvisioningOff() => ScimResults.Error(HttpStatusCode.Forbidden, null,
+        "Provisioning is turned off for this tenant by its administrator; nothing was read or changed. It resumes when turned on again.");
+
+    async Task<TenantSettings?> AuthenticateAsync(HttpContext http, TenantId tenant, bool fresh, CancellationToken ct)
     {
         var header = http.Request.Headers.Authorization.ToString();
         string? token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
@@ -89,7 +97,7 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
         if (check == TokenCheck.Throttled)
             throw new ThrottledException();
         if (check != TokenCheck.Valid) return null;
-        return await tenants.GetAsync(tenant, ct);
+        return await tenants.GetAsync(tenant, fresh, ct);
     }
 
     static IResult Unauthorized(HttpContext http)

@@ -57,7 +57,7 @@ public static class ScimServiceCollectionExtensions
         app.Map(ScimRoutes.Role, (HttpContext h, string tenant, string id) => E(h).Role(h, tenant, id));
         app.Map(ScimRoutes.Me, (HttpContext h, string tenant) => E(h).Me(h, tenant));
         app.Map(ScimRoutes.Fallback, (HttpContext h, string tenant) => E(h).NotFound(h, tenant));
-        app.MapGet(ScimRoutes.EventsJwks, EventsEndpoints.JwksAsync);
+        app.MapGet(ScimRoutes.EventKeys, EventsEndpoints.JwksAsync);
         app.Map(ScimRoutes.Health, (HttpContext h, ScimHealth health) => health.Get(h));
         return app;
     }

@@ -4,17 +4,19 @@ using ScimFunctions.Storage.Tenants;
 
 namespace ScimFunctions.Http;
 
-/// <summary>Tenant settings with a short in-memory cache: one point read per tenant per window, not per
-/// request. A settings change reaches every instance within the window.</summary>
+/// <summary>Tenant settings with a short in-memory cache: reads use one point read per tenant per
+/// <see cref="Window"/>, so a settings change reaches reads on every instance within it. Writes ask for the row
+/// fresh (one point read), so a change toward keeping data (Disable, DryRun, provisioning off) applies to every
+/// write that starts after the admin was told it was saved, on every instance.</summary>
 public sealed class TenantSettingsCache(TenantStore store, TimeProvider time)
 {
-    static readonly TimeSpan Window = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Window = TimeSpan.FromSeconds(30);
     readonly ConcurrentDictionary<TenantId, (DateTimeOffset Until, TenantSettings? Settings)> _cache = new();
 
-    public async Task<TenantSettings?> GetAsync(TenantId tenant, CancellationToken ct)
+    public async Task<TenantSettings?> GetAsync(TenantId tenant, bool fresh, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (_cache.TryGetValue(tenant, out var hit) && hit.Until > now) return hit.Settings;
+        if (!fresh && _cache.TryGetValue(tenant, out var hit) && hit.Until > now) return hit.Settings;
         var settings = await store.GetAsync(tenant, ct);
         _cache[tenant] = (now + Window, settings);
         return settings;

@@ -36,9 +36,10 @@ public static class ScimRoutes
     /// <param name="origin">Scheme, host and any path base, with or without a trailing slash.</param>
     public static string TenantUrl(string origin, TenantId tenant) => origin.TrimEnd('/') + TenantPath(tenant);
 
-    /// <summary>Unauthenticated, GET: the signing keys of the service's Security Event Tokens (RFC 7517 JWK Set). Outside any tenant.</summary>
-    public const string EventsJwks = "scim/events/jwks.json";
-
     /// <summary>Unauthenticated: whether storage and Key Vault answer (ScimFunctions.Http.ScimHealth). Outside any tenant.</summary>
     public const string Health = "health";
+
+    /// <summary>Unauthenticated: the public keys that verify the provisioning events' signatures (RFC 7517 JWK Set,
+    /// ScimFunctions.Http.EventsEndpoints). Outside any tenant: one key ring signs for every tenant.</summary>
+    public const string EventKeys = "scim/events/jwks.json";
 }

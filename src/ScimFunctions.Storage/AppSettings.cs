@@ -29,6 +29,9 @@ public static class AppSettings
     /// <summary>NCRONTAB schedule of the maintenance timer (token expiry, audit retention).</summary>
     public const string MaintenanceSchedule = "MaintenanceSchedule";
 
+    /// <summary>NCRONTAB schedule of the event delivery timer (one push sweep over every receiver).</summary>
+    public const string EventDeliverySchedule = "EventDeliverySchedule";
+
     /// <summary>Largest accepted request body, in bytes.</summary>
     public const string MaxBodyBytes = "Limits__MaxBodyBytes";
 
@@ -78,7 +81,7 @@ public static class AppSettings
     public const string FeedRetentionDays = "Feed__RetentionDays";
 
     /// <summary>Settings the deployment template sets: the function app cannot serve without the first two.</summary>
-    public static readonly IReadOnlyList<string> RequiredInAzure = [StorageTableEndpoint, KeyVaultUri, TokenCacheSeconds, MaintenanceSchedule, AzureTokenCredentials];
+    public static readonly IReadOnlyList<string> RequiredInAzure = [StorageTableEndpoint, KeyVaultUri, TokenCacheSeconds, MaintenanceSchedule, EventDeliverySchedule, AzureTokenCredentials];
 
     /// <summary>Optional settings: each has a default documented in the README.</summary>
     public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, MaxFilterLength,

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ScimFunctions.Events;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Feed;
 using ScimFunctions.Storage.Tenants;
@@ -7,7 +8,7 @@ using ScimFunctions.Storage.Tokens;
 namespace ScimFunctions.Storage;
 
 /// <summary>What one maintenance run did (counts only: no secrets).</summary>
-public sealed record MaintenanceSummary(int Tenants, int TokensDisabled, int TokensDeleted, int AuditEntriesPurged, int FeedEventsPurged = 0);
+public sealed record MaintenanceSummary(int Tenants, int TokensDisabled, int TokensDeleted, int AuditEntriesPurged, int FeedEventsPurged = 0, int TokensExpiringSoon = 0, int SigningKeysRetired = 0);
 
 public sealed record AuditOptions
 {
@@ -19,17 +20,18 @@ public sealed record AuditOptions
 /// The periodic clean-up the timer function runs (and the admin CLI can run): tokens that expired or
 /// were superseded are disabled (validation already rejects them; this makes the store say so), records
 /// unusable for longer than <see cref="DeleteAfter"/> are deleted, and audit entries and change feed events past
-/// retention are purged.
+/// retention are purged; event signing keys superseded for longer than <see cref="SigningKeyOptions.KeepSupersededFor"/>
+/// leave the published key set.
 /// </summary>
 public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, AuditLog audit, AuditOptions auditOptions, FeedRows feed, FeedOptions feedOptions,
-    TimeProvider time, ILogger<MaintenanceJob> log)
+    SigningKeyRing signingKeys, TimeProvider time, ILogger<MaintenanceJob> log)
 {
     public static readonly TimeSpan DeleteAfter = TimeSpan.FromDays(30);
 
     public async Task<MaintenanceSummary> RunAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        int tenantCount = 0, disabled = 0, deleted = 0, purged = 0, feedPurged = 0;
+        int tenantCount = 0, disabled = 0, deleted = 0, purged = 0, feedPurged = 0, expiring = 0;
         foreach (var tenant in await tenants.ListAsync(ct))
         {
             tenantCount++;
@@ -37,6 +39,12 @@ public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, Audi
             feedPurged += await feed.PurgeAsync(tenant.Tenant, now - feedOptions.Retention, ct);
             foreach (var record in await tokens.ListAsync(tenant.Tenant, ct))
             {
+                if (record.ExpiryWarningAt(now) is { } threshold)
+                {
+                    expiring++;
+                    log.LogWarning("Token {TokenId} ({Prefix}) of tenant {Tenant} expires {Expires:u}: {DaysLeft} days left (warning at {Threshold} days). Issue a new one with `token rotate` and paste it into the identity provider",
+                        record.Id, record.Prefix, tenant.Tenant, record.Expires, record.DaysLeftAt(now), threshold);
+                }
                 if (record.IsUsableAt(now)) continue;
                 if (now - record.Expires > DeleteAfter)
                 {
@@ -50,8 +58,10 @@ public sealed class MaintenanceJob(TenantStore tenants, ITokenStore tokens, Audi
                 }
             }
         }
-        log.LogInformation("Maintenance: {Tenants} tenants, {TokensDisabled} token versions disabled, {TokensDeleted} deleted, {AuditEntriesPurged} audit entries purged, {FeedEventsPurged} feed events purged",
-            tenantCount, disabled, deleted, purged, feedPurged);
-        return new MaintenanceSummary(tenantCount, disabled, deleted, purged, feedPurged);
+        // One key ring signs for every tenant.
+        var keysRetired = (await signingKeys.RetireSupersededAsync(ct)).Count;
+        log.LogInformation("Maintenance: {Tenants} tenants, {TokensDisabled} token versions disabled, {TokensDeleted} deleted, {AuditEntriesPurged} audit entries purged, {FeedEventsPurged} feed events purged, {TokensExpiringSoon} tokens expiring soon, {SigningKeysRetired} signing keys retired",
+            tenantCount, disabled, deleted, purged, feedPurged, expiring, keysRetired);
+        return new MaintenanceSummary(tenantCount, disabled, deleted, purged, feedPurged, expiring, keysRetired);
     }
 }

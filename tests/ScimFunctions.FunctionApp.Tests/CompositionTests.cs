@@ -29,6 +29,7 @@ public sealed class CompositionTests : IDisposable
         [AppSettings.KeyVaultUri] = "https://kv-scimexample.vault.azure.net/",
         [AppSettings.TokenCacheSeconds] = "60",
         [AppSettings.MaintenanceSchedule] = "0 0 3 * * *",
+        [AppSettings.EventDeliverySchedule] = "*/5 * * * * *",
         [AppSettings.AzureTokenCredentials] = "ManagedIdentityCredential",
         ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://swedencentral-0.in.applicationinsights.azure.com/",
         ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "Authorization=AAD",
@@ -71,9 +72,9 @@ public sealed class CompositionTests : IDisposable
     }
 
     [Fact]
-    public void The_function_classes_are_the_http_routes_and_the_timer()
+    public void The_function_classes_are_the_http_routes_the_events_and_the_timer()
     {
-        Assert.Equal(["MaintenanceFunction", "ScimHttpFunctions"], FunctionTypes.Select(t => t.Name).Order());
+        Assert.Equal(["EventFunctions", "MaintenanceFunction", "ScimHttpFunctions"], FunctionTypes.Select(t => t.Name).Order());
     }
 
     [Fact]

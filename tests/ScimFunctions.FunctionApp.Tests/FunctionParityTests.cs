@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ScimFunctions.IntegrationTests;
+using ScimFunctions.Protocol;
 
 namespace ScimFunctions.FunctionApp.Tests;
 
@@ -51,10 +52,19 @@ public sealed class FunctionParityTests(AzuriteFixture azurite) : IAsyncLifetime
         await _local.DisposeAsync();
     }
 
-    /// <summary>One request: where it goes, and the function (with the route values the host would bind) that serves it.</summary>
+    /// <summary>One request: where it goes, and the function (with the route values the host would bind) that serves it,
+    /// invoked on its function class as the worker creates it (from the request scope).</summary>
     public sealed record Call(string Name, string Method, string Path, string? Body, bool Authenticated,
-        Func<ScimHttpFunctions, HttpRequest, string, string, string, Task<IActionResult>> Function)
+        Func<IServiceProvider, HttpRequest, string, string, string, Task<IActionResult>> Invoke)
     {
+        /// <summary>A SCIM route's function.</summary>
+        public Call(string name, string method, string path, string? body, bool authenticated,
+            Func<ScimHttpFunctions, HttpRequest, string, string, string, Task<IActionResult>> function)
+            : this(name, method, path, body, authenticated,
+                (services, r, t, u, g) => function(ActivatorUtilities.CreateInstance<ScimHttpFunctions>(services), r, t, u, g))
+        {
+        }
+
         public override string ToString() => Name;
     }
 
@@ -85,6 +95,9 @@ public sealed class FunctionParityTests(AzuriteFixture azurite) : IAsyncLifetime
         new("discovery: ResourceTypes", "GET", "ResourceTypes", null, true, (f, r, t, _, _) => f.ResourceTypes(r, t)),
         new("discovery: one resource type", "GET", "ResourceTypes/User", null, true, (f, r, t, _, _) => f.ResourceType(r, t, "User")),
         new("health", "GET", "/health", null, false, (f, r, _, _, _) => f.Health(r)),
+        new("event signing keys (JWKS)", "GET", "/" + ScimRoutes.EventKeys, null, false,
+            (Func<IServiceProvider, HttpRequest, string, string, string, Task<IActionResult>>)((services, r, _, _, _) =>
+                ActivatorUtilities.CreateInstance<EventFunctions>(services).EventKeys(r))),
     };
 
     [Theory]
@@ -124,7 +137,6 @@ public sealed class FunctionParityTests(AzuriteFixture azurite) : IAsyncLifetime
     async Task<Answer> InvokeFunctionAsync(Call call, string path)
     {
         await using var scope = _functions.Services.CreateAsyncScope();
-        var functions = ActivatorUtilities.CreateInstance<ScimHttpFunctions>(scope.ServiceProvider);
         var uri = new Uri(_local.Origin, path);
         var http = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
         http.Request.Method = call.Method;
@@ -144,7 +156,7 @@ public sealed class FunctionParityTests(AzuriteFixture azurite) : IAsyncLifetime
         var body = new MemoryStream();
         http.Response.Body = body;
 
-        var result = await call.Function(functions, http.Request, _tenant.Tenant, _user, _group);
+        var result = await call.Invoke(scope.ServiceProvider, http.Request, _tenant.Tenant, _user, _group);
         await result.ExecuteResultAsync(new ActionContext(http, new RouteData(), new ActionDescriptor()));
         await http.Response.CompleteAsync();
 

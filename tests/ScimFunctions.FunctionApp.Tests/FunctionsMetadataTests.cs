@@ -11,7 +11,7 @@ namespace ScimFunctions.FunctionApp.Tests;
 /// The functions.metadata the Worker Sdk generates is what the Functions host reads to bind triggers. It must bind
 /// exactly the routes the local host maps (both come from <see cref="ScimRoutes"/>), anonymously (Entra sends no
 /// function key; the handlers check the bearer token), with every method the shared dispatcher answers (it gives
-/// the 405s), and the timer on the MaintenanceSchedule app setting.
+/// the 405s), and the timers on the MaintenanceSchedule and EventDeliverySchedule app settings.
 /// </summary>
 public sealed class FunctionsMetadataTests
 {
@@ -42,6 +42,7 @@ public sealed class FunctionsMetadataTests
         Assert.All(functions, route => Assert.Contains(route, table));
         Assert.Contains(ScimRoutes.Health, functions);
         Assert.Contains(ScimRoutes.Fallback, functions);
+        Assert.Contains(ScimRoutes.EventKeys, functions);
     }
 
     [Fact]
@@ -52,26 +53,30 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void Scim_routes_take_every_method_the_dispatcher_answers_and_health_takes_get()
+    public void Scim_routes_take_every_method_the_dispatcher_answers_and_health_and_the_keys_take_get()
     {
+        string[] getOnly = [ScimRoutes.Health, ScimRoutes.EventKeys];
         foreach (var trigger in HttpTriggers)
         {
             var route = trigger["route"]!.GetValue<string>();
             var methods = Strings(trigger["methods"]).Order().ToArray();
-            if (route is ScimRoutes.Health or ScimRoutes.EventsJwks) Assert.Equal(["get"], methods);
+            if (getOnly.Contains(route)) Assert.Equal(["get"], methods);
             else Assert.True(ScimMethods.Order().SequenceEqual(methods), $"{route}: {string.Join(", ", methods)}");
         }
     }
 
-    [Fact]
-    public void Maintenance_timer_runs_on_the_app_setting_and_not_on_startup()
+    [Theory]
+    [InlineData("Maintenance", AppSettings.MaintenanceSchedule)]
+    [InlineData("EventDelivery", AppSettings.EventDeliverySchedule)]
+    public void Timers_run_on_their_app_setting_and_not_on_startup(string name, string setting)
     {
-        var timer = Trigger(Functions.Single(f => f["name"]!.GetValue<string>() == "Maintenance"));
+        var timer = Trigger(Functions.Single(f => f["name"]!.GetValue<string>() == name));
 
         Assert.Equal("timerTrigger", timer["type"]!.GetValue<string>());
-        Assert.Equal("%" + AppSettings.MaintenanceSchedule + "%", timer["schedule"]!.GetValue<string>());
+        Assert.Equal("%" + setting + "%", timer["schedule"]!.GetValue<string>());
         Assert.NotEqual(true, timer["runOnStartup"]?.GetValue<bool>());
         Assert.Equal(2, Functions.Select(Trigger).Select(t => t["type"]!.GetValue<string>()).Distinct().Count());
+        Assert.Equal(2, Functions.Select(Trigger).Count(t => t["type"]!.GetValue<string>() == "timerTrigger"));
     }
 
     [Fact]

@@ -101,6 +101,7 @@ public sealed class FunctionAppTests
         Assert.Matches(@"^\[reference\(.*(Microsoft\.KeyVault/vaults|'keyVault').*\)\.vaultUri\]$", settings["KeyVault__Uri"]);
         Assert.Equal("[string(parameters('tokenCacheSeconds'))]", settings["Tokens__CacheSeconds"]);
         Assert.Equal("[parameters('maintenanceSchedule')]", settings["MaintenanceSchedule"]);
+        Assert.Equal("*/5 * * * * *", settings["EventDeliverySchedule"]);
         Assert.Matches(@"^\[reference\(.*(Microsoft\.Insights/components|'appInsights').*\)\.ConnectionString\]$", settings["APPLICATIONINSIGHTS_CONNECTION_STRING"]);
     }
 

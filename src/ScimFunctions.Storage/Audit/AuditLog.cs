@@ -39,6 +39,10 @@ public sealed class AuditLog(ScimTables tables, TimeProvider time)
         }
     }
 
+    /// <summary>Records an applied change that is not a resource write (an admin action on settings or tokens).</summary>
+    public Task RecordAppliedAsync(TenantId tenant, WriteContext write, string resourceType, string resourceId, CancellationToken ct) =>
+        table.AddEntityAsync(Row(tenant, write, write.Next(), time.GetUtcNow(), resourceType, resourceId, "applied"), ct);
+
     /// <summary>Entries between two instants, newest first, optionally for one resource or outcome.</summary>
     public async IAsyncEnumerable<AuditEntry> QueryAsync(TenantId tenant, DateTimeOffset from, DateTimeOffset to, string? resourceId, string? outcome,
         [EnumeratorCancellation] CancellationToken ct)

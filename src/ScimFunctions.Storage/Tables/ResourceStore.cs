@@ -150,18 +150,31 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
     }
 
     /// <summary>Leaving dry-run: every pending user and group of the tenant becomes live. Returns how many.</summary>
-    public async Task<int> PromotePendingAsync(TenantId tenant, CancellationToken ct)
+    public Task<int> PromotePendingAsync(TenantId tenant, CancellationToken ct) => PromotePendingAsync(tenant, null, null, ct);
+
+    /// <summary>The pending users and groups of the tenant (dry-run review), live ones and soft-deleted ones excluded.</summary>
+    public async IAsyncEnumerable<StoredResource> ListPendingAsync(TenantId tenant, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and Pending eq {true}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+            if (!RowProperties.IsDeleted(row) && KindOf(row.RowKey) is { } kind) yield return ToResource(kind, row);
+    }
+
+    /// <summary>Makes pending rows live: all of the tenant's, or the one resource <paramref name="kind"/>/<paramref name="id"/>. Returns how many.</summary>
+    public async Task<int> PromotePendingAsync(TenantId tenant, ResourceKind? kind, string? id, CancellationToken ct)
     {
         var count = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and Pending eq {true}");
+        var filter = kind is { } k && id is not null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey eq {RowKey(k, id)} and Pending eq {true}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and Pending eq {true}");
         await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
         {
             // With its feed event in the same transaction. A soft-deleted row loses the flag without an event:
             // the application already had its user.deleted.
             List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, row.RowKey) { [RowProperties.Pending] = false }, row.ETag)];
-            if (!RowProperties.IsDeleted(row) && KindOf(row.RowKey) is { } kind)
+            if (!RowProperties.IsDeleted(row) && KindOf(row.RowKey) is { } rowKind)
             {
-                var resource = ToResource(kind, row);
+                var resource = ToResource(rowKind, row);
                 actions.AddRange(FeedRows.Rows(tenant, After(resource), requestId: null, FeedEventFactory.Promoted(resource)));
             }
             await table.SubmitTransactionAsync(actions, ct);

@@ -52,6 +52,7 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
         {
             ["Deprovision"] = s.Deprovision.ToString(),
             ["Mode"] = s.Mode.ToString(),
+            ["Provisioning"] = s.Provisioning.ToString(),
             ["Created"] = s.Created,
         };
         if (s.Schema != TenantSchema.Default)
@@ -72,5 +73,6 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
     {
         // Validated when it was saved; a declaration that no longer parses fails loudly rather than silently relaxing a strict tenant.
         Schema = e.GetString("Schema") is { } json ? TenantSchema.Read(JsonNode.Parse(json)!.AsObject()) : TenantSchema.Default,
+        Provisioning = Enum.TryParse<ProvisioningState>(e.GetString("Provisioning"), out var p) ? p : ProvisioningState.On,
     };
 }

@@ -17,6 +17,18 @@ public sealed record TokenRecord(
 {
     /// <summary>Superseded tokens keep working until their (shortened) expiry: the rotation overlap.</summary>
     public bool IsUsableAt(DateTimeOffset now) => State != TokenState.Revoked && now < Expires;
+
+    /// <summary>Whole days until expiry, rounded up (0 once expired): what `token list` shows and expiry warnings use.</summary>
+    public int DaysLeftAt(DateTimeOffset now) => Math.Max(0, (int)Math.Ceiling((Expires - now).TotalDays));
+
+    /// <summary>Days left at which maintenance warns about an active token (Entra quarantines a job whose token expired).</summary>
+    public static readonly int[] ExpiryWarningDays = [30, 7, 1];
+
+    /// <summary>The warning threshold an active token has reached (30, 7 or 1 days left), or null.</summary>
+    public int? ExpiryWarningAt(DateTimeOffset now) =>
+        State == TokenState.Active && IsUsableAt(now) && DaysLeftAt(now) is var left && left <= ExpiryWarningDays[0]
+            ? ExpiryWarningDays.Last(d => d >= left)
+            : null;
 }
 
 /// <summary>Where token hashes live: Key Vault in Azure, a table locally. Both pass the same contract tests.</summary>

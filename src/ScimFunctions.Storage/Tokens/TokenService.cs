@@ -26,6 +26,15 @@ public sealed record TokenOptions
     public TimeSpan KnownTenantWindow { get; init; } = TimeSpan.FromHours(24);
 
     public TimeSpan FailureWindow { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>An unknown token makes the instance re-read the tenant's hashes, at most once per this interval, so a
+    /// token issued on another instance is accepted on its first request (waiting at most this long) and a flood of
+    /// bad tokens costs at most one store read per tenant per interval.</summary>
+    public TimeSpan UnknownTokenRefreshInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the previous token keeps working after <c>token rotate</c> unless told otherwise: long
+    /// enough to paste the new one into the identity provider and run its next cycle.</summary>
+    public TimeSpan DefaultRotationOverlap { get; init; } = TimeSpan.FromMinutes(60);
 }
 
 public enum TokenCheck { Valid, Invalid, Throttled }
@@ -46,9 +55,12 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
     /// (<see cref="TokenOptions.MaxCachedTenants"/>) and time (<see cref="TokenOptions.KnownTenantWindow"/>).</summary>
     readonly System.Collections.Concurrent.ConcurrentDictionary<TenantId, CachedHashes> _cache = new();
 
-    /// <summary>Fresh (used without a read) until <paramref name="FreshUntil"/>; known (re-read even for a
-    /// throttled address) until <paramref name="KnownUntil"/>, which each re-read moves on.</summary>
-    sealed record CachedHashes(DateTimeOffset FreshUntil, DateTimeOffset KnownUntil, IReadOnlyList<TokenRecord> Records);
+    /// <summary>Read at <paramref name="Loaded"/>; fresh (used without a read) until <paramref name="FreshUntil"/>; known
+    /// (re-read even for a throttled address) until <paramref name="KnownUntil"/>, which each re-read moves on.</summary>
+    sealed record CachedHashes(DateTimeOffset Loaded, DateTimeOffset FreshUntil, DateTimeOffset KnownUntil, IReadOnlyList<TokenRecord> Records);
+
+    /// <summary>The re-read in progress per tenant for unknown tokens (<see cref="RefreshedRecordsAsync"/>).</summary>
+    readonly System.Collections.Concurrent.ConcurrentDictionary<TenantId, Task<IReadOnlyList<TokenRecord>>> _refreshing = new();
 
     readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(key =>
         RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
@@ -109,20 +121,51 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
         var now = time.GetUtcNow();
         var cached = _cache.TryGetValue(tenant, out var hit) && hit.KnownUntil > now ? hit : null;
         if (cached is null && (Exhausted(addressKey) || Exhausted(tenantKey))) return TokenCheck.Throttled;
-        var records = cached is not null && cached.FreshUntil > now ? cached.Records : await LoadAsync(tenant, now, ct);
+        var fromMemory = cached is not null && cached.FreshUntil > now;
+        var records = fromMemory ? cached!.Records : await LoadAsync(tenant, now, ct);
         if (token is { Length: > 0 and < 512 } && token.StartsWith(Prefix, StringComparison.Ordinal))
         {
             var presented = Convert.FromHexString(Hash(token));
-            foreach (var record in records)
-            {
-                if (record.IsUsableAt(now) && CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(record.Hash)))
-                    return TokenCheck.Valid;
-            }
+            if (Matches(records, presented, now)) return TokenCheck.Valid;
+            // Unknown but well-formed, checked against hashes held in memory: perhaps issued a moment ago on another
+            // instance. Re-read before it counts as a failure; a client's first failure for the tenant in the window may
+            // wait for the re-read, later ones only take a due one.
+            var firstFailure = _failures.GetStatistics(tenantKey) is not { } stats || stats.CurrentAvailablePermits >= options.MaxFailures;
+            if (fromMemory && await RefreshedRecordsAsync(tenant, wait: firstFailure, ct) is { } fresh && Matches(fresh, presented, time.GetUtcNow()))
+                return TokenCheck.Valid;
         }
         using var address = _failures.AttemptAcquire(addressKey, 1);
         if (!address.IsAcquired) return TokenCheck.Throttled;
         using var perTenant = _failures.AttemptAcquire(tenantKey, 1);
         return perTenant.IsAcquired ? TokenCheck.Invalid : TokenCheck.Throttled;
+    }
+
+    static bool Matches(IReadOnlyList<TokenRecord> records, byte[] presented, DateTimeOffset now) =>
+        records.Any(r => r.IsUsableAt(now) && CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(r.Hash)));
+
+    /// <summary>The tenant's records read again for an unknown token, no sooner than
+    /// <see cref="TokenOptions.UnknownTokenRefreshInterval"/> after the last read: a flood of bad tokens costs at most one
+    /// store read per tenant per interval. Within the interval, null unless <paramref name="wait"/> (a client's first
+    /// failure: a token issued a moment ago), which waits for the next read, shared by every request waiting on it.</summary>
+    async Task<IReadOnlyList<TokenRecord>?> RefreshedRecordsAsync(TenantId tenant, bool wait, CancellationToken ct)
+    {
+        if (!wait && _cache.TryGetValue(tenant, out var entry) && time.GetUtcNow() - entry.Loaded < options.UnknownTokenRefreshInterval) return null;
+        var refresh = _refreshing.GetOrAdd(tenant, RefreshAsync);
+        try
+        {
+            return await refresh.WaitAsync(ct);
+        }
+        finally
+        {
+            _refreshing.TryRemove(KeyValuePair.Create(tenant, refresh));
+        }
+    }
+
+    async Task<IReadOnlyList<TokenRecord>> RefreshAsync(TenantId tenant)
+    {
+        if (_cache.TryGetValue(tenant, out var entry) && time.GetUtcNow() - entry.Loaded is var age && age < options.UnknownTokenRefreshInterval)
+            await Task.Delay(options.UnknownTokenRefreshInterval - age, time);
+        return await LoadAsync(tenant, time.GetUtcNow(), CancellationToken.None);
     }
 
     bool Exhausted(string key)
@@ -141,7 +184,7 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
             return records;
         }
         if (_cache.Count >= options.MaxCachedTenants && !_cache.ContainsKey(tenant)) Prune(now);
-        _cache[tenant] = new CachedHashes(now + options.CacheWindow, now + options.KnownTenantWindow, records);
+        _cache[tenant] = new CachedHashes(now, now + options.CacheWindow, now + options.KnownTenantWindow, records);
         return records;
     }
 

@@ -48,8 +48,8 @@ public sealed class AdminCliTests(AzuriteFixture azurite)
         Assert.Equal("Active", rows.Single()!.GetString("state"));
         Assert.Equal(token[..12], rows.Single()!.GetString("prefix"));
 
-        // Rotate: the old token stops working, the new one works.
-        var rotated = JsonNode.Parse((await RunAsync("token", "rotate", tenant, "--json")).Out)!;
+        // Rotate without overlap: the old token stops working, the new one works.
+        var rotated = JsonNode.Parse((await RunAsync("token", "rotate", tenant, "--overlap-minutes", "0", "--json")).Out)!;
         var newToken = rotated.GetString("secretToken");
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync($"{tenantUrl}/Users")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await ClientWith(newToken).GetAsync($"{tenantUrl}/Users")).StatusCode);
@@ -78,7 +78,7 @@ public sealed class AdminCliTests(AzuriteFixture azurite)
     {
         var unknownTenant = await RunAsync("token", "issue", "no-such-tenant-x");
         Assert.Equal(1, unknownTenant.Exit);
-        Assert.Contains("not found", unknownTenant.Out);
+        Assert.Contains("not found", unknownTenant.Err);
         Assert.Equal(2, (await RunAsync("token", "frobnicate")).Exit);
         Assert.Equal(2, (await RunAsync("tenant", "settings", "x", "--mode", "Sometimes")).Exit);
         var badTenant = await RunAsync("tenant", "create", "Bad_Tenant");

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ScimFunctions.Admin;
 using ScimFunctions.Contract;
 using ScimFunctions.Directory;
+using ScimFunctions.Events;
 using ScimFunctions.IntegrationTests.Tokens;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Feed;
@@ -238,7 +239,7 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
         var time = new ManualTimeProvider();
         var job = new MaintenanceJob(Service<TenantStore>(), Service<ITokenStore>(),
             new AuditLog(tables, time), new AuditOptions(), new FeedRows(tables), new FeedOptions { Retention = TimeSpan.FromDays(30) },
-            time, NullLogger<MaintenanceJob>.Instance);
+            Service<SigningKeyRing>(), time, NullLogger<MaintenanceJob>.Instance);
 
         time.Advance(TimeSpan.FromDays(29));
         await job.RunAsync(CancellationToken.None);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
+using ScimFunctions.Events;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Feed;
 using ScimFunctions.Storage.Tables;
@@ -10,22 +11,19 @@ using ScimFunctions.Storage.Tables;
 namespace ScimFunctions.IntegrationTests.Tokens;
 
 /// <summary>The timer's job under a controlled clock: expired and superseded tokens are disabled, long-dead
-/// ones deleted; a live token is left alone.</summary>
+/// ones deleted; a live token is left alone; superseded signing keys leave the published set after their retention.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class MaintenanceJobTests(AzuriteFixture azurite)
 {
     [Fact]
     public async Task Disables_expired_and_superseded_tokens_then_deletes_them_after_30_days()
     {
-        var suffix = Guid.NewGuid().ToString("N")[..8];
-        var tables = new ScimTables(new StorageOptions { ConnectionString = azurite.ConnectionString, TablePrefix = "m" + suffix }, new StorageRequestCounter());
-        await tables.EnsureCreatedAsync();
+        var tables = await TablesAsync();
         var time = new ManualTimeProvider();
         var tenants = new TenantStore(tables, time);
         var store = new TableTokenStore(tables);
         var service = new TokenService(store, time, new TokenOptions { CacheWindow = TimeSpan.Zero });
-        var job = new MaintenanceJob(tenants, store, new AuditLog(tables, time), new AuditOptions(), new FeedRows(tables), new FeedOptions(),
-            time, NullLogger<MaintenanceJob>.Instance);
+        var job = Job(tables, time);
         var expiring = TenantId.Parse("expiring");
         var rotating = TenantId.Parse("rotating");
 
@@ -37,7 +35,8 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
 
         // Before expiry: only the superseded token is disabled.
         var first = await job.RunAsync(CancellationToken.None);
-        Assert.Equal(new MaintenanceSummary(2, 1, 0, 0), first);
+        // (And the one-day token is warned about: 1 day left.)
+        Assert.Equal(new MaintenanceSummary(2, 1, 0, 0, TokensExpiringSoon: 1), first);
 
         // After expiry the token is rejected even before the job runs; the job then disables it.
         time.Advance(TimeSpan.FromDays(2));
@@ -51,5 +50,63 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
         Assert.Empty(await store.ListAsync(expiring, CancellationToken.None));
         Assert.Equal(current.Record.Id, (await store.ListAsync(rotating, CancellationToken.None)).Single().Id);
         Assert.Equal(TokenCheck.Valid, await service.ValidateAsync(rotating, current.Token, "test", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Retires_signing_keys_superseded_for_longer_than_the_retention()
+    {
+        var tables = await TablesAsync();
+        var time = new ManualTimeProvider();
+        var options = new SigningKeyOptions();
+        // The job's ring and a separate reader over the same table (another instance serving the JWKS).
+        var ring = new SigningKeyRing(new TableSigningKeyStore(tables.Tokens), time, options);
+        var job = Job(tables, time, ring);
+        var old = await ring.GetSigningKeyAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromDays(1));
+        var next = await ring.RotateAsync(CancellationToken.None);
+
+        time.Advance(options.KeepSupersededFor - TimeSpan.FromMinutes(1));
+        Assert.Equal(0, (await job.RunAsync(CancellationToken.None)).SigningKeysRetired);
+        Assert.Equal([old.Kid, next.Kid], await PublishedKidsAsync(tables, time));
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, (await job.RunAsync(CancellationToken.None)).SigningKeysRetired);
+        Assert.Equal([next.Kid], await PublishedKidsAsync(tables, time));
+        Assert.Equal(0, (await job.RunAsync(CancellationToken.None)).SigningKeysRetired);
+    }
+
+    static async Task<string[]> PublishedKidsAsync(ScimTables tables, TimeProvider time) =>
+        [.. (await new SigningKeyRing(new TableSigningKeyStore(tables.Tokens), time, new SigningKeyOptions()).GetJwksAsync(CancellationToken.None))["keys"]!
+            .AsArray().Select(k => k!["kid"]!.GetValue<string>())];
+
+    async Task<ScimTables> TablesAsync()
+    {
+        var tables = new ScimTables(new StorageOptions { ConnectionString = azurite.ConnectionString, TablePrefix = "m" + Guid.NewGuid().ToString("N")[..8] },
+            new StorageRequestCounter());
+        await tables.EnsureCreatedAsync();
+        return tables;
+    }
+
+    static MaintenanceJob Job(ScimTables tables, TimeProvider time, SigningKeyRing? keys = null) =>
+        new(new TenantStore(tables, time), new TableTokenStore(tables), new AuditLog(tables, time), new AuditOptions(), new FeedRows(tables), new FeedOptions(),
+            keys ?? new SigningKeyRing(new TableSigningKeyStore(tables.Tokens), time, new SigningKeyOptions()), time, NullLogger<MaintenanceJob>.Instance);
+
+    [Theory]
+    [InlineData(365, null)]
+    [InlineData(31, null)]
+    [InlineData(30, 30)]
+    [InlineData(8, 30)]
+    [InlineData(7, 7)]
+    [InlineData(2, 7)]
+    [InlineData(1, 1)]
+    public void Active_tokens_are_warned_about_at_30_7_and_1_days_left(int daysLeft, int? warning)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var record = new TokenRecord(TenantId.Parse("t"), "id", "", "scimf_abc", now.AddDays(-10), now.AddDays(daysLeft), TokenState.Active);
+        Assert.Equal(daysLeft, record.DaysLeftAt(now));
+        Assert.Equal(warning, record.ExpiryWarningAt(now));
+        // Superseded (rotated) and revoked tokens are not warned about: a newer one is in place.
+        Assert.Null((record with { State = TokenState.Superseded }).ExpiryWarningAt(now));
+        Assert.Null((record with { State = TokenState.Revoked }).ExpiryWarningAt(now));
     }
 }

@@ -9,7 +9,7 @@ using ScimFunctions.Protocol.Schema;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
 
-namespace ScimFunctions.Admin;
+namespace ScimFunctions.Administration;
 
 /// <summary>One user of an import file: the application's existing account.</summary>
 public sealed record ImportRow(int Line, string? UserName, IReadOnlyList<string> Emails, string? ExternalId, string? AppKey);
@@ -60,11 +60,11 @@ public sealed class UserImport(ResourceStore store)
         JsonArray array;
         try
         {
-            array = JsonNode.Parse(text) as JsonArray ?? throw new ArgumentException("The JSON file must hold an array of users.");
+            array = JsonNode.Parse(text) as JsonArray ?? throw AdminException.Invalid("The JSON file must hold an array of users.");
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"The JSON file is malformed: {e.Message}");
+            throw AdminException.Invalid($"The JSON file is malformed: {e.Message}");
         }
         return [.. array.Select((node, i) =>
         {
@@ -83,13 +83,13 @@ public sealed class UserImport(ResourceStore store)
     static IReadOnlyList<ImportRow> ParseCsv(string text)
     {
         var records = CsvRecords(text).ToList();
-        if (records.Count == 0) throw new ArgumentException("The CSV file is empty: it needs a header row (userName,emails,externalId,appKey).");
+        if (records.Count == 0) throw AdminException.Invalid("The CSV file is empty: it needs a header row (userName,emails,externalId,appKey).");
         var header = records[0].Fields.Select(h => h.Trim()).ToList();
         int Column(string name) => header.FindIndex(h => h.Equals(name, StringComparison.OrdinalIgnoreCase));
         var known = new[] { "userName", "emails", "externalId", "appKey" };
         if (header.FirstOrDefault(h => !known.Contains(h, StringComparer.OrdinalIgnoreCase)) is { } unknown)
-            throw new ArgumentException($"Unknown CSV column '{unknown}': the columns are {string.Join(", ", known)}.");
-        if (Column("userName") < 0 || Column("appKey") < 0) throw new ArgumentException("The CSV header needs the columns userName and appKey.");
+            throw AdminException.Invalid($"Unknown CSV column '{unknown}': the columns are {string.Join(", ", known)}.");
+        if (Column("userName") < 0 || Column("appKey") < 0) throw AdminException.Invalid("The CSV header needs the columns userName and appKey.");
         string? Field(List<string> fields, string name) =>
             Column(name) is var c and >= 0 && c < fields.Count && fields[c].Trim() is { Length: > 0 } value ? value : null;
         return [.. records.Skip(1).Where(r => r.Fields.Any(f => f.Trim().Length > 0)).Select(r =>
@@ -213,7 +213,8 @@ public sealed class UserImport(ResourceStore store)
 
     /// <summary>Writes a plan without conflicts: creates the new users and links the matched ones. A row that
     /// fails (a concurrent change) is reported and the others go on; running the import again is safe.</summary>
-    public async Task<IReadOnlyList<ImportItem>> ApplyAsync(TenantId tenant, IReadOnlyList<ImportItem> plan, WriteContext write, CancellationToken ct)
+    public async Task<IReadOnlyList<ImportItem>> ApplyAsync(TenantId tenant, IReadOnlyList<ImportItem> plan, WriteContext write, CancellationToken ct,
+        IProgress<int>? progress = null)
     {
         if (plan.Any(p => p.Action is ImportAction.Conflict or ImportAction.Invalid))
             throw new InvalidOperationException("The plan has conflicts or invalid rows.");
@@ -230,6 +231,7 @@ public sealed class UserImport(ResourceStore store)
             {
                 results.Add(item with { Action = ImportAction.Failed, Detail = e.Message });
             }
+            progress?.Report(results.Count);
         }
         return results;
     }

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.DependencyInjection;
+using ScimFunctions.Storage;
+using ScimFunctions.Storage.Tables;
+
+namespace ScimFunctions.Administration;
+
+/// <summary>
+/// Every admin operation, one service per area. Register with <see cref="AdminServiceCollectionExtensions.AddScimAdministration"/>
+/// on top of AddScimStorage. Schema and role declarations live in the schemas work (#15, TenantSchemaService in
+/// ScimFunctions.Storage); until it is on main this core has no Schemas service: that is the seam to add.
+/// </summary>
+public sealed class AdminCore(TenantAdmin tenants, TokenAdmin tokens, ReviewAdmin review, AuditAdmin audit, ResourceStore resources, ScimTables tables)
+{
+    public TenantAdmin Tenants => tenants;
+    public TokenAdmin Tokens => tokens;
+    public ReviewAdmin Review => review;
+    public AuditAdmin Audit => audit;
+
+    /// <summary>Pre-creating the application's existing users (plan, then apply).</summary>
+    public UserImport Import { get; } = new(resources);
+
+    /// <summary>Creates the tables if missing: the first storage call, so an unreachable account fails here, readably.</summary>
+    public Task EnsureStorageAsync() => StorageGuard.RunAsync(() => tables.EnsureCreatedAsync());
+}
+
+public static class AdminServiceCollectionExtensions
+{
+    public static IServiceCollection AddScimAdministration(this IServiceCollection services) => services
+        .AddSingleton<TenantAdmin>()
+        .AddSingleton<TokenAdmin>()
+        .AddSingleton<ReviewAdmin>()
+        .AddSingleton<AuditAdmin>()
+        .AddSingleton<AdminCore>();
+}
