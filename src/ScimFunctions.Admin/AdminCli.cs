@@ -69,6 +69,7 @@ public static partial class AdminCli
         root.Subcommands.Add(ImportCommand(output, error));
         root.Subcommands.Add(CheckCommand(output));
         root.Subcommands.Add(EventsCommands(output));
+        root.Subcommands.Add(SchemaCommand(output));
 
         // Without the default handler an exception reaches the catch below: one line, never a stack trace.
         var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

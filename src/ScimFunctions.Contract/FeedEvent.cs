@@ -47,6 +47,7 @@ public record FeedEvent
         Members = json["members"] is JsonArray members
             ? [.. members.OfType<JsonObject>().Select(m => new MemberPair(m["groupId"]?.GetValue<string>() ?? "", m["userId"]?.GetValue<string>() ?? ""))]
             : [];
+        Roles = DirectoryRole.Parse(json["roles"]);
         RequestId = S("requestId");
     }
 
@@ -101,6 +102,11 @@ public record FeedEvent
     /// or the user (a user leaving all its groups when deleted).</summary>
     public IReadOnlyList<MemberPair> Members { get; init; } = [];
 
+    /// <summary>user.created (when the user has roles) and user updates whose <see cref="Changed"/> lists <c>roles</c>:
+    /// the user's app roles after the change, parsed (empty: none left). Null on other events, and then not written,
+    /// so an event without roles is stored as before.</summary>
+    public IReadOnlyList<DirectoryRole>? Roles { get; init; }
+
     /// <summary>The SCIM request that made the change (its id is in the service's audit log), if any.</summary>
     public string? RequestId { get; init; }
 
@@ -123,6 +129,7 @@ public record FeedEvent
         if (Pending) json["pending"] = true;
         if (SoftDeleted || Type == FeedEventTypes.UserDeleted) json["softDeleted"] = SoftDeleted;
         if (Changed.Count > 0) json["changed"] = new JsonArray([.. Changed.Select(p => (JsonNode)p)]);
+        if (Roles is not null) json["roles"] = DirectoryRole.ToJson(Roles);
         if (Members.Count > 0)
             json["members"] = new JsonArray([.. Members.Select(m => (JsonNode)new JsonObject { ["groupId"] = m.GroupId, ["userId"] = m.UserId })]);
         Set("requestId", RequestId);

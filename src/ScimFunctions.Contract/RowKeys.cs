@@ -25,6 +25,16 @@ public static class RowKeys
     /// <summary>Prefix of the change feed rows.</summary>
     public const string FeedPrefix = "feed|";
 
+    /// <summary>Prefix of a tenant's event receivers (RFC 8935 push endpoints): <c>receiver|{id}</c>, holding the delivery state.</summary>
+    public const string EventReceiverPrefix = "receiver|";
+
+    /// <summary>The tenant's SET poll stream (RFC 8936): one row, its cursor and acknowledgements.</summary>
+    public const string EventPoll = "eventpoll";
+
+    /// <summary>A partition no tenant can have (tenant ids are lowercase letters, digits and hyphens): one row per
+    /// event receiver of any tenant (<see cref="EventReceiverIndex"/>), so the delivery sweep finds them without scanning tenants.</summary>
+    public const string EventReceiversPartition = "~event-receivers";
+
     const string UserNameRows = "username|";
     const string GroupNameRows = "groupname|";
     const string UserExternalIdRows = "userext|";
@@ -33,6 +43,10 @@ public static class RowKeys
     const string UserAppKeyRows = "userappkey|";
     const string MemberRows = "member|";
     const string MemberOfRows = "memberof|";
+    const string UserExtensionClaimRows = "userxclaim|";
+    const string UserExtensionIndexRows = "userxindex|";
+    const string GroupExtensionClaimRows = "groupxclaim|";
+    const string GroupExtensionIndexRows = "groupxindex|";
 
     /// <summary>Looked up by a span of the key, so classifying a partition's rows allocates nothing.</summary>
     static readonly Dictionary<string, RowKind>.AlternateLookup<ReadOnlySpan<char>> Kinds = new Dictionary<string, RowKind>(StringComparer.Ordinal)
@@ -41,11 +55,14 @@ public static class RowKeys
         [UserNameRows] = RowKind.UserName, [GroupNameRows] = RowKind.GroupName,
         [UserExternalIdRows] = RowKind.UserExternalId, [UserEmailRows] = RowKind.UserEmail, [GroupExternalIdRows] = RowKind.GroupExternalId,
         [UserAppKeyRows] = RowKind.UserAppKey, [MemberRows] = RowKind.Member, [MemberOfRows] = RowKind.MemberOf, [FeedPrefix] = RowKind.Feed,
+        [UserExtensionClaimRows] = RowKind.UserExtensionClaim, [UserExtensionIndexRows] = RowKind.UserExtensionIndex,
+        [GroupExtensionClaimRows] = RowKind.GroupExtensionClaim, [GroupExtensionIndexRows] = RowKind.GroupExtensionIndex,
+        [EventReceiverPrefix] = RowKind.EventReceiver, [EventPoll] = RowKind.EventPoll,
     }.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    /// <summary>The kind of a row, from its key.</summary>
+    /// <summary>The kind of a row, from its key: its prefix, or the whole key of a single-row kind.</summary>
     public static RowKind KindOf(string rowKey) =>
-        rowKey.IndexOf(Separator) is var end and >= 0 && Kinds.TryGetValue(rowKey.AsSpan(0, end + 1), out var kind) ? kind : RowKind.Other;
+        Kinds.TryGetValue(rowKey.IndexOf(Separator) is var end and >= 0 ? rowKey.AsSpan(0, end + 1) : rowKey, out var kind) ? kind : RowKind.Other;
 
     /// <summary>The key of a user's row.</summary>
     public static string User(string id) => UserPrefix + id;
@@ -72,6 +89,21 @@ public static class RowKeys
     /// <summary>Non-unique index of a group's externalId.</summary>
     public static string GroupExternalIdPrefix(string externalId) => GroupExternalIdRows + Encode(externalId) + Separator;
 
+    /// <summary>Unique claim on a tenant's declared unique extension attribute of a user, by its full name
+    /// <c>urn:…:name</c> (case-insensitive) and its value as folded by the service (ExtensionIndex).</summary>
+    public static string UserExtensionClaim(string attribute, string folded) => ExtensionKey(UserExtensionClaimRows, attribute, folded);
+
+    /// <summary>Unique claim on a declared unique extension attribute of a group.</summary>
+    public static string GroupExtensionClaim(string attribute, string folded) => ExtensionKey(GroupExtensionClaimRows, attribute, folded);
+
+    /// <summary>Non-unique index of a user's declared indexed extension attribute: value then id.</summary>
+    public static string UserExtensionIndexPrefix(string attribute, string folded) => ExtensionKey(UserExtensionIndexRows, attribute, folded) + Separator;
+
+    /// <summary>Non-unique index of a group's declared indexed extension attribute: value then id.</summary>
+    public static string GroupExtensionIndexPrefix(string attribute, string folded) => ExtensionKey(GroupExtensionIndexRows, attribute, folded) + Separator;
+
+    static string ExtensionKey(string rows, string attribute, string folded) => rows + Encode(attribute.ToUpperInvariant()) + Separator + Encode(folded);
+
     /// <summary>Unique claim on an application user key (case-exact), written by the admin CLI import.</summary>
     public static string UserAppKey(string appKey) => UserAppKeyRows + Encode(appKey);
 
@@ -91,8 +123,22 @@ public static class RowKeys
     /// feed keys are <c>feed|{utc ticks:D19}|{unique}</c>, so key order is stamp order.</summary>
     public static string FeedAt(DateTimeOffset instant) => FeedPrefix + instant.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
 
+    /// <summary>The stamp of a feed key (or of a <see cref="FeedAt"/> bound).</summary>
+    public static DateTimeOffset FeedStampOf(string feedKey) =>
+        new(long.Parse(feedKey.AsSpan(FeedPrefix.Length, 19), CultureInfo.InvariantCulture), TimeSpan.Zero);
+
     /// <summary>The key of a feed event stamped <paramref name="stamp"/>.</summary>
     public static string Feed(DateTimeOffset stamp, string unique) => FeedAt(stamp) + Separator + unique;
+
+    /// <summary>The key of a tenant's event receiver row.</summary>
+    public static string EventReceiver(string id) => EventReceiverPrefix + id;
+
+    /// <summary>The key of a receiver's row in <see cref="EventReceiversPartition"/>: <c>{tenant}|{id}</c>.</summary>
+    public static string EventReceiverIndex(string tenant, string id) => tenant + Separator + id;
+
+    /// <summary>The tenant and receiver id of an <see cref="EventReceiverIndex"/> key.</summary>
+    public static (string Tenant, string Id) OfEventReceiverIndex(string indexKey) =>
+        indexKey.IndexOf(Separator) is var bar ? (indexKey[..bar], indexKey[(bar + 1)..]) : default;
 
     /// <summary>The rows of a tenant whose keys start with <paramref name="prefix"/> (a prefix ending in the
     /// separator): the range up to the separator's successor.</summary>

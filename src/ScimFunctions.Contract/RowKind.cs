@@ -38,4 +38,22 @@ public enum RowKind
 
     /// <summary><c>feed|{utc ticks:D19}|{unique}</c>: a change feed event.</summary>
     Feed,
+
+    /// <summary><c>userxclaim|{attribute}|{value}</c>: the unique claim on a user's declared unique extension attribute.</summary>
+    UserExtensionClaim,
+
+    /// <summary><c>userxindex|{attribute}|{value}|{id}</c>: a user's declared indexed extension attribute.</summary>
+    UserExtensionIndex,
+
+    /// <summary><c>groupxclaim|{attribute}|{value}</c>: the unique claim on a group's declared unique extension attribute.</summary>
+    GroupExtensionClaim,
+
+    /// <summary><c>groupxindex|{attribute}|{value}|{id}</c>: a group's declared indexed extension attribute.</summary>
+    GroupExtensionIndex,
+
+    /// <summary><c>receiver|{id}</c>: an event receiver of the tenant and its delivery state.</summary>
+    EventReceiver,
+
+    /// <summary><c>eventpoll</c>: the tenant's SET poll stream.</summary>
+    EventPoll,
 }

@@ -28,6 +28,14 @@ public static class RowProperties
     /// <summary>User rows: the application's own key for the user (import).</summary>
     public const string AppKey = "AppKey";
 
+    /// <summary>User rows: the user's app roles, parsed from the SCIM <c>roles</c> whichever Entra mapping sent them
+    /// (<see cref="DirectoryRole.ToJson"/>: <c>[{ "id", "value", "displayName" }]</c>); absent when it has none.</summary>
+    public const string Roles = "Roles";
+
+    /// <summary>Resource rows: the keys of the extension index rows the resource owns (a JSON array), so a later
+    /// write deletes the rows written, not those a changed declaration would write (the service's, not for the application).</summary>
+    public const string Indexed = "Indexed";
+
     /// <summary>User rows: the user is in no group (the service's shortcut, not for the application).</summary>
     public const string NoGroups = "NoGroups";
 

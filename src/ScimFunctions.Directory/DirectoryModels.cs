@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ScimFunctions.Contract;
 
 namespace ScimFunctions.Directory;
 
@@ -51,7 +52,11 @@ public sealed record DirectoryUser(
     long Version,
     DateTimeOffset Created,
     DateTimeOffset LastModified,
-    JsonObject Document);
+    JsonObject Document)
+{
+    /// <summary>The user's app roles, parsed (the SCIM document keeps them as sent, under <c>roles</c>).</summary>
+    public IReadOnlyList<DirectoryRole> Roles { get; init; } = [];
+}
 
 /// <summary>A provisioned group. Members are rows, read with <see cref="DirectoryReader.ListMemberIdsAsync"/>.</summary>
 /// <param name="Id">The SCIM id (a GUID).</param>

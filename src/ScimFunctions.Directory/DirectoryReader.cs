@@ -165,7 +165,10 @@ public sealed class DirectoryReader
             : [];
         var active = Get(document, "active") is not JsonValue a || !a.TryGetValue<bool>(out var value) || value;
         return new DirectoryUser(RowKeys.IdOf(row.RowKey), String(document, "userName") ?? "", String(document, "externalId"), String(document, "displayName"),
-            emails, active, StatusOf(row), row.GetString(RowProperties.AppKey), row.GetInt64(RowProperties.Version) ?? 1, Created(row), LastModified(row), document);
+            emails, active, StatusOf(row), row.GetString(RowProperties.AppKey), row.GetInt64(RowProperties.Version) ?? 1, Created(row), LastModified(row), document)
+        {
+            Roles = (row.GetString(RowProperties.Roles) is { } roles ? DirectoryRole.Parse(JsonNode.Parse(roles)) : null) ?? [],
+        };
     }
 
     static DirectoryGroup ToGroup(TableEntity row)

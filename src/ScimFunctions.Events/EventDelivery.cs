@@ -72,7 +72,7 @@ public sealed class EventDelivery(EventReceivers receivers, SecurityEventSigner 
         var stopAt = until - options.Lease / 4;
         while (time.GetUtcNow() < stopAt)
         {
-            var page = await FeedRows.ReadAsync(resources, tenant, r.Cursor, time.GetUtcNow() - options.SettleWindow, options.PageSize, ct);
+            var page = await FeedReads.ReadAsync(resources, tenant, r.Cursor, time.GetUtcNow() - options.SettleWindow, options.PageSize, ct);
             if (page.Count == 0) break;
             var failed = false;
             foreach (var (key, json) in page)

@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.IdentityModel.Tokens;
+using ScimFunctions.Contract;
 
 namespace ScimFunctions.Events;
 
@@ -27,32 +27,28 @@ public sealed record ReceiverStatus(EventReceiver Receiver, DateTimeOffset Curso
 /// </summary>
 public sealed class EventReceivers(TableClient resources, TimeProvider time)
 {
-    public const string RowPrefix = "receiver|";
-    public const string IndexPartition = "~event-receivers";
-
     /// <summary>Adds a receiver that gets the events committed from now on.</summary>
     public async Task<EventReceiver> SubscribeAsync(string tenant, Uri url, string? audience, CancellationToken ct)
     {
         if (url.Scheme is not ("https" or "http") || !url.IsAbsoluteUri) throw new ArgumentException("A receiver URL is an absolute http(s) URL.", nameof(url));
         var now = time.GetUtcNow();
         var receiver = new EventReceiver(tenant, Guid.CreateVersion7().ToString("N"), url, audience ?? url.ToString(),
-            Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32)), now, FeedRows.KeyAt(now), 0, 0, 0, null, null, null, null, null, null, default);
+            Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32)), now, RowKeys.FeedAt(now), 0, 0, 0, null, null, null, null, null, null, default);
         await resources.AddEntityAsync(ToEntity(receiver), ct);
-        await resources.UpsertEntityAsync(new TableEntity(IndexPartition, tenant + "|" + receiver.Id), TableUpdateMode.Replace, ct);
+        await resources.UpsertEntityAsync(new TableEntity(RowKeys.EventReceiversPartition, RowKeys.EventReceiverIndex(tenant, receiver.Id)), TableUpdateMode.Replace, ct);
         return receiver;
     }
 
     public async Task<IReadOnlyList<EventReceiver>> ListAsync(string tenant, CancellationToken ct)
     {
         var list = new List<EventReceiver>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey gt {RowPrefix} and RowKey lt {RowPrefix + "~"}");
-        await foreach (var e in resources.QueryAsync<TableEntity>(filter, cancellationToken: ct)) list.Add(FromEntity(e));
+        await foreach (var e in resources.QueryAsync<TableEntity>(RowKeys.RangeFilter(tenant, RowKeys.EventReceiverPrefix), cancellationToken: ct)) list.Add(FromEntity(e));
         return list;
     }
 
     public async Task<EventReceiver?> GetAsync(string tenant, string id, CancellationToken ct)
     {
-        var found = await resources.GetEntityIfExistsAsync<TableEntity>(tenant, RowPrefix + id, cancellationToken: ct);
+        var found = await resources.GetEntityIfExistsAsync<TableEntity>(tenant, RowKeys.EventReceiver(id), cancellationToken: ct);
         return found.HasValue ? FromEntity(found.Value!) : null;
     }
 
@@ -60,18 +56,15 @@ public sealed class EventReceivers(TableClient resources, TimeProvider time)
     public async Task<IReadOnlyList<(string Tenant, string Id)>> ListAllAsync(CancellationToken ct)
     {
         var list = new List<(string, string)>();
-        await foreach (var e in resources.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition}"), select: ["RowKey"], cancellationToken: ct))
-        {
-            var bar = e.RowKey.IndexOf('|', StringComparison.Ordinal);
-            list.Add((e.RowKey[..bar], e.RowKey[(bar + 1)..]));
-        }
+        await foreach (var e in resources.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {RowKeys.EventReceiversPartition}"), select: ["RowKey"], cancellationToken: ct))
+            list.Add(RowKeys.OfEventReceiverIndex(e.RowKey));
         return list;
     }
 
     public async Task<bool> UnsubscribeAsync(string tenant, string id, CancellationToken ct)
     {
-        var gone = (await resources.DeleteEntityAsync(tenant, RowPrefix + id, ETag.All, ct)).Status != 404;
-        await resources.DeleteEntityAsync(IndexPartition, tenant + "|" + id, ETag.All, ct);
+        var gone = (await resources.DeleteEntityAsync(tenant, RowKeys.EventReceiver(id), ETag.All, ct)).Status != 404;
+        await resources.DeleteEntityAsync(RowKeys.EventReceiversPartition, RowKeys.EventReceiverIndex(tenant, id), ETag.All, ct);
         return gone;
     }
 
@@ -79,12 +72,12 @@ public sealed class EventReceivers(TableClient resources, TimeProvider time)
     {
         var backlog = 0;
         DateTimeOffset? oldest = null;
-        await foreach (var key in FeedRows.KeysAfterAsync(resources, receiver.Tenant, receiver.Cursor, ct))
+        await foreach (var key in FeedReads.KeysAfterAsync(resources, receiver.Tenant, receiver.Cursor, ct))
         {
-            oldest ??= FeedRows.StampOf(key);
+            oldest ??= RowKeys.FeedStampOf(key);
             backlog++;
         }
-        return new ReceiverStatus(receiver, FeedRows.StampOf(receiver.Cursor), backlog, oldest);
+        return new ReceiverStatus(receiver, RowKeys.FeedStampOf(receiver.Cursor), backlog, oldest);
     }
 
     /// <summary>Writes the delivery state if the row is unchanged since it was read; the new ETag, or null when
@@ -101,7 +94,7 @@ public sealed class EventReceivers(TableClient resources, TimeProvider time)
         }
     }
 
-    static TableEntity ToEntity(EventReceiver r) => new(r.Tenant, RowPrefix + r.Id)
+    static TableEntity ToEntity(EventReceiver r) => new(r.Tenant, RowKeys.EventReceiver(r.Id))
     {
         ["Url"] = r.Url.ToString(),
         ["Audience"] = r.Audience,
@@ -120,37 +113,30 @@ public sealed class EventReceivers(TableClient resources, TimeProvider time)
     };
 
     static EventReceiver FromEntity(TableEntity e) => new(
-        e.PartitionKey, e.RowKey[RowPrefix.Length..], new Uri(e.GetString("Url")!), e.GetString("Audience")!, e.GetString("Secret")!,
+        e.PartitionKey, e.RowKey[RowKeys.EventReceiverPrefix.Length..], new Uri(e.GetString("Url")!), e.GetString("Audience")!, e.GetString("Secret")!,
         e.GetDateTimeOffset("Created") ?? default, e.GetString("Cursor")!, e.GetInt64("Delivered") ?? 0, e.GetInt64("Refused") ?? 0,
         e.GetInt32("Attempts") ?? 0, e.GetDateTimeOffset("NextAttempt"), e.GetString("LastError"), e.GetDateTimeOffset("LastErrorAt"),
         e.GetDateTimeOffset("LastDeliveredAt"), e.GetString("LeaseOwner"), e.GetDateTimeOffset("LeaseUntil"), e.ETag);
 }
 
-/// <summary>The change feed rows as the service writes them (docs/integrating.md, "Order"): row key
-/// <c>feed|{UTC ticks:D19}|{unique}</c> in the tenant's partition, the v1 event JSON in <c>Event</c>.</summary>
-static class FeedRows
+/// <summary>Reads the change feed rows (docs/integrating.md, "Order"; the layout is ScimFunctions.Contract's
+/// <see cref="RowKeys.Feed"/>): the v1 event JSON in <see cref="RowProperties.Event"/>.</summary>
+static class FeedReads
 {
-    public const string Prefix = "feed|";
-
-    public static string KeyAt(DateTimeOffset instant) => Prefix + instant.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
-
-    public static DateTimeOffset StampOf(string key) =>
-        new(long.Parse(key.AsSpan(Prefix.Length, 19), CultureInfo.InvariantCulture), TimeSpan.Zero);
-
     public static async IAsyncEnumerable<string> KeysAfterAsync(TableClient table, string tenant, string after, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey gt {after} and RowKey lt {Prefix + "~"}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey gt {after} and RowKey lt {RowKeys.FeedPrefix + "~"}");
         await foreach (var e in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: ct)) yield return e.RowKey;
     }
 
     /// <summary>Events after <paramref name="after"/> stamped before <paramref name="horizon"/>, in key order.</summary>
     public static async Task<IReadOnlyList<(string Key, string Json)>> ReadAsync(TableClient table, string tenant, string after, DateTimeOffset horizon, int max, CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey gt {after} and RowKey lt {KeyAt(horizon)}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey gt {after} and RowKey lt {RowKeys.FeedAt(horizon)}");
         var rows = new List<(string, string)>();
-        await foreach (var e in table.QueryAsync<TableEntity>(filter, maxPerPage: max, select: ["RowKey", "Event"], cancellationToken: ct))
+        await foreach (var e in table.QueryAsync<TableEntity>(filter, maxPerPage: max, select: ["RowKey", RowProperties.Event], cancellationToken: ct))
         {
-            rows.Add((e.RowKey, e.GetString("Event") ?? "{}"));
+            rows.Add((e.RowKey, e.GetString(RowProperties.Event) ?? "{}"));
             if (rows.Count == max) break;
         }
         return rows;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ScimFunctions.Contract;
 
 namespace ScimFunctions.Events;
 
@@ -37,16 +38,16 @@ public static class SecurityEventMapper
 
         return S("type") switch
         {
-            "user.created" or "user.promoted" when userId is not null => [One(UserUri(userId), (ScimEventUris.CreateNotice, Notice("id", "userName")))],
-            "group.created" or "group.promoted" when groupId is not null => [One(GroupUri(groupId), (ScimEventUris.CreateNotice, Notice("id", "displayName")))],
-            "user.updated" when userId is not null => [One(UserUri(userId), (ScimEventUris.PatchNotice, Notice(changed)))],
+            FeedEventTypes.UserCreated or FeedEventTypes.UserPromoted when userId is not null => [One(UserUri(userId), (ScimEventUris.CreateNotice, Notice("id", "userName")))],
+            FeedEventTypes.GroupCreated or FeedEventTypes.GroupPromoted when groupId is not null => [One(GroupUri(groupId), (ScimEventUris.CreateNotice, Notice("id", "displayName")))],
+            FeedEventTypes.UserUpdated when userId is not null => [One(UserUri(userId), (ScimEventUris.PatchNotice, Notice(changed)))],
             // One state change, two event URIs in one SET (RFC 9967 §2.1): what changed, and that it deactivated.
-            "user.disabled" when userId is not null => [One(UserUri(userId), (ScimEventUris.PatchNotice, Notice(changed)), (ScimEventUris.Deactivate, []))],
-            "user.enabled" when userId is not null => [One(UserUri(userId), (ScimEventUris.PatchNotice, Notice(changed)), (ScimEventUris.Activate, []))],
-            "user.deleted" when userId is not null => [One(UserUri(userId), (ScimEventUris.Delete, []))],
-            "group.renamed" or "group.updated" when groupId is not null => [One(GroupUri(groupId), (ScimEventUris.PatchNotice, Notice(changed)))],
-            "group.deleted" when groupId is not null => [One(GroupUri(groupId), (ScimEventUris.Delete, []))],
-            "member.added" or "member.removed" => Members(feedEvent, id, issuer, audience, time, S("requestId")),
+            FeedEventTypes.UserDisabled when userId is not null => [One(UserUri(userId), (ScimEventUris.PatchNotice, Notice(changed)), (ScimEventUris.Deactivate, []))],
+            FeedEventTypes.UserEnabled when userId is not null => [One(UserUri(userId), (ScimEventUris.PatchNotice, Notice(changed)), (ScimEventUris.Activate, []))],
+            FeedEventTypes.UserDeleted when userId is not null => [One(UserUri(userId), (ScimEventUris.Delete, []))],
+            FeedEventTypes.GroupRenamed or FeedEventTypes.GroupUpdated when groupId is not null => [One(GroupUri(groupId), (ScimEventUris.PatchNotice, Notice(changed)))],
+            FeedEventTypes.GroupDeleted when groupId is not null => [One(GroupUri(groupId), (ScimEventUris.Delete, []))],
+            FeedEventTypes.MemberAdded or FeedEventTypes.MemberRemoved => Members(feedEvent, id, issuer, audience, time, S("requestId")),
             _ => [],
         };
     }

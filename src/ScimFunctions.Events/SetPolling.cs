@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
+using ScimFunctions.Contract;
 
 namespace ScimFunctions.Events;
 
@@ -43,8 +44,6 @@ public sealed record PollRequest(int MaxEvents, bool ReturnImmediately, IReadOnl
 /// </summary>
 public sealed class SetPolling(TableClient resources, SecurityEventSigner signer, Func<string, string> issuerOf, DeliveryOptions options, TimeProvider time)
 {
-    public const string StreamRow = "eventpoll";
-
     /// <summary>The audience of polled SETs: the poll endpoint itself.</summary>
     public static string Audience(string issuer) => issuer.TrimEnd('/') + "/Events/poll";
 
@@ -71,7 +70,7 @@ public sealed class SetPolling(TableClient resources, SecurityEventSigner signer
             acked.UnionWith(request.Ack);
             acked.UnionWith(request.SetErrs.Keys);
             var cursor = row.GetString("Cursor")!;
-            var window = await FeedRows.ReadAsync(resources, tenant, cursor, time.GetUtcNow() - options.SettleWindow, request.MaxEvents + acked.Count + 1, ct); // one more tells whether more is available
+            var window = await FeedReads.ReadAsync(resources, tenant, cursor, time.GetUtcNow() - options.SettleWindow, request.MaxEvents + acked.Count + 1, ct); // one more tells whether more is available
 
             var sets = new List<(string, string)>();
             var inWindow = new HashSet<string>(StringComparer.Ordinal);
@@ -120,16 +119,16 @@ public sealed class SetPolling(TableClient resources, SecurityEventSigner signer
     /// <summary>The stream's row, made at the first poll: it starts with the events committed from then on.</summary>
     async Task<TableEntity> LoadAsync(string tenant, CancellationToken ct)
     {
-        var found = await resources.GetEntityIfExistsAsync<TableEntity>(tenant, StreamRow, cancellationToken: ct);
+        var found = await resources.GetEntityIfExistsAsync<TableEntity>(tenant, RowKeys.EventPoll, cancellationToken: ct);
         if (found.HasValue) return found.Value!;
         try
         {
-            await resources.AddEntityAsync(new TableEntity(tenant, StreamRow) { ["Cursor"] = FeedRows.KeyAt(time.GetUtcNow()), ["Acked"] = "[]", ["Created"] = time.GetUtcNow() }, ct);
+            await resources.AddEntityAsync(new TableEntity(tenant, RowKeys.EventPoll) { ["Cursor"] = RowKeys.FeedAt(time.GetUtcNow()), ["Acked"] = "[]", ["Created"] = time.GetUtcNow() }, ct);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
             // Made by a concurrent first poll.
         }
-        return (await resources.GetEntityAsync<TableEntity>(tenant, StreamRow, cancellationToken: ct)).Value;
+        return (await resources.GetEntityAsync<TableEntity>(tenant, RowKeys.EventPoll, cancellationToken: ct)).Value;
     }
 }

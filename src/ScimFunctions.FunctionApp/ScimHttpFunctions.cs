@@ -68,6 +68,16 @@ public sealed class ScimHttpFunctions(ScimEndpoints scim, ScimHealth health)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = ScimRoutes.Schema)] HttpRequest req, string tenant, string id) =>
         new ScimActionResult(await scim.Schema(req.HttpContext, tenant, id));
 
+    [Function("Roles")]
+    public async Task<IActionResult> Roles(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = ScimRoutes.Roles)] HttpRequest req, string tenant) =>
+        new ScimActionResult(await scim.Roles(req.HttpContext, tenant));
+
+    [Function("Role")]
+    public async Task<IActionResult> Role(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = ScimRoutes.Role)] HttpRequest req, string tenant, string id) =>
+        new ScimActionResult(await scim.Role(req.HttpContext, tenant, id));
+
     [Function("Me")]
     public async Task<IActionResult> Me(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = ScimRoutes.Me)] HttpRequest req, string tenant) =>

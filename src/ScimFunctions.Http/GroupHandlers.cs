@@ -24,7 +24,6 @@ namespace ScimFunctions.Http;
 /// </summary>
 public sealed class GroupHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits, ILogger<GroupHandlers> log)
 {
-    static readonly ResourceTypeDefinition Type = ScimSchemas.GroupType;
 
     public const string UnappliedHeader = "X-Scim-Unapplied-Members";
 
@@ -33,10 +32,10 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     const int MaxUnappliedListed = 100;
     const int MaxUnappliedIdLength = 64;
 
-    public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, Type, limits));
+    public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, request.Schema.Group, limits));
 
     public async Task<IResult> SearchAsync(ScimRequest request) =>
-        await RunQueryAsync(request, ListQuery.FromSearchRequest(await request.ReadJsonObjectAsync(), Type, limits));
+        await RunQueryAsync(request, ListQuery.FromSearchRequest(await request.ReadJsonObjectAsync(), request.Schema.Group, limits));
 
     async Task<IResult> RunQueryAsync(ScimRequest request, ListQuery query)
     {
@@ -53,10 +52,10 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
 
     public async Task<IResult> CreateAsync(ScimRequest request)
     {
-        var normalized = ResourceNormalizer.Normalize(Type, await request.ReadJsonObjectAsync());
+        var normalized = ResourceNormalizer.Normalize(request.Schema.Group, await request.ReadJsonObjectAsync());
         CheckMemberCount(normalized.MemberIds?.Count ?? 0);
         var group = await store.CreateAsync(request.Tenant, ResourceKind.Group, normalized.Document, request.Write, request.Aborted,
-            pending: request.Settings.Mode == ScimFunctions.Storage.Tenants.OperationMode.DryRun);
+            pending: request.Settings.Mode == ScimFunctions.Storage.Tenants.OperationMode.DryRun, indexed: request.Indexed(ResourceKind.Group, normalized.Document));
         var written = new Written(group, []);
         if (normalized.MemberIds is { Count: > 0 } ids)
         {
@@ -90,7 +89,7 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     /// so a client that does not manage members cannot empty a group by accident.</summary>
     public async Task<IResult> ReplaceAsync(ScimRequest request, string id)
     {
-        var normalized = ResourceNormalizer.Normalize(Type, await request.ReadJsonObjectAsync());
+        var normalized = ResourceNormalizer.Normalize(request.Schema.Group, await request.ReadJsonObjectAsync());
         CheckMemberCount(normalized.MemberIds?.Count ?? 0);
         MembershipEdit? edit = null;
         if (normalized.MemberIds is { } ids)
@@ -110,7 +109,7 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
         var body = await request.ReadPatchAsync();
         var written = await WriteAsync(request, id, current =>
         {
-            var outcome = PatchEngine.Apply(Type, current.Document, body, request.Budget);
+            var outcome = PatchEngine.Apply(request.Schema.Group, current.Document, body, request.Budget);
             CheckMemberCount(outcome.Members.Add.Count + outcome.Members.Remove.Count);
             return (outcome.Changed ? outcome.Resource : null, outcome.Members);
         });
@@ -145,7 +144,7 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
             var (document, edit) = change(current);
             var updated = document is null || JsonNode.DeepEquals(document, current.Document)
                 ? current
-                : await store.ReplaceAsync(request.Tenant, current, document, request.Write, request.Aborted);
+                : await store.ReplaceAsync(request.Tenant, current, document, request.Write, request.Aborted, request.Indexed(ResourceKind.Group, document));
             if (edit is null || edit.IsEmpty) return new Written(updated, []);
             var etag = request.HasIfMatch && ReferenceEquals(updated, current) ? current.ETag : ETag.All;
             var result = edit.ClearAll
@@ -219,7 +218,7 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
 
     ScimResult Respond(ScimRequest request, StoredResource group, HttpStatusCode status, bool mayHaveMembers = true)
     {
-        var projection = AttributeProjection.Parse(Type, request.Query("attributes"), request.Query("excludedAttributes"));
+        var projection = AttributeProjection.Parse(request.Schema.Group, request.Query("attributes"), request.Query("excludedAttributes"));
         var body = projection.Apply(ResourceRenderer.Render(group, request.BaseUrl));
         var location = status == HttpStatusCode.Created ? ResourceRenderer.Location(request.BaseUrl, ResourceKind.Group, group.Id) : null;
         var etag = ResourceRenderer.Version(group);

@@ -20,10 +20,10 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks)
     public async Task<JsonObject> ListAsync(ScimRequest request, ResourceKind kind, ListQuery query, Func<JsonObject, StoredResource, Task>? enrich = null,
         Func<JsonObject, StoredResource, Task>? beforeFilter = null)
     {
-        var type = ResourceRenderer.TypeOf(kind);
+        var type = request.TypeOf(kind);
         // Compiling checks every path against the schema first: an unknown attribute is a 400 even on an empty tenant.
         var matches = query.Filter is null ? null : FilterEvaluator.Compile(query.Filter, type, request.Budget);
-        var candidates = query.Filter is null ? null : await CandidatesAsync(request.Tenant, kind, query.Filter, request.Aborted);
+        var candidates = query.Filter is null ? null : await CandidatesAsync(request.Tenant, type, kind, query.Filter, request.Aborted);
         if (candidates is null && query.SortBy is null && beforeFilter is null)
             return await ScanPageAsync(request, kind, query, matches, enrich);
         IAsyncEnumerable<StoredResource> source = candidates is null
@@ -131,20 +131,23 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks)
 
     /// <summary>The ids an index can narrow the filter to, or null when only a scan can answer it.
     /// The full filter is still evaluated on each candidate, so an index only has to over-approximate.</summary>
-    async Task<IReadOnlyCollection<string>?> CandidatesAsync(TenantId tenant, ResourceKind kind, FilterNode filter, CancellationToken ct)
+    async Task<IReadOnlyCollection<string>?> CandidatesAsync(TenantId tenant, ResourceTypeDefinition type, ResourceKind kind, FilterNode filter, CancellationToken ct)
     {
         switch (filter)
         {
             case LogicalNode { Operator: LogicalOperator.And } and:
-                return await CandidatesAsync(tenant, kind, and.Left, ct) ?? await CandidatesAsync(tenant, kind, and.Right, ct);
+                return await CandidatesAsync(tenant, type, kind, and.Left, ct) ?? await CandidatesAsync(tenant, type, kind, and.Right, ct);
             case LogicalNode { Operator: LogicalOperator.Or } or:
-                if (await CandidatesAsync(tenant, kind, or.Left, ct) is not { } left) return null;
-                if (await CandidatesAsync(tenant, kind, or.Right, ct) is not { } right) return null;
+                if (await CandidatesAsync(tenant, type, kind, or.Left, ct) is not { } left) return null;
+                if (await CandidatesAsync(tenant, type, kind, or.Right, ct) is not { } right) return null;
                 return [.. left.Union(right)];
             case ValuePathNode { Filter: var inner } valuePath when IsEmails(kind, valuePath.Path):
                 return EqualityValue(inner, "value") is { } email ? await store.FindIdsByPrefixAsync(tenant, RowKeys.UserEmailPrefix(email), ct) : null;
             case ValuePathNode { Filter: var inner } valuePath when IsMembers(kind, valuePath.Path):
                 return EqualityValue(inner, "value") is { } memberId ? await GroupsOfMemberAsync(tenant, memberId, ct) : null;
+            case ComparisonNode { Operator: ComparisonOperator.Eq, Value: { } value } eq
+                when AttributeResolver.Resolve(type, eq.Path) is { } resolved && ExtensionIndex.IndexedName(resolved) is { } indexed:
+                return await ExtensionLookupAsync(tenant, kind, resolved, indexed, value, ct);
             case ComparisonNode { Operator: ComparisonOperator.Eq, Value: { } value } eq when value.TryGetValue<string>(out var text):
                 return await LookupAsync(tenant, kind, eq.Path, text, ct);
             default:
@@ -175,6 +178,15 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks)
             default:
                 return null;
         }
+    }
+
+    /// <summary>A declared unique attribute: one point read on its claim row; an indexed one: one range query.</summary>
+    async Task<IReadOnlyCollection<string>> ExtensionLookupAsync(TenantId tenant, ResourceKind kind, ResolvedAttribute resolved, string attribute, JsonValue literal, CancellationToken ct)
+    {
+        if (ExtensionIndex.Fold(resolved.Attribute, literal) is not { } folded) return [];
+        if (resolved.Attribute.Uniqueness != Uniqueness.None)
+            return await store.FindIdByClaimAsync(tenant, ExtensionRows.Claim(kind, attribute, folded), ct) is { } id ? [id] : [];
+        return await store.FindIdsByPrefixAsync(tenant, ExtensionRows.LookupPrefix(kind, attribute, folded), ct);
     }
 
     /// <summary>The groups a user is a member of, from the user's memberof rows (one range query).</summary>

@@ -9,6 +9,7 @@ namespace ScimFunctions.Http;
 /// <summary>Turns a stored document into the resource a client sees: schemas, id, meta, $ref links.</summary>
 public static class ResourceRenderer
 {
+    /// <summary>The built-in type of a kind: its name and endpoint (the same for every tenant).</summary>
     public static ResourceTypeDefinition TypeOf(ResourceKind kind) => kind == ResourceKind.User ? ScimSchemas.UserType : ScimSchemas.GroupType;
 
     public static string Location(string baseUrl, ResourceKind kind, string id) => $"{baseUrl}{TypeOf(kind).Endpoint}/{id}";
@@ -20,9 +21,14 @@ public static class ResourceRenderer
     public static JsonObject Render(StoredResource resource, string baseUrl)
     {
         var type = TypeOf(resource.Kind);
+        // Every extension holding data, declared or not: keys in the extension namespace, and any other URN the
+        // write listed (a tenant may declare one outside it).
+        var listed = ScimJson.Get(resource.Document, "schemas") is JsonArray stored
+            ? stored.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : null).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase)
+            : [];
         var schemas = new JsonArray(type.Schema.Id);
-        foreach (var extension in type.Extensions)
-            if (resource.Document.ContainsKey(extension.Id)) schemas.Add(extension.Id);
+        foreach (var (key, value) in resource.Document)
+            if (value is JsonObject { Count: > 0 } && (ScimUrns.IsExtensionUrn(key) || listed.Contains(key))) schemas.Add(key);
 
         var output = new JsonObject { ["schemas"] = schemas, ["id"] = resource.Id };
         foreach (var (key, value) in resource.Document)

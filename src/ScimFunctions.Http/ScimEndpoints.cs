@@ -71,6 +71,12 @@ public sealed class ScimEndpoints(ScimPipeline pipeline, UserHandlers users, Gro
     public Task<IResult> Schema(HttpContext http, string tenant, string id) =>
         pipeline.RunAsync(http, tenant, "Schema", r => GetOnly(http, () => discovery.Schema(r, id)));
 
+    public Task<IResult> Roles(HttpContext http, string tenant) =>
+        pipeline.RunAsync(http, tenant, "Roles", r => GetOnly(http, () => discovery.Roles(r)));
+
+    public Task<IResult> Role(HttpContext http, string tenant, string id) =>
+        pipeline.RunAsync(http, tenant, "Role", r => GetOnly(http, () => discovery.Role(r, id)));
+
     /// <summary>/Me needs an authenticated end user; this service only knows provisioning clients.</summary>
     public Task<IResult> Me(HttpContext http, string tenant) => pipeline.RunAsync(http, tenant, "Me", _ =>
         Task.FromResult<IResult>(ScimResults.Error(HttpStatusCode.NotImplemented, null, "/Me is not supported: tokens identify a provisioning client, not a user.")));

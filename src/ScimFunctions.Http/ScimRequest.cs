@@ -6,6 +6,7 @@ using Microsoft.Net.Http.Headers;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Resources;
 using ScimFunctions.Storage.Audit;
+using ScimFunctions.Protocol.Schema;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 
@@ -20,6 +21,15 @@ public sealed class ScimRequest(HttpContext http, TenantSettings tenant, WriteCo
     public HttpContext Http => http;
     public TenantId Tenant => tenant.Tenant;
     public TenantSettings Settings => tenant;
+
+    /// <summary>The tenant's own schema: every normalisation, PATCH, filter and projection of this request uses it.</summary>
+    public TenantSchema Schema => tenant.Schema;
+
+    public ResourceTypeDefinition TypeOf(ResourceKind kind) => kind == ResourceKind.User ? tenant.Schema.User : tenant.Schema.Group;
+
+    /// <summary>The document's values of the tenant's declared unique/indexed extension attributes: the store
+    /// writes their index rows in the resource's own transaction.</summary>
+    public IReadOnlyList<IndexedValue> Indexed(ResourceKind kind, JsonObject document) => ExtensionIndex.ValuesOf(TypeOf(kind), document);
     public CancellationToken Aborted => aborted;
 
     /// <summary>The write context of this request (request id, operation, client) for the stores' audit and feed rows.</summary>

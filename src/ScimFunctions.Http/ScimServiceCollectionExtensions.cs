@@ -53,6 +53,8 @@ public static class ScimServiceCollectionExtensions
         app.Map(ScimRoutes.ResourceType, (HttpContext h, string tenant, string id) => E(h).ResourceType(h, tenant, id));
         app.Map(ScimRoutes.Schemas, (HttpContext h, string tenant) => E(h).Schemas(h, tenant));
         app.Map(ScimRoutes.Schema, (HttpContext h, string tenant, string id) => E(h).Schema(h, tenant, id));
+        app.Map(ScimRoutes.Roles, (HttpContext h, string tenant) => E(h).Roles(h, tenant));
+        app.Map(ScimRoutes.Role, (HttpContext h, string tenant, string id) => E(h).Role(h, tenant, id));
         app.Map(ScimRoutes.Me, (HttpContext h, string tenant) => E(h).Me(h, tenant));
         app.Map(ScimRoutes.Fallback, (HttpContext h, string tenant) => E(h).NotFound(h, tenant));
         app.MapGet(ScimRoutes.EventKeys, EventsEndpoints.JwksAsync);

@@ -13,12 +13,10 @@ namespace ScimFunctions.Http;
 /// <summary>/Users and /Users/{id} (RFC 7644 §3.2-§3.6).</summary>
 public sealed class UserHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits)
 {
-    static readonly ResourceTypeDefinition Type = ScimSchemas.UserType;
-
-    public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, Type, limits));
+    public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, request.Schema.User, limits));
 
     public async Task<IResult> SearchAsync(ScimRequest request) =>
-        await RunQueryAsync(request, ListQuery.FromSearchRequest(await request.ReadJsonObjectAsync(), Type, limits));
+        await RunQueryAsync(request, ListQuery.FromSearchRequest(await request.ReadJsonObjectAsync(), request.Schema.User, limits));
 
     async Task<IResult> RunQueryAsync(ScimRequest request, ListQuery query) =>
         new ScimJsonResult(HttpStatusCode.OK, await queries.ListAsync(request, ResourceKind.User, query,
@@ -43,9 +41,9 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
 
     public async Task<IResult> CreateAsync(ScimRequest request)
     {
-        var document = ResourceNormalizer.Normalize(Type, await request.ReadJsonObjectAsync()).Document;
+        var document = ResourceNormalizer.Normalize(request.Schema.User, await request.ReadJsonObjectAsync()).Document;
         var created = await store.CreateAsync(request.Tenant, ResourceKind.User, document, request.Write, request.Aborted,
-            pending: request.Settings.Mode == OperationMode.DryRun);
+            pending: request.Settings.Mode == OperationMode.DryRun, indexed: request.Indexed(ResourceKind.User, document));
         return await Respond(request, created, HttpStatusCode.Created);
     }
 
@@ -60,14 +58,14 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
     public async Task<IResult> ReplaceAsync(ScimRequest request, string id)
     {
         var body = await request.ReadJsonObjectAsync();
-        var document = ResourceNormalizer.Normalize(Type, body).Document;
+        var document = ResourceNormalizer.Normalize(request.Schema.User, body).Document;
         return await WriteAsync(request, id, _ => document);
     }
 
     public async Task<IResult> PatchAsync(ScimRequest request, string id)
     {
         var body = await request.ReadPatchAsync();
-        return await WriteAsync(request, id, current => PatchEngine.Apply(Type, current.Document, body, request.Budget) is { Changed: true } outcome ? outcome.Resource : null);
+        return await WriteAsync(request, id, current => PatchEngine.Apply(request.Schema.User, current.Document, body, request.Budget) is { Changed: true } outcome ? outcome.Resource : null);
     }
 
     public Task<IResult> DeleteAsync(ScimRequest request, string id) => ConditionalWrite.RunAsync<IResult>(request, async attempt =>
@@ -95,7 +93,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
         request.CheckIfMatch(current);
         var document = change(current);
         if (document is null) return await Respond(request, current, HttpStatusCode.OK);
-        var updated = await store.ReplaceAsync(request.Tenant, current, document, request.Write, request.Aborted);
+        var updated = await store.ReplaceAsync(request.Tenant, current, document, request.Write, request.Aborted, request.Indexed(ResourceKind.User, document));
         return await Respond(request, updated, HttpStatusCode.OK);
     });
 
@@ -105,7 +103,7 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
 
     async Task<IResult> Respond(ScimRequest request, StoredResource user, HttpStatusCode status)
     {
-        var projection = AttributeProjection.Parse(Type, request.Query("attributes"), request.Query("excludedAttributes"));
+        var projection = AttributeProjection.Parse(request.Schema.User, request.Query("attributes"), request.Query("excludedAttributes"));
         var rendered = ResourceRenderer.Render(user, request.BaseUrl);
         if (projection.Includes("groups")) await AddGroupsAsync(request, rendered, user);
         var body = projection.Apply(rendered);

@@ -12,6 +12,16 @@ public static class ScimUrns
     public const string SearchRequest = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
     public const string PatchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
     public const string Error = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+    /// <summary>The roles a tenant offers, at /Roles (draft-ietf-scim-roles-entitlements).</summary>
+    public const string Role = "urn:ietf:params:scim:schemas:core:2.0:Role";
+
+    /// <summary>Extension schemas live under this prefix (RFC 7643 §10.2.1); attributes under an undeclared
+    /// one are kept unless the tenant is strict.</summary>
+    public const string ExtensionPrefix = "urn:ietf:params:scim:schemas:extension:";
+
+    public static bool IsExtensionUrn(string text) =>
+        text.Length > ExtensionPrefix.Length && text.StartsWith(ExtensionPrefix, StringComparison.OrdinalIgnoreCase);
 }
 
 public static class ScimMediaTypes

@@ -22,6 +22,8 @@ public static class ScimRoutes
     public const string ResourceType = Base + "/ResourceTypes/{id}";
     public const string Schemas = Base + "/Schemas";
     public const string Schema = Base + "/Schemas/{id}";
+    public const string Roles = Base + "/Roles";
+    public const string Role = Base + "/Roles/{id}";
     public const string Me = Base + "/Me";
 
     /// <summary>Everything else under a tenant: answered with a SCIM 404.</summary>

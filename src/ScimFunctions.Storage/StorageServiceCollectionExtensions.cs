@@ -28,6 +28,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ResourceStore>();
         services.AddSingleton<MembershipStore>();
         services.AddSingleton<TenantStore>();
+        services.AddSingleton<TenantSchemaService>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<FeedRows>();
         // Key Vault in Azure; without one (local development) the hashes go to a table beside the resources.

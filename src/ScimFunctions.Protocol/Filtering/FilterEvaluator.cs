@@ -99,7 +99,7 @@ public static class FilterEvaluator
             case ValuePathNode v:
                 if (parent is not null) throw Invalid($"nested value path '{v.Path}' is not allowed");
                 var (elements, definition) = Bind(v.Path, type, parent, budget);
-                if (!definition.IsComplex) throw Invalid($"'{v.Path}' is not a complex attribute, so it cannot take a value filter");
+                if (!definition.IsComplex && !definition.IsUndeclared) throw Invalid($"'{v.Path}' is not a complex attribute, so it cannot take a value filter");
                 var elementFilter = Compile(v.Filter, type, definition, budget);
                 return r => elements(r).OfType<JsonObject>().Any(elementFilter);
             default:
@@ -150,6 +150,7 @@ public static class FilterEvaluator
 
     static Func<JsonNode, bool> ValuePredicate(AttributePath path, ComparisonOperator op, JsonValue literal, AttributeDefinition definition, WorkBudget budget)
     {
+        if (definition.IsUndeclared) definition = Typed(definition, literal);
         string? Read(JsonNode v)
         {
             var x = ReadString(v);
@@ -201,6 +202,7 @@ public static class FilterEvaluator
             return (e => Counted(Flatten(ScimJson.Get(e, sub.Name)), budget), sub);
         }
         var resolved = AttributeResolver.Resolve(type, path) ?? throw Invalid($"unknown attribute '{path}'");
+        type.Admit(resolved.Schema, resolved.Attribute, ScimType.InvalidFilter);
         return (r => Counted(SelectValues(r, type, resolved), budget), resolved.Target);
     }
 
@@ -212,6 +214,19 @@ public static class FilterEvaluator
             yield return value;
         }
     }
+
+    /// <summary>An undeclared attribute has no type: the literal's kind gives it one, with RFC 7643 §2.2's
+    /// defaults (a string compares caseExact false, so <c>eq</c> on a custom matching attribute ignores case
+    /// as Entra's matching does; an ISO 8601 string orders as text).</summary>
+    static AttributeDefinition Typed(AttributeDefinition undeclared, JsonValue literal) => undeclared with
+    {
+        Type = literal.GetValueKind() switch
+        {
+            JsonValueKind.Number => AttributeType.Decimal,
+            JsonValueKind.True or JsonValueKind.False => AttributeType.Boolean,
+            _ => AttributeType.String,
+        },
+    };
 
     static IEnumerable<JsonNode> Flatten(JsonNode? node) => node switch
     {

@@ -94,6 +94,12 @@ public static class ElementFilter
         if (actual is not JsonValue value) return op == ComparisonOperator.Ne;
         int? order = null;
         var kind = expected.GetValueKind();
+        // roles[primary eq "True"] (Entra's SingleAppRoleAssignment) must find the element stored with true.
+        if (sub.Type == AttributeType.Boolean && kind == JsonValueKind.String && bool.TryParse(expected.GetValue<string>(), out var flag))
+        {
+            expected = JsonValue.Create(flag);
+            kind = expected.GetValueKind();
+        }
         if (kind == JsonValueKind.String && value.TryGetValue<string>(out var s))
         {
             var target = expected.GetValue<string>();

@@ -93,8 +93,9 @@ public static class PatchEngine
                 foreach (var (key, value) in fields) ApplyKey(op.Kind, key, value);
                 return;
             }
-            if (type.FindExtension(op.Path) is { } extension)
+            if (type.FindExtensionObject(op.Path, knownObject: ScimJson.Get(Doc, op.Path) is JsonObject) is { } extension)
             {
+                type.Admit(extension, null, ScimType.InvalidPath);
                 if (op.Kind == OpKind.Remove) ScimJson.Remove(Doc, extension.Id);
                 else ApplyKey(op.Kind, extension.Id, op.Value);
                 return;
@@ -107,12 +108,12 @@ public static class PatchEngine
         }
 
         /// <summary>One key of a path-less value object, resolved as a path. Unlike an explicit path,
-        /// read-only keys are skipped (Okta sends the group's "id" when renaming it) and keys under an
-        /// undeclared schema URN are skipped (Entra's ADSCIM URNs).</summary>
+        /// read-only keys are skipped (Okta sends the group's "id" when renaming it) and keys under a
+        /// schema URN outside the extension namespace are skipped (Entra's ADSCIM URNs).</summary>
         void ApplyKey(OpKind kind, string key, JsonNode? value)
         {
             if (key.Equals("schemas", StringComparison.OrdinalIgnoreCase)) return;
-            if (type.FindExtension(key) is { } extension)
+            if (type.FindExtensionObject(key, knownObject: ScimJson.Get(Doc, key) is JsonObject) is { } extension)
             {
                 if (value is null)
                 {
@@ -122,15 +123,13 @@ public static class PatchEngine
                 if (value is not JsonObject fields) throw Invalid($"'{extension.Id}' must be an object.");
                 foreach (var (name, field) in fields)
                 {
-                    var attribute = extension.FindAttribute(name)
-                        ?? throw ScimException.BadRequest(ScimType.InvalidPath, $"'{name}' is not an attribute of '{extension.Id}'.");
-                    if (attribute.Mutability != Mutability.ReadOnly)
-                        ApplyTarget(kind, new Target(new ResolvedAttribute(extension, attribute, null, true), null, null), field);
+                    var resolved = ResourceNormalizer.ExtensionAttribute(type, extension, name, ScimType.InvalidPath);
+                    if (resolved.Attribute.Mutability != Mutability.ReadOnly) ApplyTarget(kind, new Target(resolved, null, null), field);
                 }
                 return;
             }
             var bare = key.Split('[', 2)[0];
-            if (bare.Contains(':') && type.FindSchema(AttributeResolver.ParsePath(bare).SchemaUrn ?? "") is null) return;
+            if (bare.Contains(':') && AttributeResolver.ParsePath(bare).SchemaUrn is { } urn && type.FindSchema(urn) is null && !ScimUrns.IsExtensionUrn(urn)) return;
             var target = Resolve(key);
             if (target.Attribute.Mutability == Mutability.ReadOnly || target.Sub?.Mutability == Mutability.ReadOnly) return;
             ApplyTarget(kind, target, value);
@@ -141,11 +140,12 @@ public static class PatchEngine
             var parsed = FilterParser.ParsePatchPath(path);
             var resolved = ResourceNormalizer.Resolve(type, parsed.Attribute)
                 ?? throw ScimException.BadRequest(ScimType.InvalidPath, $"'{path}' names no attribute of the {type.Name} resource.");
+            type.Admit(resolved.Schema, resolved.Attribute, ScimType.InvalidPath);
             var sub = resolved.SubAttribute;
             if (parsed.ValueSubAttribute is { } name)
                 sub = resolved.Attribute.FindSubAttribute(name)
                     ?? throw ScimException.BadRequest(ScimType.InvalidPath, $"'{name}' is not a sub-attribute of '{resolved.Attribute.Name}'.");
-            if (parsed.ValueFilter is not null && !resolved.Attribute.IsComplex)
+            if (parsed.ValueFilter is not null && !resolved.Attribute.IsComplex && !resolved.IsUndeclared)
                 throw ScimException.BadRequest(ScimType.InvalidPath, $"'{resolved.Attribute.Name}' has no sub-attributes to filter on.");
             return new Target(resolved, parsed.ValueFilter, sub);
         }
@@ -177,6 +177,15 @@ public static class PatchEngine
             if (kind == OpKind.Remove)
             {
                 if (attribute.Required) throw ScimException.BadRequest(ScimType.Mutability, $"'{attribute.Name}' is required and cannot be removed.");
+                if (attribute.IsUndeclared && existing is JsonArray items && value is not null)
+                {
+                    // Only the listed values go, as for declared multi-valued attributes.
+                    var listed = ItemsOf(ResourceNormalizer.NormalizeValue(type, target.Resolved, value));
+                    budget.Spend((long)listed.Count * items.Count);
+                    foreach (var e in items.Where(e => listed.Any(l => JsonNode.DeepEquals(e, l))).ToList()) items.Remove(e);
+                    if (items.Count == 0) ScimJson.Remove(container, attribute.Name);
+                    return;
+                }
                 // A value names what to remove (as Entra does for members): never clear the attribute then.
                 if (value is not null && attribute.IsComplex)
                 {
@@ -213,7 +222,13 @@ public static class PatchEngine
                 }
                 EnforcePrimary(attribute, array, added);
             }
-            else if (attribute.IsComplex && !attribute.MultiValued && existing is JsonObject current)
+            else if (attribute.IsUndeclared && kind == OpKind.Add && existing is JsonArray items)
+            {
+                var adding = ItemsOf(normalized);
+                budget.Spend((long)adding.Count * items.Count);
+                foreach (var item in adding.Where(n => !items.Any(x => JsonNode.DeepEquals(x, n)))) items.Add(item.DeepClone());
+            }
+            else if ((attribute.IsComplex || attribute.IsUndeclared && normalized is JsonObject) && !attribute.MultiValued && existing is JsonObject current)
             {
                 // RFC 7644 §3.5.2.1/3: sub-attributes not in the value are left unchanged.
                 foreach (var (name, field) in (JsonObject)normalized)
@@ -229,6 +244,8 @@ public static class PatchEngine
         {
             var attribute = target.Attribute;
             var existing = ScimJson.Get(container, attribute.Name);
+            // An undeclared attribute is multi-valued when it holds an array.
+            var multiValued = attribute.MultiValued || attribute.IsUndeclared && existing is JsonArray;
             var elements = existing switch
             {
                 JsonArray a => a.OfType<JsonObject>().ToList(),
@@ -253,18 +270,20 @@ public static class PatchEngine
             }
 
             JsonNode? normalized = target.Sub is { } s ? ResourceNormalizer.NormalizeSingle(s, value) : ResourceNormalizer.NormalizeSingle(attribute, value);
+            if (target.Sub is null && normalized is not (null or JsonObject))
+                throw Invalid($"A value filter on '{attribute.Name}' selects elements; the value must be an object of their fields.");
             var touched = matched;
             if (matched.Count == 0)
             {
                 // Entra: replace emails[type eq "work"].value on a user without a work email creates it.
                 var created = (target.Filter is null ? new JsonObject() : ElementFilter.Template(target.Filter, attribute))
                     ?? throw ScimException.BadRequest(ScimType.NoTarget, $"No '{attribute.Name}' value matches the filter, and none can be created from it.");
-                if (!attribute.MultiValued && existing is not null)
+                if (!multiValued && existing is not null)
                     throw ScimException.BadRequest(ScimType.NoTarget, $"'{attribute.Name}' does not match the filter.");
                 if (normalized is null) return;
                 touched = [created];
                 Write(created, normalized, isNew: true);
-                if (!attribute.MultiValued) ScimJson.Set(container, attribute.Name, created);
+                if (!multiValued) ScimJson.Set(container, attribute.Name, created);
                 else if (existing is JsonArray array) array.Add(created);
                 else ScimJson.Set(container, attribute.Name, new JsonArray(created));
             }
@@ -340,6 +359,13 @@ public static class PatchEngine
         JsonArray a => [.. a.OfType<JsonObject>()],
         JsonObject o => [o],
         _ => [],
+    };
+
+    static List<JsonNode> ItemsOf(JsonNode? node) => node switch
+    {
+        null => [],
+        JsonArray a => [.. a.OfType<JsonNode>()],
+        _ => [node],
     };
 
     /// <summary>Removes the elements in one pass (removing them one by one shifts the array each time:

@@ -9,11 +9,22 @@ namespace ScimFunctions.Protocol.Resources;
 /// </summary>
 public sealed class AttributeProjection
 {
-    readonly ResourceTypeDefinition _type;
-    readonly IReadOnlyList<ResolvedAttribute>? _attributes;
-    readonly IReadOnlyList<ResolvedAttribute> _excluded;
+    /// <summary>One name of the parameter: a whole extension (<see cref="Attribute"/> null), an attribute, or
+    /// one sub-attribute. Names compare case-insensitively, so undeclared attributes select like declared ones.</summary>
+    sealed record Selection(SchemaDefinition Schema, AttributeDefinition? Attribute, AttributeDefinition? Sub)
+    {
+        public bool Covers(SchemaDefinition schema, AttributeDefinition attribute, AttributeDefinition? sub, bool wholeOnly) =>
+            Schema.Is(schema) && (Attribute is null || Named(Attribute, attribute)
+                && (Sub is null || !wholeOnly && (sub is null || Named(Sub, sub))));
 
-    AttributeProjection(ResourceTypeDefinition type, IReadOnlyList<ResolvedAttribute>? attributes, IReadOnlyList<ResolvedAttribute> excluded)
+        static bool Named(AttributeDefinition a, AttributeDefinition b) => string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
+    }
+
+    readonly ResourceTypeDefinition _type;
+    readonly IReadOnlyList<Selection>? _attributes;
+    readonly IReadOnlyList<Selection> _excluded;
+
+    AttributeProjection(ResourceTypeDefinition type, IReadOnlyList<Selection>? attributes, IReadOnlyList<Selection> excluded)
     {
         _type = type;
         _attributes = attributes;
@@ -32,14 +43,17 @@ public sealed class AttributeProjection
             string.IsNullOrWhiteSpace(excludedAttributes) ? [] : ResolveAll(type, excludedAttributes, "excludedAttributes"));
     }
 
-    static List<ResolvedAttribute> ResolveAll(ResourceTypeDefinition type, string list, string parameter)
+    static List<Selection> ResolveAll(ResourceTypeDefinition type, string list, string parameter)
     {
         var names = new HashSet<string>(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             StringComparer.OrdinalIgnoreCase);
         if (names.Count > WorkBudget.MaxAttributeNames)
             throw ScimException.BadRequest(ScimType.InvalidValue,
                 $"'{parameter}' names {names.Count} distinct attributes; at most {WorkBudget.MaxAttributeNames} are accepted.");
-        return [.. names.Select(name => AttributeResolver.Resolve(type, AttributeResolver.ParsePath(name))).OfType<ResolvedAttribute>().Distinct()];
+        return [.. names
+            .Select(name => type.FindExtensionObject(name) is { } extension ? new Selection(extension, null, null)
+                : AttributeResolver.Resolve(type, AttributeResolver.ParsePath(name)) is { } r ? new Selection(r.Schema, r.Attribute, r.SubAttribute) : null)
+            .OfType<Selection>().Distinct()];
     }
 
     /// <summary>Whether a top-level attribute of the core schema will be in the response at all.</summary>
@@ -55,12 +69,9 @@ public sealed class AttributeProjection
         var target = sub ?? attribute;
         if (target.Returned == Returned.Never || attribute.Returned == Returned.Never) return false;
         if (target.Returned == Returned.Always || attribute.Returned == Returned.Always) return true;
-        if (_attributes is not null)
-        {
-            return _attributes.Any(a => a.Schema == schema && a.Attribute == attribute && (a.SubAttribute is null || sub is null || a.SubAttribute == sub));
-        }
+        if (_attributes is not null) return _attributes.Any(a => a.Covers(schema, attribute, sub, wholeOnly: false));
         if (target.Returned == Returned.Request) return false;
-        return !_excluded.Any(a => a.Schema == schema && a.Attribute == attribute && (a.SubAttribute is null || a.SubAttribute == sub));
+        return !_excluded.Any(a => a.Covers(schema, attribute, sub, wholeOnly: sub is null));
     }
 
     /// <summary>Applies the projection to a rendered resource in place. <c>schemas</c> and <c>id</c> are always kept.</summary>
@@ -69,7 +80,8 @@ public sealed class AttributeProjection
         foreach (var (key, value) in resource.ToList())
         {
             if (key is "schemas") continue;
-            if (_type.FindExtension(key) is { } extension)
+            // A stored document holds extension data only as objects under URN keys.
+            if (_type.FindExtensionObject(key, knownObject: true) is { } extension)
             {
                 if (value is JsonObject extensionObject) ApplyToObject(extensionObject, extension);
                 if (value is not JsonObject { Count: > 0 }) resource.Remove(key);
@@ -86,14 +98,7 @@ public sealed class AttributeProjection
     {
         foreach (var (key, value) in obj.ToList())
         {
-            var definition = schema.FindAttribute(key);
-            // Unknown extension attributes follow the extension: kept unless a projection names others.
-            if (definition is null)
-            {
-                if (_attributes is not null && !_attributes.Any(a => a.Schema == schema)) obj.Remove(key);
-                continue;
-            }
-            Trim(obj, key, value, schema, definition);
+            Trim(obj, key, value, schema, schema.FindAttribute(key) ?? AttributeDefinition.Undeclared(key));
         }
     }
 

@@ -17,6 +17,9 @@ public static class DiscoveryDocuments
             ["bulk"] = new JsonObject { ["supported"] = false, ["maxOperations"] = 0, ["maxPayloadSize"] = 0 },
             ["filter"] = new JsonObject { ["supported"] = true, ["maxResults"] = maxResults },
             ["changePassword"] = new JsonObject { ["supported"] = false },
+            // draft-ietf-scim-roles-entitlements: the tenant's available roles are listed at /Roles.
+            ["roles"] = new JsonObject { ["supported"] = true },
+            ["entitlements"] = new JsonObject { ["supported"] = false },
             ["sort"] = new JsonObject { ["supported"] = true },
             ["etag"] = new JsonObject { ["supported"] = true },
             ["authenticationSchemes"] = new JsonArray(new JsonObject
@@ -52,15 +55,38 @@ public static class DiscoveryDocuments
         ["meta"] = Meta("ResourceType", baseUrl + "/ResourceTypes/" + type.Name),
     };
 
-    public static JsonObject Schema(SchemaDefinition schema, string baseUrl) => new()
+    public static JsonObject Schema(SchemaDefinition schema, string baseUrl)
     {
-        ["schemas"] = new JsonArray(ScimUrns.Schema),
-        ["id"] = schema.Id,
-        ["name"] = schema.Name,
-        ["description"] = schema.Description,
-        ["attributes"] = new JsonArray([.. schema.Attributes.Select(Attribute)]),
-        ["meta"] = Meta("Schema", baseUrl + "/Schemas/" + schema.Id),
-    };
+        var document = new JsonObject { ["schemas"] = new JsonArray(ScimUrns.Schema) };
+        foreach (var (key, value) in SchemaJson.Write(schema).ToList()) document[key] = value?.DeepClone();
+        document["meta"] = Meta("Schema", baseUrl + "/Schemas/" + schema.Id);
+        return document;
+    }
+
+    /// <summary>One role of /Roles; its id is its value.</summary>
+    public static JsonObject Role(AvailableRole role, string baseUrl)
+    {
+        var document = new JsonObject { ["schemas"] = new JsonArray(ScimUrns.Role), ["id"] = role.Value, ["value"] = role.Value };
+        if (role.Display is not null) document["display"] = role.Display;
+        if (role.Type is not null) document["type"] = role.Type;
+        document["enabled"] = true;
+        document["meta"] = Meta("Role", baseUrl + "/Roles/" + Uri.EscapeDataString(role.Value));
+        return document;
+    }
+
+    /// <summary>A page of a short list held in memory (<paramref name="startIndex"/> 1-based, as RFC 7644 §3.4.2.4).</summary>
+    public static JsonObject Page(IReadOnlyList<JsonObject> all, int startIndex, int count)
+    {
+        var page = all.Skip(Math.Max(startIndex, 1) - 1).Take(Math.Max(count, 0)).ToList();
+        return new JsonObject
+        {
+            ["schemas"] = new JsonArray(ScimUrns.ListResponse),
+            ["totalResults"] = all.Count,
+            ["itemsPerPage"] = page.Count,
+            ["startIndex"] = Math.Max(startIndex, 1),
+            ["Resources"] = new JsonArray([.. page]),
+        };
+    }
 
     public static JsonObject ListResponse(IReadOnlyCollection<JsonObject> resources) => new()
     {
@@ -70,32 +96,6 @@ public static class DiscoveryDocuments
         ["startIndex"] = 1,
         ["Resources"] = new JsonArray([.. resources]),
     };
-
-    static JsonNode Attribute(AttributeDefinition a)
-    {
-        var node = new JsonObject
-        {
-            ["name"] = a.Name,
-            ["type"] = a.Type switch { AttributeType.DateTime => "dateTime", var t => t.ToString().ToLowerInvariant() },
-            ["multiValued"] = a.MultiValued,
-            ["description"] = a.Description,
-            ["required"] = a.Required,
-            ["caseExact"] = a.CaseExact,
-            ["mutability"] = a.Mutability switch
-            {
-                Mutability.ReadOnly => "readOnly",
-                Mutability.WriteOnly => "writeOnly",
-                Mutability.Immutable => "immutable",
-                _ => "readWrite",
-            },
-            ["returned"] = a.Returned.ToString().ToLowerInvariant(),
-            ["uniqueness"] = a.Uniqueness.ToString().ToLowerInvariant(),
-        };
-        if (a.CanonicalValues is { Count: > 0 } canonical) node["canonicalValues"] = new JsonArray([.. canonical.Select(v => (JsonNode)v)]);
-        if (a.ReferenceTypes is { Count: > 0 } refs) node["referenceTypes"] = new JsonArray([.. refs.Select(v => (JsonNode)v)]);
-        if (a.IsComplex) node["subAttributes"] = new JsonArray([.. a.SubAttributes.Select(Attribute)]);
-        return node;
-    }
 
     static JsonObject Meta(string resourceType, string location) => new()
     {

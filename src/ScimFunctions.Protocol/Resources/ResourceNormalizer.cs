@@ -31,23 +31,23 @@ public static class ResourceNormalizer
         var doc = new JsonObject();
         List<string>? memberIds = null;
         // The client's schemas list is not trusted: Entra and Okta send variations (extra URNs such as
-        // ADSCIM's, or a missing core URN). The list is rebuilt from the data actually kept.
+        // ADSCIM's, or a missing core URN, or none of the extension URNs they use). The list is rebuilt
+        // from the data actually kept; it only tells an undeclared extension object from an attribute path.
+        var listed = ListedSchemas(body);
         foreach (var (key, value) in body)
         {
             if (key.Equals("schemas", StringComparison.OrdinalIgnoreCase)) continue;
-            if (type.FindExtension(key) is { } extension)
+            if (type.FindExtensionObject(key, listed.Contains(key)) is { } extension)
             {
                 if (value is null) continue;
                 if (value is not JsonObject fields) throw Invalid($"'{extension.Id}' must be an object.");
                 foreach (var (name, field) in fields)
-                {
-                    if (extension.FindAttribute(name) is { } attribute) SetNormalized(type, doc, new(extension, attribute, null, true), field);
-                    else if (field is not null) ExtensionObject(doc, extension.Id)[name] = field.DeepClone(); // unknown: kept as sent
-                }
+                    SetNormalized(type, doc, ExtensionAttribute(type, extension, name, ScimType.InvalidValue), field);
                 continue;
             }
             var resolved = Resolve(type, AttributeResolver.ParsePath(key));
-            if (resolved is null) continue; // unknown attribute, or an undeclared extension URN
+            if (resolved is null) continue; // unknown core attribute, or a schema URN outside the extension namespace
+            type.Admit(resolved.Schema, resolved.Attribute, ScimType.InvalidValue);
             if (IsMembers(resolved))
             {
                 // Members live in their own rows, never in the document.
@@ -61,6 +61,12 @@ public static class ResourceNormalizer
         {
             var present = ScimJson.Get(doc, attribute.Name);
             if (present is null || IsEmptyString(present)) throw Invalid($"'{attribute.Name}' is required.");
+        }
+        foreach (var extension in type.Extensions)
+        {
+            if (ScimJson.Get(doc, extension.Id) is not JsonObject data) continue;
+            foreach (var attribute in extension.Attributes.Where(a => a.Required && ScimJson.Get(data, a.Name) is null))
+                throw Invalid($"'{extension.Id}:{attribute.Name}' is required.");
         }
         SyncSchemas(type, doc);
         return new NormalizedResource(doc, memberIds);
@@ -109,6 +115,20 @@ public static class ResourceNormalizer
             .FirstOrDefault(r => r is not null);
     }
 
+    /// <summary>An attribute named inside an extension object (<c>{ "urn:…:User": { name: … } }</c>): the declared
+    /// one, else an undeclared one, which a strict tenant refuses with <paramref name="scimType"/>.</summary>
+    internal static ResolvedAttribute ExtensionAttribute(ResourceTypeDefinition type, SchemaDefinition extension, string name, string scimType)
+    {
+        var attribute = extension.FindAttribute(name) ?? AttributeDefinition.Undeclared(name);
+        type.Admit(extension, attribute, scimType);
+        return new ResolvedAttribute(extension, attribute, null, true);
+    }
+
+    static HashSet<string> ListedSchemas(JsonObject body) =>
+        new(ScimJson.Get(body, "schemas") is JsonArray schemas
+            ? schemas.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : null).OfType<string>()
+            : [], StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Group members: kept out of the document and handled as membership rows.</summary>
     internal static bool IsMembers(ResolvedAttribute r) =>
         !r.IsExtension && r.Schema.Id == ScimUrns.Group && r.Attribute.Name == Members;
@@ -118,15 +138,17 @@ public static class ResourceNormalizer
     internal static bool IsManager(SchemaDefinition schema, AttributeDefinition attribute) =>
         schema.Id == ScimUrns.EnterpriseUser && attribute.Name == "manager";
 
-    /// <summary>Rewrites <c>schemas</c> to the core URN plus each extension holding data (dropping empty
-    /// extension objects); leaves an equivalent existing list untouched so no spurious change shows.</summary>
+    /// <summary>Rewrites <c>schemas</c> to the core URN plus each extension holding data, declared ones first
+    /// (dropping empty extension objects); leaves an equivalent existing list untouched so no spurious change shows.</summary>
     internal static void SyncSchemas(ResourceTypeDefinition type, JsonObject doc)
     {
         var wanted = new List<string> { type.Schema.Id };
-        foreach (var extension in type.Extensions)
+        var extensionKeys = doc.Where(p => ScimUrns.IsExtensionUrn(p.Key) || type.FindExtension(p.Key) is not null)
+            .OrderBy(p => type.FindExtension(p.Key) is { } declared ? type.Extensions.ToList().IndexOf(declared) : int.MaxValue)
+            .ToList();
+        foreach (var (key, node) in extensionKeys)
         {
-            if (!ScimJson.TryGet(doc, extension.Id, out var key, out var node)) continue;
-            if (node is JsonObject { Count: > 0 }) wanted.Add(extension.Id);
+            if (node is JsonObject { Count: > 0 }) wanted.Add(type.FindExtension(key)?.Id ?? key);
             else doc.Remove(key);
         }
         var current = ScimJson.Get(doc, "schemas") as JsonArray;
@@ -187,6 +209,7 @@ public static class ResourceNormalizer
     /// <summary>One value of an attribute, ignoring its multi-valuedness.</summary>
     internal static JsonNode? NormalizeSingle(AttributeDefinition attribute, JsonNode? value)
     {
+        if (attribute.IsUndeclared) return AsSent(value);
         switch (value)
         {
             case null:
@@ -220,6 +243,17 @@ public static class ResourceNormalizer
                 throw Invalid($"'{attribute.Name}' has an unsupported value.");
         }
     }
+
+    /// <summary>An undeclared value, kept as sent. Only Entra's wrapping of a simple value
+    /// (<c>[{ "value": x }]</c>, its PATCH dialect without aadOptscim062020) is unwrapped, so both dialects
+    /// store the same thing; null and [] mean absent.</summary>
+    static JsonNode? AsSent(JsonNode? value) => value switch
+    {
+        null or JsonArray { Count: 0 } => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Null => null,
+        JsonArray { Count: 1 } one when one[0] is JsonObject { Count: 1 } only && ScimJson.Get(only, "value") is JsonValue inner => inner.DeepClone(),
+        _ => value.DeepClone(),
+    };
 
     static JsonValue? NormalizeScalar(AttributeDefinition attribute, JsonValue value)
     {

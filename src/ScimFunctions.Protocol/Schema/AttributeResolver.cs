@@ -8,22 +8,30 @@ public sealed record ResolvedAttribute(SchemaDefinition Schema, AttributeDefinit
 {
     /// <summary>The definition the path ends at: the sub-attribute if named, else the attribute.</summary>
     public AttributeDefinition Target => SubAttribute ?? Attribute;
+
+    /// <summary>The tenant has not declared it: the whole value is kept as sent.</summary>
+    public bool IsUndeclared => Attribute.IsUndeclared;
 }
 
 public static class AttributeResolver
 {
     /// <summary>Binds a client path to the resource type's schemas, case-insensitively. Returns null
-    /// when the path names no attribute this service provider defines.</summary>
+    /// when the path names no attribute this service provider defines. A path under an extension URN
+    /// always binds: to the declared attribute, else to an undeclared one (see
+    /// <see cref="AttributeDefinition.IsUndeclared"/>), which strict tenants refuse through
+    /// <see cref="ResourceTypeDefinition.Admit"/>.</summary>
     public static ResolvedAttribute? Resolve(ResourceTypeDefinition type, AttributePath path)
     {
         SchemaDefinition schema;
         AttributeDefinition? attribute;
         if (path.SchemaUrn is { } urn)
         {
-            var found = type.FindSchema(urn);
+            var found = type.FindSchema(urn) ?? (ScimUrns.IsExtensionUrn(urn) ? SchemaDefinition.Undeclared(urn) : null);
             if (found is null) return null;
             schema = found;
-            attribute = schema.FindAttribute(path.Name) ?? (found == type.Schema ? CommonAttributes.Find(path.Name) : null);
+            attribute = found == type.Schema
+                ? schema.FindAttribute(path.Name) ?? CommonAttributes.Find(path.Name)
+                : schema.FindAttribute(path.Name) ?? AttributeDefinition.Undeclared(path.Name);
         }
         else
         {

@@ -105,9 +105,19 @@ public static class ScimSchemas
         ]),
     ]);
 
+    /// <summary>A role the tenant's application offers (draft-ietf-scim-roles-entitlements): read-only.</summary>
+    public static readonly SchemaDefinition Role = new(ScimUrns.Role, "Role", "A role that may be assigned to users",
+    [
+        Str("value", "The role's value, as sent in a user's roles.", caseExact: true, required: true, mutability: Mutability.ReadOnly, uniqueness: Uniqueness.Server),
+        Str("display", "A human-readable name for the role.", mutability: Mutability.ReadOnly),
+        Str("type", "A label for the role's kind.", mutability: Mutability.ReadOnly),
+        new("enabled", T.Boolean, "Whether the role may be assigned.", Mutability: Mutability.ReadOnly),
+    ]);
+
     public static readonly ResourceTypeDefinition UserType = new("User", "/Users", "User Account", User, [EnterpriseUser]);
     public static readonly ResourceTypeDefinition GroupType = new("Group", "/Groups", "Group", Group, []);
+    public static readonly ResourceTypeDefinition RoleType = new("Role", "/Roles", "Roles the application offers (read-only)", Role, []);
 
-    public static readonly IReadOnlyList<ResourceTypeDefinition> ResourceTypes = [UserType, GroupType];
-    public static readonly IReadOnlyList<SchemaDefinition> All = [User, EnterpriseUser, Group];
+    public static readonly IReadOnlyList<ResourceTypeDefinition> ResourceTypes = [UserType, GroupType, RoleType];
+    public static readonly IReadOnlyList<SchemaDefinition> All = [User, EnterpriseUser, Group, Role];
 }

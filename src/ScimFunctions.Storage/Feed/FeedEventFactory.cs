@@ -9,8 +9,9 @@ namespace ScimFunctions.Storage.Feed;
 /// types in ScimFunctions.Contract). <see cref="FeedRows"/> turns it into a row of the write's transaction.</summary>
 public static class FeedEventFactory
 {
-    public static FeedEvent Created(StoredResource r) =>
-        Describe(r, r.Kind == ResourceKind.User ? FeedEventTypes.UserCreated : FeedEventTypes.GroupCreated);
+    public static FeedEvent Created(StoredResource r) => r.Kind == ResourceKind.User
+        ? Describe(r, FeedEventTypes.UserCreated) with { Roles = AppRoles.Parse(r.Document) is { Count: > 0 } roles ? Roles(roles) : null }
+        : Describe(r, FeedEventTypes.GroupCreated);
 
     /// <summary>Null when the documents differ in nothing an application sees (a PUT re-sending the same
     /// values, a retried request): such writes add no event.</summary>
@@ -31,8 +32,11 @@ public static class FeedEventFactory
             (false, true) => FeedEventTypes.UserEnabled,
             _ => FeedEventTypes.UserUpdated,
         };
-        return Describe(after, type) with { Changed = changed };
+        return Describe(after, type) with { Changed = changed, Roles = changed.Contains("roles") ? Roles(AppRoles.Parse(after.Document)) : null };
     }
+
+    /// <summary>Parsed app roles as the contract stores them (the user row's Roles and the events' roles).</summary>
+    public static IReadOnlyList<DirectoryRole> Roles(IReadOnlyList<AppRole> roles) => [.. roles.Select(r => new DirectoryRole(r.Id, r.Value, r.DisplayName))];
 
     /// <summary>A delete is a write too: its version follows the last one, so versions of a resource only grow.</summary>
     public static FeedEvent Deleted(StoredResource before, bool soft) =>

@@ -75,7 +75,7 @@ public sealed class ConsistencyChecker(TableClient table)
                 {
                     var resource = ResourceStore.ToResource(k, entity);
                     var keys = IndexKeys.For(k, resource.Id, resource.Document);
-                    foreach (var needed in keys.Lookups.Prepend(keys.UniqueClaim)) expected[needed] = resource.Id;
+                    foreach (var needed in keys.Lookups.Prepend(keys.UniqueClaim).Concat(resource.ExtensionIndexKeys)) expected[needed] = resource.Id;
                 }
                 catch (Exception e) when (e is JsonException or RequiredAttributeMissingException or InvalidCastException or InvalidOperationException)
                 {
@@ -86,15 +86,17 @@ public sealed class ConsistencyChecker(TableClient table)
             var id = entity.GetString(RowProperties.Id);
             switch (rowKind)
             {
-                case RowKind.UserName or RowKind.UserExternalId or RowKind.UserEmail:
+                case RowKind.UserName or RowKind.UserExternalId or RowKind.UserEmail or RowKind.UserExtensionClaim or RowKind.UserExtensionIndex:
                     index.Add((key, id, RowKeys.User(id ?? "")));
                     break;
-                case RowKind.GroupName or RowKind.GroupExternalId:
+                case RowKind.GroupName or RowKind.GroupExternalId or RowKind.GroupExtensionClaim or RowKind.GroupExtensionIndex:
                     index.Add((key, id, RowKeys.Group(id ?? "")));
                     break;
                 case RowKind.Member or RowKind.MemberOf:
                     membership.Add(key);
                     break;
+                case RowKind.EventReceiver or RowKind.EventPoll:
+                    break; // the events' delivery state: its cursors are feed keys, not resources
                 // Tenant settings, audit entries, app key claims, feed rows and any later kinds are not cross-referenced.
             }
         }

@@ -4,6 +4,8 @@ using Azure;
 using Azure.Data.Tables;
 using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
+using ScimFunctions.Protocol.Resources;
+using ScimFunctions.Protocol.Schema;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Feed;
 
@@ -28,7 +30,10 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
     /// <param name="pending">Dry-run mode: the resource is stored but marked pending, not yet live for the application.</param>
     /// <param name="appKey">The application's own key for a user (admin CLI import): stored on the row and claimed
     /// by an index row, so it links one user only.</param>
-    public async Task<StoredResource> CreateAsync(TenantId tenant, ResourceKind kind, JsonObject document, WriteContext write, CancellationToken ct, bool pending = false, string? appKey = null)
+    /// <param name="indexed">The document's values of the tenant's declared unique/indexed extension attributes
+    /// (<see cref="ExtensionIndex.ValuesOf"/>): their index rows are written in this transaction.</param>
+    public async Task<StoredResource> CreateAsync(TenantId tenant, ResourceKind kind, JsonObject document, WriteContext write, CancellationToken ct, bool pending = false, string? appKey = null,
+        IReadOnlyList<IndexedValue>? indexed = null)
     {
         var id = ResourceIds.New();
         var now = time.GetUtcNow();
@@ -45,16 +50,24 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             entity[RowProperties.AppKey] = appKey;
             actions.Add(new(TableTransactionActionType.Add, IndexRow(tenant, RowKeys.UserAppKey(appKey), id)));
         }
-        var created = new StoredResource(kind, id, document, 1, now, now, ETag.All) { Pending = pending, AppKey = appKey, NoGroups = kind == ResourceKind.User };
+        var extension = ExtensionRows.For(kind, id, indexed ?? []);
+        ExtensionRows.Record(entity, extension.Select(r => r.RowKey));
+        var claims = AddExtensionRows(actions, tenant, id, extension);
+        var created = new StoredResource(kind, id, document, 1, now, now, ETag.All)
+        {
+            Pending = pending, AppKey = appKey, NoGroups = kind == ResourceKind.User, ExtensionIndexKeys = [.. extension.Select(r => r.RowKey)],
+        };
         AddAudit(actions, tenant, write, kind, id, now);
         AddFeed(actions, tenant, write, now, FeedEventFactory.Created(created));
-        await SubmitAsync(actions, write, kind, uniqueClaimIndex: 1, ct, create: true);
+        await SubmitAsync(actions, write, kind, uniqueClaimIndex: 1, ct, create: true, claims);
         return created;
     }
 
     /// <summary>Writes a new document over <paramref name="existing"/>, conditional on its ETag, moving
-    /// index rows whose values changed in the same transaction.</summary>
-    public async Task<StoredResource> ReplaceAsync(TenantId tenant, StoredResource existing, JsonObject document, WriteContext write, CancellationToken ct)
+    /// index rows whose values changed in the same transaction. <paramref name="indexed"/>: as for
+    /// <see cref="CreateAsync"/>; null keeps the extension index rows the resource has.</summary>
+    public async Task<StoredResource> ReplaceAsync(TenantId tenant, StoredResource existing, JsonObject document, WriteContext write, CancellationToken ct,
+        IReadOnlyList<IndexedValue>? indexed = null)
     {
         var now = After(existing);
         var oldKeys = IndexKeys.For(existing.Kind, existing.Id, existing.Document);
@@ -74,10 +87,19 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         }
         actions.AddRange(oldKeys.Lookups.Except(newKeys.Lookups).Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
         actions.AddRange(newKeys.Lookups.Except(oldKeys.Lookups).Select(k => new TableTransactionAction(TableTransactionActionType.UpsertReplace, IndexRow(tenant, k, existing.Id))));
-        var updated = existing with { Document = document, Version = existing.Version + 1, LastModified = now, ETag = ETag.All };
+        var extension = indexed is null ? null : ExtensionRows.For(existing.Kind, existing.Id, indexed);
+        var extensionKeys = extension?.Select(r => r.RowKey).ToList() ?? existing.ExtensionIndexKeys;
+        ExtensionRows.Record(entity, extensionKeys);
+        Dictionary<int, string>? claims = null;
+        if (extension is not null)
+        {
+            DeleteIndexRows(actions, tenant, existing.Id, existing.ExtensionIndexKeys.Except(extensionKeys));
+            claims = AddExtensionRows(actions, tenant, existing.Id, [.. extension.Where(r => !existing.ExtensionIndexKeys.Contains(r.RowKey))]);
+        }
+        var updated = existing with { Document = document, Version = existing.Version + 1, LastModified = now, ETag = ETag.All, ExtensionIndexKeys = extensionKeys };
         AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
         AddFeed(actions, tenant, write, now, FeedEventFactory.Replaced(existing, updated));
-        await SubmitAsync(actions, write, existing.Kind, claimIndex, ct);
+        await SubmitAsync(actions, write, existing.Kind, claimIndex, ct, extensionClaims: claims);
         return updated;
     }
 
@@ -91,6 +113,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             new(TableTransactionActionType.Delete, IndexRow(tenant, keys.UniqueClaim, existing.Id), ETag.All),
         };
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
+        DeleteIndexRows(actions, tenant, existing.Id, existing.ExtensionIndexKeys);
         DeleteAppKeyClaim(actions, tenant, existing);
         var now = After(existing);
         AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
@@ -119,6 +142,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             new(TableTransactionActionType.Delete, IndexRow(tenant, keys.UniqueClaim, existing.Id), ETag.All),
         };
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, existing.Id), ETag.All)));
+        DeleteIndexRows(actions, tenant, existing.Id, existing.ExtensionIndexKeys);
         DeleteAppKeyClaim(actions, tenant, existing);
         AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
         AddFeed(actions, tenant, write, now, FeedEventFactory.Deleted(existing, soft: true));
@@ -157,6 +181,50 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             count++;
         }
         return count;
+    }
+
+    /// <summary>
+    /// Brings every live resource of a kind to the extension index rows <paramref name="type"/> (the tenant's
+    /// current declaration) asks for: after a unique or indexed attribute was declared on a tenant that already
+    /// had resources. One conditional transaction per resource whose rows differ (the row's recorded keys and
+    /// its index rows together), retried when the resource changed meanwhile. A value already claimed by another
+    /// resource is reported, not written. Run it once the declaration is in effect everywhere (30 s): an instance
+    /// still on the old declaration would drop the rows again on its next write of the resource.
+    /// </summary>
+    public async Task<(int Updated, IReadOnlyList<string> Conflicts)> ReindexAsync(TenantId tenant, ResourceKind kind, ResourceTypeDefinition type, CancellationToken ct)
+    {
+        var updated = 0;
+        var conflicts = new List<string>();
+        await foreach (var scanned in ScanAsync(tenant, kind, ct))
+        {
+            for (var resource = scanned; resource is not null;)
+            {
+                var wanted = ExtensionRows.For(kind, resource.Id, ExtensionIndex.ValuesOf(type, resource.Document));
+                var keys = wanted.Select(r => r.RowKey).ToList();
+                if (keys.ToHashSet().SetEquals(resource.ExtensionIndexKeys)) break;
+                var row = new TableEntity(tenant, RowKey(kind, resource.Id)) { [RowProperties.Indexed] = "" };
+                ExtensionRows.Record(row, keys);
+                List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateMerge, row, resource.ETag)];
+                DeleteIndexRows(actions, tenant, resource.Id, resource.ExtensionIndexKeys.Except(keys));
+                var claims = AddExtensionRows(actions, tenant, resource.Id, [.. wanted.Where(r => !resource.ExtensionIndexKeys.Contains(r.RowKey))]);
+                try
+                {
+                    await table.SubmitTransactionAsync(actions, ct);
+                    updated++;
+                    break;
+                }
+                catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is { } i && claims.TryGetValue(i, out var attribute))
+                {
+                    conflicts.Add($"{kind} {resource.Id}: its {attribute} is already claimed by another {kind.ToString().ToLowerInvariant()}");
+                    break;
+                }
+                catch (TableTransactionFailedException e) when (e.Status is 412 or 404 && e.FailedTransactionActionIndex == 0)
+                {
+                    resource = await GetAsync(tenant, kind, resource.Id, ct); // changed meanwhile: compute again from the new document
+                }
+            }
+        }
+        return (updated, conflicts);
     }
 
     /// <summary>Links an existing user to the application's key (admin CLI import), conditional on the row's ETag.</summary>
@@ -217,7 +285,9 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         }
     }
 
-    async Task SubmitAsync(List<TableTransactionAction> actions, WriteContext write, ResourceKind kind, int? uniqueClaimIndex, CancellationToken ct, bool create = false)
+    /// <param name="extensionClaims">Action index → attribute of the extension claim rows the transaction adds.</param>
+    async Task SubmitAsync(List<TableTransactionAction> actions, WriteContext write, ResourceKind kind, int? uniqueClaimIndex, CancellationToken ct, bool create = false,
+        IReadOnlyDictionary<int, string>? extensionClaims = null)
     {
         try
         {
@@ -231,6 +301,11 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             // keyed by request id and sequence) means an earlier attempt of it committed and its response
             // was lost, so the SDK sent it again. Transactions are atomic: all of it is applied.
             write.MarkCommitted();
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is { } claim
+            && extensionClaims is not null && extensionClaims.TryGetValue(claim, out var attribute))
+        {
+            throw new UniquenessConflictException(kind, attribute);
         }
         catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == uniqueClaimIndex)
         {
@@ -259,6 +334,21 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         return now > existing.LastModified ? now : existing.LastModified.AddTicks(1);
     }
 
+    /// <summary>Adds extension index rows; returns the action index of each claim row, for the 409 message.</summary>
+    static Dictionary<int, string> AddExtensionRows(List<TableTransactionAction> actions, TenantId tenant, string id, IReadOnlyList<ExtensionRow> rows)
+    {
+        var claims = new Dictionary<int, string>();
+        foreach (var row in rows)
+        {
+            if (row.Unique) claims[actions.Count] = row.Attribute;
+            actions.Add(new(row.Unique ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, IndexRow(tenant, row.RowKey, id)));
+        }
+        return claims;
+    }
+
+    static void DeleteIndexRows(List<TableTransactionAction> actions, TenantId tenant, string id, IEnumerable<string> rowKeys) =>
+        actions.AddRange(rowKeys.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, IndexRow(tenant, k, id), ETag.All)));
+
     static void DeleteAppKeyClaim(List<TableTransactionAction> actions, TenantId tenant, StoredResource existing)
     {
         if (existing.AppKey is not null)
@@ -284,6 +374,9 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             [RowProperties.Created] = created,
             [RowProperties.LastModified] = lastModified,
         };
+        // The application reads app roles parsed (DirectoryRole), without knowing Entra's two mappings.
+        if (kind == ResourceKind.User && AppRoles.Parse(document) is { Count: > 0 } roles)
+            entity[RowProperties.Roles] = DirectoryRole.ToJson(FeedEventFactory.Roles(roles)).ToJsonString();
         if (!RowProperties.TryWriteDocument(entity, document.ToJsonString())) throw new ResourceTooLargeException();
         return entity;
     }
@@ -299,6 +392,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             Pending = entity.GetBoolean(RowProperties.Pending) == true,
             AppKey = entity.GetString(RowProperties.AppKey),
             NoGroups = entity.GetBoolean(RowProperties.NoGroups) == true,
+            ExtensionIndexKeys = ExtensionRows.Recorded(entity),
         };
     }
 }

@@ -27,4 +27,7 @@ public sealed record StoredResource(
     /// has no memberof rows and its <c>groups</c> cost no range query. False means "may have groups" (also for
     /// rows written before the flag existed).</summary>
     public bool NoGroups { get; init; }
+
+    /// <summary>The row keys of the extension index rows this resource owns (see <see cref="ExtensionRows"/>).</summary>
+    public IReadOnlyList<string> ExtensionIndexKeys { get; init; } = [];
 }

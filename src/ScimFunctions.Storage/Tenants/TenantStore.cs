@@ -1,6 +1,8 @@
+using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
+using ScimFunctions.Protocol.Schema;
 using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.Storage.Tenants;
@@ -41,13 +43,27 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
         return list;
     }
 
-    static TableEntity ToEntity(TenantSettings s) => new(s.Tenant, RowKeys.TenantSettings)
+    /// <summary>A declaration is one string property of the settings row (Table Storage holds 32K characters).</summary>
+    const int MaxSchemaLength = 30_000;
+
+    static TableEntity ToEntity(TenantSettings s)
     {
-        ["Deprovision"] = s.Deprovision.ToString(),
-        ["Mode"] = s.Mode.ToString(),
-        ["Provisioning"] = s.Provisioning.ToString(),
-        ["Created"] = s.Created,
-    };
+        var entity = new TableEntity(s.Tenant, RowKeys.TenantSettings)
+        {
+            ["Deprovision"] = s.Deprovision.ToString(),
+            ["Mode"] = s.Mode.ToString(),
+            ["Provisioning"] = s.Provisioning.ToString(),
+            ["Created"] = s.Created,
+        };
+        if (s.Schema != TenantSchema.Default)
+        {
+            var json = s.Schema.Write().ToJsonString();
+            if (json.Length > MaxSchemaLength)
+                throw ScimException.BadRequest(ScimType.InvalidValue, $"The declaration is {json.Length} characters of JSON; at most {MaxSchemaLength} are stored.");
+            entity["Schema"] = json;
+        }
+        return entity;
+    }
 
     static TenantSettings FromEntity(TableEntity e) => new(
         TenantId.Parse(e.PartitionKey),
@@ -55,6 +71,8 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
         Enum.TryParse<OperationMode>(e.GetString("Mode"), out var m) ? m : OperationMode.Sync,
         e.GetDateTimeOffset("Created") ?? default)
     {
+        // Validated when it was saved; a declaration that no longer parses fails loudly rather than silently relaxing a strict tenant.
+        Schema = e.GetString("Schema") is { } json ? TenantSchema.Read(JsonNode.Parse(json)!.AsObject()) : TenantSchema.Default,
         Provisioning = Enum.TryParse<ProvisioningState>(e.GetString("Provisioning"), out var p) ? p : ProvisioningState.On,
     };
 }

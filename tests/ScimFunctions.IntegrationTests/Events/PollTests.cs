@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
+using ScimFunctions.Contract;
 using ScimFunctions.Events;
 using ScimFunctions.IntegrationTests.Application;
 
@@ -78,7 +79,7 @@ public sealed class PollTests(AzuriteFixture azurite) : IAsyncLifetime
         var errs = """{"returnImmediately":true,"ack":["not-a-jti"],"setErrs":{"JTI":{"err":"invalid_request","description":"unknown user"}}}""".Replace("JTI", jti, StringComparison.Ordinal);
         Assert.Empty((await PollAsync(tenant.Tenant, errs)).Jtis);
 
-        var row = (await _host.Resources().GetEntityAsync<TableEntity>(tenant.Tenant, SetPolling.StreamRow)).Value;
+        var row = (await _host.Resources().GetEntityAsync<TableEntity>(tenant.Tenant, RowKeys.EventPoll)).Value;
         Assert.Equal(("[]", 1L, "invalid_request: unknown user"), (row.GetString("Acked"), row.GetInt64("Refused"), row.GetString("LastError")));
     }
 

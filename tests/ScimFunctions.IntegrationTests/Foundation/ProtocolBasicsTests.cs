@@ -117,11 +117,12 @@ public sealed class ProtocolBasicsTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task ResourceTypes_list_user_and_group()
+    public async Task ResourceTypes_list_user_group_and_role()
     {
         var list = await Client.GetJsonAsync("ResourceTypes");
         Assert.Equal("urn:ietf:params:scim:api:messages:2.0:ListResponse", list["schemas"]!.GetString(0));
-        Assert.Equal(2, list.GetInt32("totalResults"));
+        Assert.Equal(3, list.GetInt32("totalResults"));
+        Assert.Equal("/Roles", (await Client.GetJsonAsync("ResourceTypes/Role")).GetString("endpoint"));
         var user = await Client.GetJsonAsync("ResourceTypes/User");
         Assert.Equal("/Users", user.GetString("endpoint"));
         Assert.Equal("urn:ietf:params:scim:schemas:core:2.0:User", user.GetString("schema"));
@@ -135,7 +136,8 @@ public sealed class ProtocolBasicsTests(AzuriteFixture azurite)
         var list = await Client.GetJsonAsync("Schemas");
         var ids = list.GetArray("Resources").Select(s => s!.Id()).ToList();
         Assert.Equal(
-            ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "urn:ietf:params:scim:schemas:core:2.0:Group"],
+            ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "urn:ietf:params:scim:schemas:core:2.0:Group",
+             "urn:ietf:params:scim:schemas:core:2.0:Role"],
             ids);
         var user = await Client.GetJsonAsync("Schemas/urn:ietf:params:scim:schemas:core:2.0:User");
         var userName = user.GetArray("attributes").Single(a => a!.GetString("name") == "userName")!;

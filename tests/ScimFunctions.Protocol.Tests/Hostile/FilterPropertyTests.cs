@@ -23,7 +23,9 @@ public sealed class FilterPropertyTests(ITestOutputHelper output)
           "emails": [ { "value": "alice@contoso.com", "type": "work", "primary": true }, { "value": 5 }, null, "text" ],
           "phoneNumbers": [ { "value": "555", "type": "mobile" } ],
           "meta": { "lastModified": "2026-01-01T00:00:00Z", "created": "not a date" },
-          "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "employeeNumber": "7", "manager": { "value": "m" } }
+          "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "employeeNumber": "7", "manager": { "value": "m" } },
+          "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User": { "costCode": "CC-1", "badge": [ { "number": 7 }, "x", null, { "number": { "deep": true } } ] },
+          "urn:ietf:params:scim:schemas:extension:acme:2.0:User": { "level": "not a number", "badge": 5 }
         }
         """)!.AsObject();
 
@@ -123,7 +125,8 @@ public sealed class FilterPropertyTests(ITestOutputHelper output)
     /// <summary>Compiles against both resource types (an unknown attribute is a 400) and evaluates on a user full of odd values.</summary>
     static void Compile(FilterNode node, Counts counts)
     {
-        foreach (var type in new[] { ScimSchemas.UserType, ScimSchemas.GroupType })
+        // The default tenant, one that declared an extension, and a strict one.
+        foreach (var type in new[] { ScimSchemas.UserType, ScimSchemas.GroupType, TestTenants.Declared.User, TestTenants.Strict.User })
         {
             try
             {

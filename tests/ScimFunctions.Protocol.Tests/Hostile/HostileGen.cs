@@ -42,7 +42,11 @@ internal static class HostileGen
     /// <summary>Attribute paths a well-formed filter may use (never a keyword, so Format → Parse is exact).</summary>
     static readonly Gen<string> Path = Any(
         Of("userName", "displayName", "title", "active", "name.givenName", "emails.value", "meta.lastModified", "x", "unknownAttr",
-            "urn:ietf:params:scim:schemas:core:2.0:User:userName", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"),
+            "urn:ietf:params:scim:schemas:core:2.0:User:userName", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+            // Extension paths: undeclared (kept by default), declared by TestTenants (typed), and an unknown enterprise attribute.
+            "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User:costCode", "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User:badge.number",
+            "urn:ietf:params:scim:schemas:extension:acme:2.0:User:level", "urn:ietf:params:scim:schemas:extension:acme:2.0:User:badge",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nosuch", "urn:ietf:params:scim:schemas:extension:x:2.0:Group:y"),
         Gen.Char["abcxyzABC"].Array[1, 6].Select(c => new string(c))); // these letters spell no keyword
 
     static readonly Gen<string> SubName = Of("value", "type", "primary", "display", "givenName", "zz");
@@ -107,7 +111,9 @@ internal static class HostileGen
     public static readonly Gen<string> Key = Of("userName", "USERNAME", "displayName", "active", "name", "givenName", "emails", "value", "type",
         "primary", "members", "$ref", "display", "manager", "externalId", "id", "meta", "schemas", "password", "groups", "roles", "phoneNumbers",
         "addresses", "x509Certificates", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "employeeNumber", "department",
-        "urn:ietf:params:scim:schemas:core:2.0:User:userName", "name.givenName", "emails[type eq \"work\"].value", "Operations", "op", "path");
+        "urn:ietf:params:scim:schemas:core:2.0:User:userName", "name.givenName", "emails[type eq \"work\"].value", "Operations", "op", "path",
+        "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User", "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User:costCode",
+        "urn:ietf:params:scim:schemas:extension:acme:2.0:User", "urn:ietf:params:scim:schemas:extension:acme:2.0:User:level", "costCode");
 
     /// <summary>One of the values (CsCheck's OneOf overloads are ambiguous for generators of generators).</summary>
     public static Gen<T> Of<T>(params T[] values) => Gen.Int[0, values.Length - 1].Select(i => values[i]);

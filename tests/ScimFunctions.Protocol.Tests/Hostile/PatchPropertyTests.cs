@@ -29,7 +29,13 @@ public sealed class PatchPropertyTests(ITestOutputHelper output)
             "members", "members[value eq \"u1\"]", "members[value eq \"u1\" or value eq \"u2\"]", "members[value ne \"u1\"]", "members.value",
             "members[type eq \"User\"].display", "externalId", "id", "meta", "meta.created", "groups", "password", "schemas",
             "urn:ietf:params:scim:schemas:core:2.0:User:userName", "urn:ietf:params:scim:schemas:core:2.0:Group:displayName",
-            "urn:unknown:schema:attr", "emails[", "emails]", "emails[type eq]", "")),
+            "urn:unknown:schema:attr", "emails[", "emails]", "emails[type eq]", "",
+            "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User", "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User:costCode",
+            "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User:tags", "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User:badge.number",
+            "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User:sites[type eq \"hq\"].value", "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User:tags[value eq \"x\"]",
+            "urn:ietf:params:scim:schemas:extension:acme:2.0:User", "urn:ietf:params:scim:schemas:extension:acme:2.0:User:level",
+            "urn:ietf:params:scim:schemas:extension:acme:2.0:User:sites[primary eq \"True\"].value", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nosuch",
+            "roles[primary eq \"True\"].value", "urn:ietf:params:scim:schemas:extension:x:2.0:Group:y")),
         (1, HostileGen.FilterLike),
         (1, HostileGen.Text));
 
@@ -79,10 +85,12 @@ public sealed class PatchPropertyTests(ITestOutputHelper output)
     [Fact]
     public void Random_patches_of_users_and_groups_succeed_or_fail_with_4xx()
     {
-        int applied = 0, rejected = 0, memberEdits = 0;
+        int applied = 0, rejected = 0, memberEdits = 0, extensionKept = 0;
         Check.Sample(Request, request =>
         {
-            foreach (var (type, resource) in new[] { (ScimSchemas.UserType, User()), (ScimSchemas.GroupType, Group()) })
+            // The default tenant, one that declared an extension, and a strict one.
+            foreach (var (type, resource) in new[] { (ScimSchemas.UserType, User()), (ScimSchemas.GroupType, Group()),
+                (TestTenants.Declared.User, User()), (TestTenants.Strict.User, User()), (TestTenants.Strict.Group, Group()) })
             {
                 var before = resource.ToJsonString();
                 try
@@ -90,6 +98,7 @@ public sealed class PatchPropertyTests(ITestOutputHelper output)
                     var outcome = PatchEngine.Apply(type, resource, request);
                     Interlocked.Increment(ref applied);
                     if (!outcome.Members.IsEmpty) Interlocked.Increment(ref memberEdits);
+                    if (outcome.Resource.ContainsKey(TestTenants.Custom) && outcome.Changed) Interlocked.Increment(ref extensionKept);
                     // The patched document is a valid resource in turn (what the store will be asked to keep).
                     HostileGen.Expect4xx(() => ResourceNormalizer.Normalize(type, outcome.Resource));
                 }
@@ -102,6 +111,7 @@ public sealed class PatchPropertyTests(ITestOutputHelper output)
         }, iter: Iterations);
         output.WriteLine($"random PATCH requests: {applied + rejected} applications ({Iterations} requests x 2 resource types): {applied} applied ({memberEdits} with member edits), {rejected} rejected with 4xx");
         Assert.True(applied > 0 && rejected > 0);
+        Assert.True(extensionKept > 0, "no random patch kept an undeclared extension attribute");
     }
 
     [Fact]
@@ -111,7 +121,7 @@ public sealed class PatchPropertyTests(ITestOutputHelper output)
         var body = HostileGen.Json(4, HostileGen.Key).Select(v => v as JsonObject ?? new JsonObject { ["userName"] = v?.DeepClone(), ["displayName"] = v?.DeepClone() });
         Check.Sample(body, json =>
         {
-            foreach (var type in new[] { ScimSchemas.UserType, ScimSchemas.GroupType })
+            foreach (var type in new[] { ScimSchemas.UserType, ScimSchemas.GroupType, TestTenants.Declared.User, TestTenants.Strict.User })
             {
                 try
                 {
@@ -137,6 +147,7 @@ public sealed class PatchPropertyTests(ITestOutputHelper output)
             HostileGen.Expect4xx(() => AttributeProjection.Parse(ScimSchemas.UserType, attributes, null).Apply(User()));
             HostileGen.Expect4xx(() => AttributeProjection.Parse(ScimSchemas.GroupType, null, excluded).Apply(Group()));
             HostileGen.Expect4xx(() => AttributeProjection.Parse(ScimSchemas.UserType, attributes + "," + excluded, excluded).Apply(User()));
+            HostileGen.Expect4xx(() => AttributeProjection.Parse(TestTenants.Strict.User, attributes, excluded).Apply(User()));
         }, iter: Iterations);
         output.WriteLine($"random attributes/excludedAttributes: {cases} cases");
     }
@@ -149,7 +160,9 @@ public sealed class PatchPropertyTests(ITestOutputHelper output)
           "emails": [ { "value": "alice@contoso.com", "type": "work", "primary": true }, { "value": "a@home.test", "type": "home" } ],
           "phoneNumbers": [ { "value": "555", "type": "mobile" } ],
           "roles": [ { "value": "{\"id\":1}" } ],
-          "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "department": "Sales", "manager": { "value": "m" } }
+          "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "department": "Sales", "manager": { "value": "m" } },
+          "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User": { "costCode": "CC-1", "tags": ["x", 2, { "value": "y" }], "badge": { "number": "7" } },
+          "urn:ietf:params:scim:schemas:extension:acme:2.0:User": { "level": 3, "sites": [ { "value": "Oslo", "primary": true } ] }
         }
         """)!.AsObject();
 

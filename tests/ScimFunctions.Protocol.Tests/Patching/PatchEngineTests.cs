@@ -313,13 +313,18 @@ public class PatchEngineTests
     [InlineData("name.nosuch")]
     [InlineData("emails[type eq \\\"work\\\"].nosuch")]
     [InlineData("urn:example:unknown:2.0:User:x")]
-    [InlineData("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nosuch")]
     [InlineData("members")]
     [InlineData("title[value eq \\\"x\\\"]")]
     [InlineData("emails[type eq")]
     [InlineData("name..givenName")]
     public void Unknown_or_malformed_paths_are_invalidPath(string path) =>
         AssertScimError(ScimType.InvalidPath, () => PatchUser(User(), $$"""[ { "op": "replace", "path": "{{path}}", "value": "x" } ]"""));
+
+    [Fact]
+    public void An_attribute_the_enterprise_extension_does_not_declare_is_invalidPath_for_a_strict_tenant() =>
+        // A permissive tenant (the default) keeps it: Schema/ExtensionAttributeTests.
+        AssertScimError(ScimType.InvalidPath, () => PatchEngine.Apply(TestTenants.Strict.User, User(),
+            Obj("""{ "Operations": [ { "op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nosuch", "value": "x" } ] }""")));
 
     [Fact]
     public void Unknown_key_in_a_path_less_value_is_invalidPath() =>
