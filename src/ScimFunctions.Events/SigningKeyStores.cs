@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Security.KeyVault.Secrets;
+using ScimFunctions.Contract;
 
 namespace ScimFunctions.Events;
 
@@ -70,7 +71,7 @@ public sealed class KeyVaultSigningKeyStore(SecretClient client) : ISigningKeySt
 /// character no tenant id has, so it never meets a tenant's rows.</summary>
 public sealed class TableSigningKeyStore(TableClient table) : ISigningKeyStore
 {
-    public const string Partition = "~events-signing-keys";
+    public const string Partition = RowKeys.EventSigningKeysPartition;
 
     public async Task<IReadOnlyList<SigningKey>> ListAsync(CancellationToken ct)
     {

@@ -22,7 +22,7 @@ namespace ScimFunctions.Http;
 /// counted in a warning log (failing the request would also fail the valid members, and
 /// Entra would retry it for days).
 /// </summary>
-public sealed class GroupHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits, ILogger<GroupHandlers> log)
+public sealed class GroupHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits, ILogger<GroupHandlers> log) : IResourceHandlers
 {
 
     public const string UnappliedHeader = "X-Scim-Unapplied-Members";

@@ -10,51 +10,17 @@ namespace ScimFunctions.Http;
 /// </summary>
 public sealed class ScimEndpoints(ScimPipeline pipeline, UserHandlers users, GroupHandlers groups, DiscoveryHandlers discovery)
 {
-    public Task<IResult> Users(HttpContext http, string tenant) => pipeline.RunAsync(http, tenant, "Users", r => http.Request.Method switch
-    {
-        "GET" => users.ListAsync(r),
-        "POST" => users.CreateAsync(r),
-        _ => NotAllowed(http, "GET, POST"),
-    });
+    public Task<IResult> Users(HttpContext http, string tenant) => Collection(http, tenant, "Users", users);
 
-    public Task<IResult> User(HttpContext http, string tenant, string id) => pipeline.RunAsync(http, tenant, "User", r => http.Request.Method switch
-    {
-        "GET" => users.GetAsync(r, id),
-        "PUT" => users.ReplaceAsync(r, id),
-        "PATCH" => users.PatchAsync(r, id),
-        "DELETE" => users.DeleteAsync(r, id),
-        "POST" when IsSearch(id) => users.SearchAsync(r),
-        _ => NotAllowed(http, "GET, PUT, PATCH, DELETE"),
-    });
+    public Task<IResult> User(HttpContext http, string tenant, string id) => Resource(http, tenant, "User", users, id);
 
-    public Task<IResult> UsersSearch(HttpContext http, string tenant) => pipeline.RunAsync(http, tenant, "Users.search", r => http.Request.Method switch
-    {
-        "POST" => users.SearchAsync(r),
-        _ => NotAllowed(http, "POST"),
-    });
+    public Task<IResult> UsersSearch(HttpContext http, string tenant) => Search(http, tenant, "Users.search", users);
 
-    public Task<IResult> Groups(HttpContext http, string tenant) => pipeline.RunAsync(http, tenant, "Groups", r => http.Request.Method switch
-    {
-        "GET" => groups.ListAsync(r),
-        "POST" => groups.CreateAsync(r),
-        _ => NotAllowed(http, "GET, POST"),
-    });
+    public Task<IResult> Groups(HttpContext http, string tenant) => Collection(http, tenant, "Groups", groups);
 
-    public Task<IResult> Group(HttpContext http, string tenant, string id) => pipeline.RunAsync(http, tenant, "Group", r => http.Request.Method switch
-    {
-        "GET" => groups.GetAsync(r, id),
-        "PUT" => groups.ReplaceAsync(r, id),
-        "PATCH" => groups.PatchAsync(r, id),
-        "DELETE" => groups.DeleteAsync(r, id),
-        "POST" when IsSearch(id) => groups.SearchAsync(r),
-        _ => NotAllowed(http, "GET, PUT, PATCH, DELETE"),
-    });
+    public Task<IResult> Group(HttpContext http, string tenant, string id) => Resource(http, tenant, "Group", groups, id);
 
-    public Task<IResult> GroupsSearch(HttpContext http, string tenant) => pipeline.RunAsync(http, tenant, "Groups.search", r => http.Request.Method switch
-    {
-        "POST" => groups.SearchAsync(r),
-        _ => NotAllowed(http, "POST"),
-    });
+    public Task<IResult> GroupsSearch(HttpContext http, string tenant) => Search(http, tenant, "Groups.search", groups);
 
     public Task<IResult> ServiceProviderConfig(HttpContext http, string tenant) =>
         pipeline.RunAsync(http, tenant, "ServiceProviderConfig", r => GetOnly(http, () => discovery.ServiceProviderConfig(r)));
@@ -84,6 +50,32 @@ public sealed class ScimEndpoints(ScimPipeline pipeline, UserHandlers users, Gro
     /// <summary>Any other path under a tenant.</summary>
     public Task<IResult> NotFound(HttpContext http, string tenant) => pipeline.RunAsync(http, tenant, "NotFound", _ =>
         Task.FromResult<IResult>(ScimResults.Error(HttpStatusCode.NotFound, null, $"No SCIM endpoint at {http.Request.Path}.")));
+
+    Task<IResult> Collection(HttpContext http, string tenant, string operation, IResourceHandlers handlers) =>
+        pipeline.RunAsync(http, tenant, operation, r => http.Request.Method switch
+        {
+            "GET" => handlers.ListAsync(r),
+            "POST" => handlers.CreateAsync(r),
+            _ => NotAllowed(http, "GET, POST"),
+        });
+
+    Task<IResult> Resource(HttpContext http, string tenant, string operation, IResourceHandlers handlers, string id) =>
+        pipeline.RunAsync(http, tenant, operation, r => http.Request.Method switch
+        {
+            "GET" => handlers.GetAsync(r, id),
+            "PUT" => handlers.ReplaceAsync(r, id),
+            "PATCH" => handlers.PatchAsync(r, id),
+            "DELETE" => handlers.DeleteAsync(r, id),
+            "POST" when IsSearch(id) => handlers.SearchAsync(r),
+            _ => NotAllowed(http, "GET, PUT, PATCH, DELETE"),
+        });
+
+    Task<IResult> Search(HttpContext http, string tenant, string operation, IResourceHandlers handlers) =>
+        pipeline.RunAsync(http, tenant, operation, r => http.Request.Method switch
+        {
+            "POST" => handlers.SearchAsync(r),
+            _ => NotAllowed(http, "POST"),
+        });
 
     static bool IsSearch(string id) => id.Equals(".search", StringComparison.OrdinalIgnoreCase);
 

@@ -11,7 +11,7 @@ using ScimFunctions.Storage.Tenants;
 namespace ScimFunctions.Http;
 
 /// <summary>/Users and /Users/{id} (RFC 7644 §3.2-§3.6).</summary>
-public sealed class UserHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits)
+public sealed class UserHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits) : IResourceHandlers
 {
     public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, request.Schema.User, limits));
 

@@ -81,27 +81,9 @@ public sealed class StorageFaultInjector(StorageFaultOptions options) : HttpPipe
         }
     }
 
-    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-    {
-        switch (Next(message.Request))
-        {
-            case null:
-                ProcessNext(message, pipeline);
-                return;
-            case StorageFault.Error503:
-                message.Response = new ServiceUnavailableResponse(message.Request.ClientRequestId);
-                return;
-            case StorageFault.Timeout:
-                throw TimedOut();
-            case StorageFault.DroppedResponse:
-                ProcessNext(message, pipeline);
-                throw Dropped(message);
-            case StorageFault.Hang:
-                message.CancellationToken.WaitHandle.WaitOne();
-                message.CancellationToken.ThrowIfCancellationRequested();
-                return;
-        }
-    }
+    // The stores call the SDK asynchronously; a synchronous call shares the async path's faults.
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+        ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
 
     StorageFault? Next(Request request)
     {
