@@ -35,10 +35,6 @@ public static class RowKeys
     /// event receiver of any tenant (<see cref="EventReceiverIndex"/>), so the delivery sweep finds them without scanning tenants.</summary>
     public const string EventReceiversPartition = "~event-receivers";
 
-    /// <summary>A partition of the tokens table no tenant can have: the events' signing keys when kept in a table
-    /// (locally) rather than in Key Vault.</summary>
-    public const string EventSigningKeysPartition = "~events-signing-keys";
-
     const string UserNameRows = "username|";
     const string GroupNameRows = "groupname|";
     const string UserExternalIdRows = "userext|";

@@ -1,8 +1,8 @@
 using Azure.Data.Tables;
-using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ScimFunctions.Keys;
 
 namespace ScimFunctions.Events;
 
@@ -27,10 +27,10 @@ public sealed class EventIssuer(IConfiguration configuration, Func<string?>? fal
 
 public static class EventsServiceCollectionExtensions
 {
-    /// <summary>Registers the events services (settings under <c>Events:</c>; keys in Key Vault when
-    /// <paramref name="vault"/> gives a client, else in <paramref name="localKeys"/>).</summary>
+    /// <summary>Registers the events services (settings under <c>Events:</c>; the signing keys are the
+    /// <see cref="KeyRing.EventSigning"/> ring of the registered <see cref="KeyStores"/>).</summary>
     public static IServiceCollection AddScimEvents(this IServiceCollection services, IConfiguration configuration,
-        Func<IServiceProvider, TableClient> resources, Func<IServiceProvider, TableClient> localKeys, Func<IServiceProvider, SecretClient?> vault)
+        Func<IServiceProvider, TableClient> resources)
     {
         var delivery = new DeliveryOptions();
         services.AddSingleton(delivery with
@@ -45,8 +45,7 @@ public static class EventsServiceCollectionExtensions
             CacheDuration = TimeSpan.FromSeconds(configuration.GetValue("Events:KeyCacheSeconds", keys.CacheDuration.TotalSeconds)),
             KeepSupersededFor = TimeSpan.FromDays(configuration.GetValue("Events:KeyRetentionDays", keys.KeepSupersededFor.TotalDays)),
         });
-        services.AddSingleton<ISigningKeyStore>(sp => vault(sp) is { } client ? new KeyVaultSigningKeyStore(client) : new TableSigningKeyStore(localKeys(sp)));
-        services.AddSingleton(sp => new SigningKeyRing(sp.GetRequiredService<ISigningKeyStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SigningKeyOptions>()));
+        services.AddSingleton(sp => new SigningKeyRing(sp.GetRequiredService<KeyStores>().For(KeyRing.EventSigning), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SigningKeyOptions>()));
         services.AddSingleton<SecurityEventSigner>();
         services.AddSingleton(sp => new EventReceivers(resources(sp), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new EventIssuer(configuration));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.Tokens;
+using ScimFunctions.Keys;
 
 namespace ScimFunctions.Events;
 
@@ -40,7 +41,10 @@ public sealed class SigningKey
         return new SigningKey(Convert.ToBase64String(ecdsa.ExportPkcs8PrivateKey()), created);
     }
 
-    public static SigningKey FromStored(string privateKeyPkcs8, DateTimeOffset created) => new(privateKeyPkcs8, created);
+    /// <summary>The key as its ring keeps it (<see cref="KeyRing.EventSigning"/>): id = kid, secret = the private key.</summary>
+    public static SigningKey FromStored(StoredKey stored) => new(stored.Secret, stored.Created);
+
+    public StoredKey ToStored() => new(Kid, PrivateKeyPkcs8, Created);
 
     /// <summary>Credentials for <see cref="Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler"/>, made once and
     /// never disposed: IdentityModel caches a signature provider per key, holding this key's <see cref="ECDsa"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ScimFunctions.Keys;
 
 namespace ScimFunctions.Events;
 
@@ -21,7 +22,7 @@ public sealed record SigningKeyOptions
 /// The events signing keys: the one that signs now, the published set (JWKS) with the previous keys in it, rotation
 /// and retirement. Any number of instances share the store; a key list is cached briefly.
 /// </summary>
-public sealed class SigningKeyRing(ISigningKeyStore store, TimeProvider time, SigningKeyOptions options)
+public sealed class SigningKeyRing(IKeyStore store, TimeProvider time, SigningKeyOptions options)
 {
     readonly SemaphoreSlim _gate = new(1, 1);
     (IReadOnlyList<SigningKey> Keys, DateTimeOffset Read)? _cache;
@@ -47,7 +48,7 @@ public sealed class SigningKeyRing(ISigningKeyStore store, TimeProvider time, Si
     {
         var keys = await ListAsync(ct);
         if (keys.Count > 0) return keys;
-        await store.AddAsync(SigningKey.Create(time.GetUtcNow()), ct);
+        await store.AddAsync(SigningKey.Create(time.GetUtcNow()).ToStored(), ct);
         return await ListAsync(ct, refresh: true);
     }
 
@@ -56,7 +57,7 @@ public sealed class SigningKeyRing(ISigningKeyStore store, TimeProvider time, Si
     public async Task<SigningKey> RotateAsync(CancellationToken ct)
     {
         var key = SigningKey.Create(time.GetUtcNow());
-        await store.AddAsync(key, ct);
+        await store.AddAsync(key.ToStored(), ct);
         await ListAsync(ct, refresh: true);
         return key;
     }
@@ -71,7 +72,7 @@ public sealed class SigningKeyRing(ISigningKeyStore store, TimeProvider time, Si
         for (var i = 0; i < keys.Count - 1; i++)
         {
             if (keys[i + 1].Created > cutoff) break;
-            await store.RetireAsync(keys[i], ct);
+            await store.RetireAsync(keys[i].ToStored(), ct);
             retired.Add(keys[i].Kid);
         }
         if (retired.Count > 0) await ListAsync(ct, refresh: true);
@@ -86,7 +87,7 @@ public sealed class SigningKeyRing(ISigningKeyStore store, TimeProvider time, Si
         try
         {
             if (!refresh && _cache is { } again && now - again.Read < options.CacheDuration) return again.Keys;
-            var keys = await store.ListAsync(ct);
+            IReadOnlyList<SigningKey> keys = [.. (await store.ListAsync(ct)).Select(SigningKey.FromStored)];
             _cache = (keys, now);
             return keys;
         }

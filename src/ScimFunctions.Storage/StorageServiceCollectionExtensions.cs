@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ScimFunctions.Events;
+using ScimFunctions.Keys;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Feed;
 using ScimFunctions.Storage.Tables;
@@ -41,12 +42,12 @@ public static class StorageServiceCollectionExtensions
         {
             services.AddSingleton<ITokenStore, TableTokenStore>();
         }
+        // The service's own keys (events signing, ...): in the same Key Vault as the token hashes, or beside them in the tokens table.
+        services.AddSingleton(sp => new KeyStores(sp.GetRequiredService<ScimTables>().Tokens, sp.GetService<SecretClient>()));
         services.AddSingleton<TokenService>();
         services.AddSingleton<MaintenanceJob>();
-        // Provisioning events (RFC 9967 SETs): receivers and delivery state in the resource table; signing keys
-        // in the same Key Vault as the token hashes, or beside them in the tokens table.
-        services.AddScimEvents(configuration, sp => sp.GetRequiredService<ScimTables>().Resources,
-            sp => sp.GetRequiredService<ScimTables>().Tokens, sp => sp.GetService<SecretClient>());
+        // Provisioning events (RFC 9967 SETs): receivers and delivery state in the resource table.
+        services.AddScimEvents(configuration, sp => sp.GetRequiredService<ScimTables>().Resources);
         return services;
     }
 }

@@ -63,7 +63,7 @@ public class SecurityEventSignerTests
     public void The_kid_is_the_RFC_7638_thumbprint_and_survives_storage()
     {
         var key = SigningKey.Create(DateTimeOffset.UtcNow);
-        var stored = SigningKey.FromStored(key.PrivateKeyPkcs8, key.Created);
+        var stored = SigningKey.FromStored(key.ToStored());
         var jwk = new JsonWebKey(key.PublicJwk().ToJsonString());
         Assert.Equal(Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()), key.Kid);
         Assert.Equal(key.Kid, stored.Kid);

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ScimFunctions.Events;
+using ScimFunctions.Keys;
 
 namespace ScimFunctions.IntegrationTests.Events;
 
@@ -34,6 +35,6 @@ public static class SetVerification
     {
         var keys = new TableClient(azurite.ConnectionString, tableName);
         await keys.CreateIfNotExistsAsync();
-        return new SigningKeyRing(new TableSigningKeyStore(keys), TimeProvider.System, new SigningKeyOptions());
+        return new SigningKeyRing(new TableKeyStore(keys, KeyRing.EventSigning), TimeProvider.System, new SigningKeyOptions());
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Microsoft.IdentityModel.JsonWebTokens;
 using ScimFunctions.Events;
+using ScimFunctions.Keys;
 using ScimFunctions.IntegrationTests.KeyVault;
 using ScimFunctions.IntegrationTests.Tokens;
 
@@ -23,13 +24,13 @@ public abstract class SigningKeyStoreContract : IAsyncLifetime
         KeepSupersededFor = TimeSpan.FromDays(30),
     };
 
-    protected abstract Task<ISigningKeyStore> CreateStoreAsync();
+    protected abstract Task<IKeyStore> CreateStoreAsync();
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
-    async Task<SigningKeyRing> RingAsync(ISigningKeyStore? store = null) => new(store ?? await CreateStoreAsync(), Time, Options);
+    async Task<SigningKeyRing> RingAsync(IKeyStore? store = null) => new(store ?? await CreateStoreAsync(), Time, Options);
 
     static SecurityEvent Set(string id) => Assert.Single(SecurityEventMapper.Map(JsonNode.Parse($$"""
         {"v":1,"id":"{{id}}","type":"user.updated","time":"2025-01-14T09:30:02Z","tenant":"contoso","userId":"u1","version":2,"changed":["title"],"requestId":"r1"}
@@ -100,8 +101,8 @@ public abstract class SigningKeyStoreContract : IAsyncLifetime
     {
         var store = await CreateStoreAsync();
         var key = SigningKey.Create(Time.GetUtcNow());
-        await store.AddAsync(key, None);
-        var read = Assert.Single(await store.ListAsync(None));
+        await store.AddAsync(key.ToStored(), None);
+        var read = SigningKey.FromStored(Assert.Single(await store.ListAsync(None)));
         Assert.Equal((key.Kid, key.Created, key.PrivateKeyPkcs8), (read.Kid, read.Created, read.PrivateKeyPkcs8));
     }
 }
@@ -109,11 +110,11 @@ public abstract class SigningKeyStoreContract : IAsyncLifetime
 [Collection(AzuriteCollection.Name)]
 public sealed class TableSigningKeyStoreTests(AzuriteFixture azurite) : SigningKeyStoreContract
 {
-    protected override async Task<ISigningKeyStore> CreateStoreAsync()
+    protected override async Task<IKeyStore> CreateStoreAsync()
     {
         var table = new TableClient(azurite.ConnectionString, "keys" + Guid.NewGuid().ToString("N")[..12]);
         await table.CreateIfNotExistsAsync();
-        return new TableSigningKeyStore(table);
+        return new TableKeyStore(table, KeyRing.EventSigning);
     }
 }
 
@@ -122,11 +123,11 @@ public sealed class KeyVaultSigningKeyStoreTests : SigningKeyStoreContract
     readonly List<KeyVaultStandIn> _vaults = [];
 
     /// <summary>A vault per store: the secret name is fixed, as it is in a real deployment's vault.</summary>
-    protected override async Task<ISigningKeyStore> CreateStoreAsync()
+    protected override async Task<IKeyStore> CreateStoreAsync()
     {
         var vault = await KeyVaultStandIn.StartAsync();
         _vaults.Add(vault);
-        return new KeyVaultSigningKeyStore(vault.CreateClient());
+        return new KeyVaultKeyStore(vault.CreateClient(), KeyRing.EventSigning);
     }
 
     public override async Task DisposeAsync()
@@ -140,14 +141,14 @@ public sealed class KeyVaultSigningKeyStoreTests : SigningKeyStoreContract
         var vault = await KeyVaultStandIn.StartAsync();
         _vaults.Add(vault);
         var client = vault.CreateClient();
-        var store = new KeyVaultSigningKeyStore(client);
+        var store = new KeyVaultKeyStore(client, KeyRing.EventSigning);
         var key = SigningKey.Create(Time.GetUtcNow());
-        await store.AddAsync(key, CancellationToken.None);
-        await store.RetireAsync(key, CancellationToken.None);
+        await store.AddAsync(key.ToStored(), CancellationToken.None);
+        await store.RetireAsync(key.ToStored(), CancellationToken.None);
 
-        var version = Assert.Single(await client.GetPropertiesOfSecretVersionsAsync(KeyVaultSigningKeyStore.SecretName).ToListAsync());
+        var version = Assert.Single(await client.GetPropertiesOfSecretVersionsAsync(KeyRing.EventSigning.SecretName).ToListAsync());
         Assert.Equal((false, key.Kid, "application/pkcs8"), (version.Enabled, version.Tags["kid"], version.ContentType));
-        var refused = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => client.GetSecretAsync(KeyVaultSigningKeyStore.SecretName, version.Version));
+        var refused = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => client.GetSecretAsync(KeyRing.EventSigning.SecretName, version.Version));
         Assert.Equal(403, refused.Status);
         Assert.Empty(await store.ListAsync(CancellationToken.None));
     }

@@ -4,6 +4,7 @@ using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage.Tokens;
 using ScimFunctions.Events;
+using ScimFunctions.Keys;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Feed;
 using ScimFunctions.Storage.Tables;
@@ -59,7 +60,7 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
         var time = new ManualTimeProvider();
         var options = new SigningKeyOptions();
         // The job's ring and a separate reader over the same table (another instance serving the JWKS).
-        var ring = new SigningKeyRing(new TableSigningKeyStore(tables.Tokens), time, options);
+        var ring = new SigningKeyRing(new TableKeyStore(tables.Tokens, KeyRing.EventSigning), time, options);
         var job = Job(tables, time, ring);
         var old = await ring.GetSigningKeyAsync(CancellationToken.None);
         time.Advance(TimeSpan.FromDays(1));
@@ -76,7 +77,7 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
     }
 
     static async Task<string[]> PublishedKidsAsync(ScimTables tables, TimeProvider time) =>
-        [.. (await new SigningKeyRing(new TableSigningKeyStore(tables.Tokens), time, new SigningKeyOptions()).GetJwksAsync(CancellationToken.None))["keys"]!
+        [.. (await new SigningKeyRing(new TableKeyStore(tables.Tokens, KeyRing.EventSigning), time, new SigningKeyOptions()).GetJwksAsync(CancellationToken.None))["keys"]!
             .AsArray().Select(k => k!["kid"]!.GetValue<string>())];
 
     async Task<ScimTables> TablesAsync()
@@ -89,7 +90,7 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
 
     static MaintenanceJob Job(ScimTables tables, TimeProvider time, SigningKeyRing? keys = null) =>
         new(new TenantStore(tables, time), new TableTokenStore(tables), new AuditLog(tables, time), new AuditOptions(), new FeedRows(tables), new FeedOptions(),
-            keys ?? new SigningKeyRing(new TableSigningKeyStore(tables.Tokens), time, new SigningKeyOptions()), time, NullLogger<MaintenanceJob>.Instance);
+            keys ?? new SigningKeyRing(new TableKeyStore(tables.Tokens, KeyRing.EventSigning), time, new SigningKeyOptions()), time, NullLogger<MaintenanceJob>.Instance);
 
     [Theory]
     [InlineData(365, null)]
