@@ -70,6 +70,8 @@ public static partial class AdminCli
         root.Subcommands.Add(CheckCommand(output));
         root.Subcommands.Add(EventsCommands(output));
         root.Subcommands.Add(SchemaCommand(output));
+        root.Subcommands.Add(UsersCommands(output));
+        root.Subcommands.Add(GroupRolesCommands(output));
 
         // Without the default handler an exception reaches the catch below: one line, never a stack trace.
         var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
@@ -122,8 +124,9 @@ public static partial class AdminCli
         list.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
             var tenants = await core.Tenants.ListAsync(ct);
-            await WriteAsync(output, parse, tenants.Select(Describe), Table(["TENANT", "DEPROVISION", "MODE", "PROVISIONING", "CREATED"],
-                tenants.Select(t => new[] { t.Tenant.Value, t.Deprovision.ToString(), t.Mode.ToString(), t.Provisioning.ToString(), Time(t.Created) })));
+            await WriteAsync(output, parse, tenants.Select(Describe), Table(["TENANT", "DEPROVISION", "MODE", "PROVISIONING", "ACTIVATION", "GROUPS", "CREATED"],
+                tenants.Select(t => new[] { t.Tenant.Value, t.Deprovision.ToString(), t.Mode.ToString(), t.Provisioning.ToString(), t.Activation.ToString(),
+                    t.GroupProvisioning.ToString(), Time(t.Created) })));
             return Success;
         }));
 
@@ -132,26 +135,28 @@ public static partial class AdminCli
         {
             var settings = await core.Tenants.GetAsync(TenantOf(parse), ct);
             await WriteAsync(output, parse, Describe(settings),
-                $"Tenant URL: {TenantUrl(parse, settings.Tenant)}\nProvisioning: {settings.Provisioning}\nDeprovisioning: {settings.Deprovision}\nMode: {settings.Mode}\nCreated: {Time(settings.Created)}");
+                $"Tenant URL: {TenantUrl(parse, settings.Tenant)}\n{SettingsText(settings)}\nCreated: {Time(settings.Created)}");
             return Success;
         }));
 
         var deprovision = EnumOption<DeprovisionMode>("--deprovision", "What DELETE /Users does");
         var mode = EnumOption<OperationMode>("--mode", "DryRun stores new users and groups as pending; Sync makes them live");
         var provisioning = EnumOption<ProvisioningState>("--provisioning", "Off refuses every SCIM request of the tenant (403), touching nothing");
+        var activation = EnumOption<UserActivation>("--activation", "Manual holds users created by SCIM for an admin's activation (`users activate`)");
+        var groups = EnumOption<GroupProvisioningState>("--group-provisioning", "Off makes the tenant users-only (/Groups refused with 403)");
         var settingsCommand = new Command("settings", "Change a tenant's settings (writes honour them at once on every instance, reads within 30 s).")
-            { Tenant, deprovision, mode, provisioning };
+            { Tenant, deprovision, mode, provisioning, activation, groups };
         settingsCommand.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
-            var change = new SettingsChange(parse.GetValue(deprovision), parse.GetValue(mode), parse.GetValue(provisioning));
-            if (change == new SettingsChange()) throw AdminException.Invalid("give at least one of --deprovision, --mode, --provisioning (see `tenant show`).");
+            var change = new SettingsChange(parse.GetValue(deprovision), parse.GetValue(mode), parse.GetValue(provisioning), parse.GetValue(activation), parse.GetValue(groups));
+            if (change == new SettingsChange())
+                throw AdminException.Invalid("give at least one of --deprovision, --mode, --provisioning, --activation, --group-provisioning (see `tenant show`).");
             var tenantId = TenantOf(parse);
             var (settings, before, promoted) = await core.Tenants.ChangeSettingsAsync(tenantId, change, Caller, ct);
             var leftDryRun = before.Mode == OperationMode.DryRun && settings.Mode == OperationMode.Sync;
             await WriteAsync(output, parse, new { tenant = settings.Tenant, deprovision = settings.Deprovision.ToString(), mode = settings.Mode.ToString(),
-                    provisioning = settings.Provisioning.ToString(), promoted },
-                $"Provisioning: {settings.Provisioning}\nDeprovisioning: {settings.Deprovision}\nMode: {settings.Mode}"
-                + (leftDryRun ? $"\n{promoted} pending users and groups are now live." : ""));
+                    provisioning = settings.Provisioning.ToString(), activation = settings.Activation.ToString(), groupProvisioning = settings.GroupProvisioning.ToString(), promoted },
+                SettingsText(settings) + (leftDryRun ? $"\n{promoted} pending users and groups are now live." : ""));
             return Success;
         }));
 
@@ -377,8 +382,12 @@ public static partial class AdminCli
 
     static object Describe(TenantSettings s) => new
     {
-        tenant = s.Tenant, deprovision = s.Deprovision.ToString(), mode = s.Mode.ToString(), provisioning = s.Provisioning.ToString(), created = s.Created,
+        tenant = s.Tenant, deprovision = s.Deprovision.ToString(), mode = s.Mode.ToString(), provisioning = s.Provisioning.ToString(),
+        activation = s.Activation.ToString(), groupProvisioning = s.GroupProvisioning.ToString(), groupRoles = s.GroupRoles, created = s.Created,
     };
+
+    static string SettingsText(TenantSettings s) =>
+        $"Provisioning: {s.Provisioning}\nDeprovisioning: {s.Deprovision}\nMode: {s.Mode}\nUser activation: {s.Activation}\nGroup provisioning: {s.GroupProvisioning}";
 
     static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

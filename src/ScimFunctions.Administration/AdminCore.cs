@@ -6,12 +6,18 @@ namespace ScimFunctions.Administration;
 
 /// <summary>
 /// Every admin operation, one service per area. Register with <see cref="AdminServiceCollectionExtensions.AddScimAdministration"/>
-/// on top of AddScimStorage. Schema and role declarations live in the schemas work (#15, TenantSchemaService in
-/// ScimFunctions.Storage); until it is on main this core has no Schemas service: that is the seam to add.
+/// on top of AddScimStorage.
 /// </summary>
-public sealed class AdminCore(TenantAdmin tenants, TokenAdmin tokens, ReviewAdmin review, AuditAdmin audit, ResourceStore resources, ScimTables tables)
+public sealed class AdminCore(TenantAdmin tenants, TokenAdmin tokens, ReviewAdmin review, AuditAdmin audit, ResourceStore resources, ScimTables tables,
+    ActivationAdmin activation, SchemaAdmin schemas)
 {
     public TenantAdmin Tenants => tenants;
+
+    /// <summary>Manual user activation: users awaiting an admin, activating one or all.</summary>
+    public ActivationAdmin Activation => activation;
+
+    /// <summary>Schema and role declarations (custom attributes, undeclared-extension mode, /Roles).</summary>
+    public SchemaAdmin Schemas => schemas;
     public TokenAdmin Tokens => tokens;
     public ReviewAdmin Review => review;
     public AuditAdmin Audit => audit;
@@ -30,5 +36,7 @@ public static class AdminServiceCollectionExtensions
         .AddSingleton<TokenAdmin>()
         .AddSingleton<ReviewAdmin>()
         .AddSingleton<AuditAdmin>()
+        .AddSingleton<ActivationAdmin>()
+        .AddSingleton<SchemaAdmin>()
         .AddSingleton<AdminCore>();
 }

@@ -12,6 +12,9 @@ public enum AdminErrorKind
     TenantNotFound,
     /// <summary>A token, user or group id that the tenant does not have.</summary>
     NotFound,
+    /// <summary>A schema declaration (file or roles) that does not parse or validate: refused whole, nothing saved.
+    /// The CLI's exit code 1 (the command ran; the file's content was refused), unlike a usage error.</summary>
+    InvalidDeclaration,
     /// <summary>Storage or Key Vault could not be reached or refused access; the message says what to check.</summary>
     StorageUnavailable,
 }

@@ -1,3 +1,4 @@
+using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
@@ -6,7 +7,8 @@ using ScimFunctions.Storage.Tenants;
 namespace ScimFunctions.Administration;
 
 /// <summary>A change to a tenant's settings; null leaves a setting as it is.</summary>
-public sealed record SettingsChange(DeprovisionMode? Deprovision = null, OperationMode? Mode = null, ProvisioningState? Provisioning = null);
+public sealed record SettingsChange(DeprovisionMode? Deprovision = null, OperationMode? Mode = null, ProvisioningState? Provisioning = null,
+    UserActivation? Activation = null, GroupProvisioningState? GroupProvisioning = null);
 
 /// <summary>The settings after a change, those before, and how many pending users and groups leaving dry-run made live.</summary>
 public sealed record SettingsChanged(TenantSettings Settings, TenantSettings Previous, int Promoted);
@@ -36,14 +38,60 @@ public sealed class TenantAdmin(TenantStore tenants, ResourceStore resources, Au
             Deprovision = change.Deprovision ?? current.Deprovision,
             Mode = change.Mode ?? current.Mode,
             Provisioning = change.Provisioning ?? current.Provisioning,
+            Activation = change.Activation ?? current.Activation,
+            GroupProvisioning = change.GroupProvisioning ?? current.GroupProvisioning,
         };
-        await tenants.UpdateAsync(settings, ct);
-        await audit.RecordAppliedAsync(tenant, caller.Write("SET Settings"), "Settings",
-            $"Deprovision={settings.Deprovision};Mode={settings.Mode};Provisioning={settings.Provisioning}", ct);
+        var write = caller.Write("SET Settings");
+        await tenants.UpdateAsync(settings, ct, write.RequestId);
+        await audit.RecordAppliedAsync(tenant, write, "Settings",
+            $"Deprovision={settings.Deprovision};Mode={settings.Mode};Provisioning={settings.Provisioning};Activation={settings.Activation};GroupProvisioning={settings.GroupProvisioning}", ct);
         // Leaving dry-run makes everything provisioned meanwhile live.
         var promoted = current.Mode == OperationMode.DryRun && settings.Mode == OperationMode.Sync
             ? await resources.PromotePendingAsync(tenant, ct)
             : 0;
         return new SettingsChanged(settings, current, promoted);
     });
+
+    /// <summary>At most this many group-to-role mappings per tenant (they live on the settings row).</summary>
+    public const int MaxGroupRoles = 500;
+
+    /// <summary>Maps a group (its id, or its displayName) to an application role: its members get the role in the
+    /// read contract's effective roles. Idempotent. Returns the tenant's mappings after the change.</summary>
+    public Task<IReadOnlyList<GroupRoleMapping>> MapGroupRoleAsync(TenantId tenant, string group, string role, AdminCaller caller, CancellationToken ct)
+    {
+        var mapping = new GroupRoleMapping(Required(group, "group"), Required(role, "role"));
+        return ChangeGroupRolesAsync(tenant, "MAP GroupRole", mapping, caller, ct,
+            current => current.Contains(mapping) ? current : current.Count >= MaxGroupRoles
+                ? throw AdminException.Invalid($"Tenant {tenant} already has {MaxGroupRoles} group-to-role mappings, the most it can hold.")
+                : [.. current, mapping]);
+    }
+
+    /// <summary>Removes a group's mapping to <paramref name="role"/> (or to every role when null). Returns the
+    /// mappings after the change; <see cref="AdminErrorKind.NotFound"/> when nothing matched.</summary>
+    public Task<IReadOnlyList<GroupRoleMapping>> UnmapGroupRoleAsync(TenantId tenant, string group, string? role, AdminCaller caller, CancellationToken ct) =>
+        ChangeGroupRolesAsync(tenant, "UNMAP GroupRole", new GroupRoleMapping(Required(group, "group"), role ?? "*"), caller, ct, current =>
+        {
+            IReadOnlyList<GroupRoleMapping> kept = [.. current.Where(m => !(string.Equals(m.Group, group, StringComparison.OrdinalIgnoreCase) && (role is null || m.Role == role)))];
+            return kept.Count < current.Count ? kept
+                : throw AdminException.NotFound($"Tenant {tenant} maps no group {group}{(role is null ? "" : " to role " + role)}: see `group-roles list {tenant}`.");
+        });
+
+    /// <summary>The tenant's group-to-role mappings.</summary>
+    public async Task<IReadOnlyList<GroupRoleMapping>> ListGroupRolesAsync(TenantId tenant, CancellationToken ct) => (await GetAsync(tenant, ct)).GroupRoles;
+
+    Task<IReadOnlyList<GroupRoleMapping>> ChangeGroupRolesAsync(TenantId tenant, string operation, GroupRoleMapping audited, AdminCaller caller, CancellationToken ct,
+        Func<IReadOnlyList<GroupRoleMapping>, IReadOnlyList<GroupRoleMapping>> change) => StorageGuard.RunAsync(async () =>
+    {
+        var current = await GetAsync(tenant, ct);
+        var settings = current with { GroupRoles = change(current.GroupRoles) };
+        var write = caller.Write(operation);
+        await tenants.UpdateAsync(settings, ct, write.RequestId);
+        await audit.RecordAppliedAsync(tenant, write, "GroupRole", $"{audited.Group}={audited.Role}", ct);
+        return settings.GroupRoles;
+    });
+
+    static string Required(string value, string name) =>
+        string.IsNullOrWhiteSpace(value) ? throw AdminException.Invalid($"the {name} must not be empty.")
+        : value.Length > 256 ? throw AdminException.Invalid($"the {name} is longer than 256 characters.")
+        : value;
 }

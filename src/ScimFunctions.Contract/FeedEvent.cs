@@ -42,6 +42,7 @@ public record FeedEvent
         Version = json["version"] is JsonValue rv && rv.TryGetValue<long>(out var resourceVersion) ? resourceVersion : null;
         Pending = B("pending");
         SoftDeleted = B("softDeleted");
+        AwaitingActivation = B("awaitingActivation");
         AppKey = S("appKey");
         Changed = json["changed"] is JsonArray changed ? [.. changed.Select(c => c?.GetValue<string>() ?? "")] : [];
         Members = json["members"] is JsonArray members
@@ -88,13 +89,18 @@ public record FeedEvent
     /// <summary>The resource is pending (arrived in dry-run mode): not yet live for the application.</summary>
     public bool Pending { get; init; }
 
+    /// <summary>user.* events: the user awaits an admin's activation (Manual user activation); a
+    /// <see cref="FeedEventTypes.UserActivated"/> event follows when it is activated.</summary>
+    public bool AwaitingActivation { get; init; }
+
     /// <summary>user.deleted: the user is kept, disabled and marked deleted ("disable" deprovisioning mode).</summary>
     public bool SoftDeleted { get; init; }
 
     /// <summary>user.* events: the application's key of the user, when it has one (import).</summary>
     public string? AppKey { get; init; }
 
-    /// <summary>updated, disabled, enabled, renamed: the changed attribute paths, e.g. <c>title</c>,
+    /// <summary>tenant.settings.changed: the names of the settings that changed (<see cref="TenantSettingsRow"/>).
+    /// updated, disabled, enabled, renamed: the changed attribute paths, e.g. <c>title</c>,
     /// <c>name.givenName</c>, <c>emails</c>, <c>urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department</c>.</summary>
     public IReadOnlyList<string> Changed { get; init; } = [];
 
@@ -127,6 +133,7 @@ public record FeedEvent
         Set("version", Version);
         Set("appKey", AppKey);
         if (Pending) json["pending"] = true;
+        if (AwaitingActivation) json["awaitingActivation"] = true;
         if (SoftDeleted || Type == FeedEventTypes.UserDeleted) json["softDeleted"] = SoftDeleted;
         if (Changed.Count > 0) json["changed"] = new JsonArray([.. Changed.Select(p => (JsonNode)p)]);
         if (Roles is not null) json["roles"] = DirectoryRole.ToJson(Roles);

@@ -23,6 +23,10 @@ public static class FeedEventTypes
     /// <summary>A pending (dry-run) user became live when the tenant switched to sync mode.</summary>
     public const string UserPromoted = "user.promoted";
 
+    /// <summary>An admin activated a user that arrived awaiting activation (the tenant's user activation is Manual):
+    /// from now on <see cref="FeedEvent.AwaitingActivation"/> is false for it.</summary>
+    public const string UserActivated = "user.activated";
+
     /// <summary><c>scim-admin import</c> linked an existing user to the application's key (<see cref="FeedEvent.AppKey"/>).</summary>
     public const string UserLinked = "user.linked";
 
@@ -46,4 +50,9 @@ public static class FeedEventTypes
 
     /// <summary>Users were removed from groups: <see cref="FeedEvent.Members"/> lists the pairs.</summary>
     public const string MemberRemoved = "member.removed";
+
+    /// <summary>An admin changed the tenant's settings (provisioning, mode, deprovisioning, user activation, group
+    /// provisioning, group roles, schema): <see cref="FeedEvent.Changed"/> names them (<see cref="TenantSettingsRow"/>'s
+    /// property names); read the new values with the read library's tenant settings.</summary>
+    public const string SettingsChanged = "tenant.settings.changed";
 }

@@ -25,6 +25,10 @@ public static class RowProperties
     /// <summary>User rows: deleted in "disable" deprovisioning mode, kept for the application.</summary>
     public const string Deleted = "Deleted";
 
+    /// <summary>User rows: created by SCIM while the tenant's user activation was Manual, and not yet activated by an
+    /// admin. SCIM clients see the user normally; the application should not let it in until the flag is gone.</summary>
+    public const string AwaitingActivation = "AwaitingActivation";
+
     /// <summary>User rows: the application's own key for the user (import).</summary>
     public const string AppKey = "AppKey";
 

@@ -54,9 +54,30 @@ public sealed record DirectoryUser(
     DateTimeOffset LastModified,
     JsonObject Document)
 {
-    /// <summary>The user's app roles, parsed (the SCIM document keeps them as sent, under <c>roles</c>).</summary>
+    /// <summary>The user's app roles, parsed (the SCIM document keeps them as sent, under <c>roles</c>). Roles the
+    /// user gets from its groups are not here: see <see cref="DirectoryReader.GetEffectiveRolesAsync"/>.</summary>
     public IReadOnlyList<DirectoryRole> Roles { get; init; } = [];
+
+    /// <summary>The user arrived while the tenant's user activation was Manual and an admin has not activated it yet:
+    /// the identity provider sees it normally, but do not let it in. A <c>user.activated</c> event clears it.</summary>
+    public bool AwaitingActivation { get; init; }
 }
+
+/// <summary>A tenant's provisioning settings, as the service applies them (README, Operating). A change is a
+/// <c>tenant.settings.changed</c> event in the change feed, naming what changed.</summary>
+/// <param name="Provisioning">False: the tenant's admin turned provisioning off; the identity provider's requests are refused.</param>
+/// <param name="DryRun">True: arriving users and groups are stored <see cref="DirectoryStatus.Pending"/>.</param>
+/// <param name="ManualActivation">True: new users arrive <see cref="DirectoryUser.AwaitingActivation"/>.</param>
+/// <param name="GroupProvisioning">False: the tenant is users-only; no groups arrive.</param>
+/// <param name="DisableOnDelete">True: deleted users are kept, disabled (<see cref="DirectoryStatus.Deleted"/>); false: removed.</param>
+/// <param name="GroupRoles">Groups (by id or displayName) whose members get an application role.</param>
+public sealed record DirectoryTenantSettings(
+    bool Provisioning,
+    bool DryRun,
+    bool ManualActivation,
+    bool GroupProvisioning,
+    bool DisableOnDelete,
+    IReadOnlyList<GroupRoleMapping> GroupRoles);
 
 /// <summary>A provisioned group. Members are rows, read with <see cref="DirectoryReader.ListMemberIdsAsync"/>.</summary>
 /// <param name="Id">The SCIM id (a GUID).</param>

@@ -100,12 +100,55 @@ public sealed class DirectoryReader
     /// <summary>The groups a user belongs to (one point read per group).</summary>
     public async IAsyncEnumerable<DirectoryGroup> ListGroupsOfUserAsync(string tenant, string userId, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        if (!ResourceIds.IsWellFormed(userId)) yield break;
-        var ids = new List<string>();
-        await foreach (var id in IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(userId), ct)) ids.Add(id);
-        foreach (var chunk in ids.Chunk(ReadParallelism))
+        foreach (var chunk in (await GroupIdsOfUserAsync(tenant, userId, ct)).Chunk(ReadParallelism))
             foreach (var group in await Task.WhenAll(chunk.Select(id => GetGroupAsync(tenant, id, ct))))
                 if (group is not null) yield return group;
+    }
+
+    /// <summary>
+    /// The tenant's settings (provisioning on/off, dry-run, user activation, group provisioning, deprovisioning, group
+    /// roles): one point read of the settings row. Null when the tenant does not exist.
+    /// </summary>
+    public async Task<DirectoryTenantSettings?> GetTenantSettingsAsync(string tenant, CancellationToken ct = default) =>
+        await GetRowAsync(tenant, RowKeys.TenantSettings, ct) is { } row ? ToSettings(row) : null;
+
+    /// <summary>
+    /// A user's effective application roles: its own <see cref="DirectoryUser.Roles"/>, then the roles its groups map
+    /// to (<see cref="DirectoryTenantSettings.GroupRoles"/>), each value once. Null when there is no such user.
+    /// Cost, whatever the size of its groups: the user row, the settings row, one range query over the user's own
+    /// memberships (as many rows as groups the user is in), and one point read per mapping by displayName.
+    /// </summary>
+    public async Task<IReadOnlyList<DirectoryRole>?> GetEffectiveRolesAsync(string tenant, string userId, CancellationToken ct = default)
+    {
+        var userTask = GetUserAsync(tenant, userId, ct);
+        var settingsTask = GetTenantSettingsAsync(tenant, ct);
+        if (await userTask is not { } user) return null;
+        var mappings = (await settingsTask)?.GroupRoles ?? [];
+        var roles = new List<DirectoryRole>(user.Roles);
+        if (mappings.Count == 0) return roles;
+        var groups = (await GroupIdsOfUserAsync(tenant, userId, ct)).ToHashSet(StringComparer.Ordinal);
+        if (groups.Count == 0) return roles;
+        // A mapping names a group by id (a well-formed id is taken as one), or by displayName: then its claim row says
+        // which group holds that name now.
+        var byName = mappings.Where(m => !ResourceIds.IsWellFormed(m.Group)).Select(m => m.Group).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var named = await Task.WhenAll(byName.Select(name => ClaimedIdAsync(tenant, RowKeys.GroupName(name), ct)));
+        var idOfName = byName.Zip(named).Where(p => p.Second is not null).ToDictionary(p => p.First, p => p.Second!, StringComparer.OrdinalIgnoreCase);
+        foreach (var mapping in mappings)
+        {
+            var member = groups.Contains(mapping.Group) || (idOfName.TryGetValue(mapping.Group, out var id) && groups.Contains(id));
+            if (member && !roles.Any(r => r.Value == mapping.Role)) roles.Add(new DirectoryRole(null, mapping.Role, null));
+        }
+        return roles;
+    }
+
+    /// <summary>The ids of the groups a user is in, from its memberof rows: the one place the reader finds them, so
+    /// it is one change if membership moves onto the user row.</summary>
+    async Task<IReadOnlyList<string>> GroupIdsOfUserAsync(string tenant, string userId, CancellationToken ct)
+    {
+        var ids = new List<string>();
+        if (!ResourceIds.IsWellFormed(userId)) return ids;
+        await foreach (var id in IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(userId), ct)) ids.Add(id);
+        return ids;
     }
 
     async Task<TableEntity?> GetRowAsync(string tenant, string rowKey, CancellationToken ct)
@@ -168,8 +211,17 @@ public sealed class DirectoryReader
             emails, active, StatusOf(row), row.GetString(RowProperties.AppKey), row.GetInt64(RowProperties.Version) ?? 1, Created(row), LastModified(row), document)
         {
             Roles = (row.GetString(RowProperties.Roles) is { } roles ? DirectoryRole.Parse(JsonNode.Parse(roles)) : null) ?? [],
+            AwaitingActivation = row.GetBoolean(RowProperties.AwaitingActivation) == true,
         };
     }
+
+    static DirectoryTenantSettings ToSettings(TableEntity row) => new(
+        Provisioning: row.GetString(TenantSettingsRow.Provisioning) != TenantSettingsRow.Off,
+        DryRun: row.GetString(TenantSettingsRow.Mode) == TenantSettingsRow.DryRun,
+        ManualActivation: row.GetString(TenantSettingsRow.Activation) == TenantSettingsRow.Manual,
+        GroupProvisioning: row.GetString(TenantSettingsRow.GroupProvisioning) != TenantSettingsRow.Off,
+        DisableOnDelete: row.GetString(TenantSettingsRow.Deprovision) == TenantSettingsRow.Disable,
+        GroupRoles: GroupRoleMapping.Parse(row.GetString(TenantSettingsRow.GroupRoles)));
 
     static DirectoryGroup ToGroup(TableEntity row)
     {

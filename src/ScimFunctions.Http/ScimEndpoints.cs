@@ -52,7 +52,7 @@ public sealed class ScimEndpoints(ScimPipeline pipeline, UserHandlers users, Gro
         Task.FromResult<IResult>(ScimResults.Error(HttpStatusCode.NotFound, null, $"No SCIM endpoint at {http.Request.Path}.")));
 
     Task<IResult> Collection(HttpContext http, string tenant, string operation, IResourceHandlers handlers) =>
-        pipeline.RunAsync(http, tenant, operation, r => http.Request.Method switch
+        pipeline.RunAsync(http, tenant, operation, r => MethodOf(r, handlers) switch
         {
             "GET" => handlers.ListAsync(r),
             "POST" => handlers.CreateAsync(r),
@@ -60,7 +60,7 @@ public sealed class ScimEndpoints(ScimPipeline pipeline, UserHandlers users, Gro
         });
 
     Task<IResult> Resource(HttpContext http, string tenant, string operation, IResourceHandlers handlers, string id) =>
-        pipeline.RunAsync(http, tenant, operation, r => http.Request.Method switch
+        pipeline.RunAsync(http, tenant, operation, r => MethodOf(r, handlers) switch
         {
             "GET" => handlers.GetAsync(r, id),
             "PUT" => handlers.ReplaceAsync(r, id),
@@ -71,11 +71,19 @@ public sealed class ScimEndpoints(ScimPipeline pipeline, UserHandlers users, Gro
         });
 
     Task<IResult> Search(HttpContext http, string tenant, string operation, IResourceHandlers handlers) =>
-        pipeline.RunAsync(http, tenant, operation, r => http.Request.Method switch
+        pipeline.RunAsync(http, tenant, operation, r => MethodOf(r, handlers) switch
         {
             "POST" => handlers.SearchAsync(r),
             _ => NotAllowed(http, "POST"),
         });
+
+    /// <summary>The request's method, once a group request is known to be for a tenant that provisions groups (else
+    /// its SCIM 403, <see cref="ScimRequest.RequireGroupProvisioning"/>).</summary>
+    string MethodOf(ScimRequest request, IResourceHandlers handlers)
+    {
+        if (ReferenceEquals(handlers, groups)) request.RequireGroupProvisioning();
+        return request.Http.Request.Method;
+    }
 
     static bool IsSearch(string id) => id.Equals(".search", StringComparison.OrdinalIgnoreCase);
 

@@ -22,8 +22,20 @@ public sealed class ScimRequest(HttpContext http, TenantSettings tenant, WriteCo
     public TenantId Tenant => tenant.Tenant;
     public TenantSettings Settings => tenant;
 
-    /// <summary>The tenant's own schema: every normalisation, PATCH, filter and projection of this request uses it.</summary>
-    public TenantSchema Schema => tenant.Schema;
+    /// <summary>The tenant's own schema: every normalisation, PATCH, filter and projection of this request uses it.
+    /// Users-only when the tenant's group provisioning is off, so discovery lists no Group.</summary>
+    public TenantSchema Schema => tenant.GroupProvisioning == GroupProvisioningState.Off ? tenant.Schema.UsersOnly : tenant.Schema;
+
+    /// <summary>Refuses a group request of a users-only tenant (group provisioning off): 403, not 404 or 501, because
+    /// it is the admin's decision, answered the same way as provisioning off (README, Operating). Every path that
+    /// reads or writes groups (the /Groups routes, and any route that reaches groups) calls it first.</summary>
+    public void RequireGroupProvisioning()
+    {
+        if (tenant.GroupProvisioning == GroupProvisioningState.Off)
+            throw new ScimException(HttpStatusCode.Forbidden, null,
+                "Group provisioning is off for this tenant: it provisions users only. Turn off group provisioning in the identity provider "
+                + "(Entra: Provisioning > Mappings > Provision Microsoft Entra ID Groups: No), or ask the tenant's administrator to turn it on.");
+    }
 
     public ResourceTypeDefinition TypeOf(ResourceKind kind) => kind == ResourceKind.User ? tenant.Schema.User : tenant.Schema.Group;
 

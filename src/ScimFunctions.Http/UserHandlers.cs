@@ -43,7 +43,8 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
     {
         var document = ResourceNormalizer.Normalize(request.Schema.User, await request.ReadJsonObjectAsync()).Document;
         var created = await store.CreateAsync(request.Tenant, ResourceKind.User, document, request.Write, request.Aborted,
-            pending: request.Settings.Mode == OperationMode.DryRun, indexed: request.Indexed(ResourceKind.User, document));
+            pending: request.Settings.Mode == OperationMode.DryRun, indexed: request.Indexed(ResourceKind.User, document),
+            awaitingActivation: request.Settings.Activation == UserActivation.Manual);
         return await Respond(request, created, HttpStatusCode.Created);
     }
 

@@ -1,4 +1,6 @@
 using System.Net.Http.Headers;
+using Microsoft.Extensions.Configuration;
+using ScimFunctions.Administration;
 using Microsoft.Extensions.Logging;
 using ScimFunctions.IntegrationTests.Reliability;
 using ScimFunctions.LocalHost;
@@ -34,6 +36,18 @@ public sealed class ScimHost(LocalScimHarness harness) : IAsyncDisposable
             services.AddSingleton(injector);
             services.AddSingleton(new StoragePipelinePolicy(injector));
         }));
+    }
+
+    /// <summary>The admin core in its own services (the CLI's or the application's), over the tables with
+    /// <paramref name="tablePrefix"/> in Azurite: a separate instance from any running host.</summary>
+    public static ServiceProvider AdminServices(AzuriteFixture azurite, string tablePrefix)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Storage:TablePrefix"] = tablePrefix,
+        }).Build();
+        return new ServiceCollection().AddLogging().AddScimStorage(configuration).AddScimAdministration().BuildServiceProvider();
     }
 
     /// <summary>Creates a tenant (a new id unless given) and issues its token.</summary>

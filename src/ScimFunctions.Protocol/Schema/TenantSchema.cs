@@ -21,6 +21,12 @@ public sealed class TenantSchema
     public static readonly TenantSchema Default = new([], UndeclaredExtensions.Keep, []);
 
     public TenantSchema(IReadOnlyList<DeclaredExtension> extensions, UndeclaredExtensions undeclared, IReadOnlyList<AvailableRole> roles)
+        : this(extensions, undeclared, roles, groups: true)
+    {
+    }
+
+    /// <param name="groups">False: the users-only view (<see cref="UsersOnly"/>).</param>
+    TenantSchema(IReadOnlyList<DeclaredExtension> extensions, UndeclaredExtensions undeclared, IReadOnlyList<AvailableRole> roles, bool groups)
     {
         var builtIn = ScimSchemas.All.Select(s => s.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -38,8 +44,10 @@ public sealed class TenantSchema
         Roles = roles;
         User = Extend(ScimSchemas.UserType);
         Group = Extend(ScimSchemas.GroupType);
-        ResourceTypes = [User, Group, ScimSchemas.RoleType];
+        ResourceTypes = groups ? [User, Group, ScimSchemas.RoleType] : [User, ScimSchemas.RoleType];
         Schemas = [.. ScimSchemas.All, .. extensions.Select(e => e.Schema)];
+        if (!groups) Schemas = [.. Schemas.Where(s => s != ScimSchemas.Group && !Group.Extensions.Contains(s))];
+        _usersOnly = groups ? new Lazy<TenantSchema>(() => new TenantSchema(extensions, undeclared, roles, groups: false)) : new Lazy<TenantSchema>(() => this);
 
         ResourceTypeDefinition Extend(ResourceTypeDefinition type) => type with
         {
@@ -47,6 +55,12 @@ public sealed class TenantSchema
             Undeclared = undeclared,
         };
     }
+
+    readonly Lazy<TenantSchema> _usersOnly;
+
+    /// <summary>This schema for a tenant whose group provisioning is off: the same User, and no Group type or
+    /// Group-only schema in /ResourceTypes and /Schemas.</summary>
+    public TenantSchema UsersOnly => _usersOnly.Value;
 
     public IReadOnlyList<DeclaredExtension> Extensions { get; }
     public UndeclaredExtensions Undeclared { get; }

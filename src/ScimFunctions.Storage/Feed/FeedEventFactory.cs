@@ -47,6 +47,8 @@ public static class FeedEventFactory
     public static FeedEvent Promoted(StoredResource r) =>
         Describe(r, r.Kind == ResourceKind.User ? FeedEventTypes.UserPromoted : FeedEventTypes.GroupPromoted) with { Pending = false };
 
+    public static FeedEvent Activated(StoredResource user) => Describe(user, FeedEventTypes.UserActivated) with { AwaitingActivation = false };
+
     public static FeedEvent Linked(StoredResource user, string appKey) => Describe(user, FeedEventTypes.UserLinked) with { AppKey = appKey };
 
     /// <summary>One membership event for the pairs of a transaction, or null when there are none.</summary>
@@ -57,7 +59,7 @@ public static class FeedEventFactory
         ? new FeedEvent
         {
             Type = type, UserId = r.Id, UserName = ScimJson.GetString(r.Document, "userName"),
-            Version = r.Version, Pending = r.Pending, AppKey = r.AppKey,
+            Version = r.Version, Pending = r.Pending, AppKey = r.AppKey, AwaitingActivation = r.AwaitingActivation,
         }
         : new FeedEvent
         {

@@ -32,14 +32,17 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
     /// by an index row, so it links one user only.</param>
     /// <param name="indexed">The document's values of the tenant's declared unique/indexed extension attributes
     /// (<see cref="ExtensionIndex.ValuesOf"/>): their index rows are written in this transaction.</param>
+    /// <param name="awaitingActivation">Manual user activation: the user waits for an admin (<see cref="ActivateUsersAsync"/>).</param>
     public async Task<StoredResource> CreateAsync(TenantId tenant, ResourceKind kind, JsonObject document, WriteContext write, CancellationToken ct, bool pending = false, string? appKey = null,
-        IReadOnlyList<IndexedValue>? indexed = null)
+        IReadOnlyList<IndexedValue>? indexed = null, bool awaitingActivation = false)
     {
+        awaitingActivation &= kind == ResourceKind.User;
         var id = ResourceIds.New();
         var now = time.GetUtcNow();
         var keys = IndexKeys.For(kind, id, document);
         var entity = ToEntity(tenant, kind, id, document, version: 1, created: now, lastModified: now);
         if (pending) entity[RowProperties.Pending] = true;
+        if (awaitingActivation) entity[RowProperties.AwaitingActivation] = true;
         // Cleared by the first membership added (MembershipStore merges it to false in that transaction).
         if (kind == ResourceKind.User) entity[RowProperties.NoGroups] = true;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, entity) };
@@ -55,7 +58,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var claims = AddExtensionRows(actions, tenant, id, extension);
         var created = new StoredResource(kind, id, document, 1, now, now, ETag.All)
         {
-            Pending = pending, AppKey = appKey, NoGroups = kind == ResourceKind.User, ExtensionIndexKeys = [.. extension.Select(r => r.RowKey)],
+            Pending = pending, AppKey = appKey, AwaitingActivation = awaitingActivation, NoGroups = kind == ResourceKind.User, ExtensionIndexKeys = [.. extension.Select(r => r.RowKey)],
         };
         AddAudit(actions, tenant, write, kind, id, now);
         AddFeed(actions, tenant, write, now, FeedEventFactory.Created(created));
@@ -73,8 +76,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var oldKeys = IndexKeys.For(existing.Kind, existing.Id, existing.Document);
         var newKeys = IndexKeys.For(existing.Kind, existing.Id, document);
         var entity = ToEntity(tenant, existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, now);
-        if (existing.Pending) entity[RowProperties.Pending] = true;
-        if (existing.AppKey is not null) entity[RowProperties.AppKey] = existing.AppKey;
+        CarryFlags(entity, existing);
         // Safe to carry: a membership added since the read moved the ETag, so this replace fails and is retried.
         if (existing.NoGroups) entity[RowProperties.NoGroups] = true;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, entity, existing.ETag) };
@@ -134,8 +136,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var now = After(existing);
         var entity = ToEntity(tenant, existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, now);
         entity[RowProperties.Deleted] = true;
-        if (existing.Pending) entity[RowProperties.Pending] = true;
-        if (existing.AppKey is not null) entity[RowProperties.AppKey] = existing.AppKey;
+        CarryFlags(entity, existing);
         var actions = new List<TableTransactionAction>
         {
             new(TableTransactionActionType.UpdateReplace, entity, existing.ETag),
@@ -158,6 +159,51 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and Pending eq {true}");
         await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
             if (!RowProperties.IsDeleted(row) && KindOf(row.RowKey) is { } kind) yield return ToResource(kind, row);
+    }
+
+    /// <summary>The users awaiting an admin's activation (Manual user activation), soft-deleted ones excluded.</summary>
+    public async IAsyncEnumerable<StoredResource> ListAwaitingActivationAsync(TenantId tenant, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and AwaitingActivation eq {true}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+            if (!RowProperties.IsDeleted(row) && KindOf(row.RowKey) == ResourceKind.User) yield return ToResource(ResourceKind.User, row);
+    }
+
+    /// <summary>Activates users awaiting activation: all of the tenant's, or the one with <paramref name="id"/>. Each in
+    /// its own transaction with its <c>user.activated</c> event and audit row. Returns how many.</summary>
+    public async Task<int> ActivateUsersAsync(TenantId tenant, string? id, WriteContext write, CancellationToken ct)
+    {
+        if (id is not null && !ResourceIds.IsWellFormed(id)) return 0;
+        var count = 0;
+        var filter = id is not null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and RowKey eq {RowKeys.User(id)} and AwaitingActivation eq {true}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and AwaitingActivation eq {true}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            if (KindOf(row.RowKey) != ResourceKind.User) continue;
+            // A soft-deleted user loses the flag without an event: the application already had its user.deleted.
+            var user = ToResource(ResourceKind.User, row);
+            var now = After(user);
+            List<TableTransactionAction> actions =
+                [new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, row.RowKey) { [RowProperties.AwaitingActivation] = false }, row.ETag)];
+            if (!RowProperties.IsDeleted(row))
+            {
+                AddAudit(actions, tenant, write, ResourceKind.User, user.Id, now);
+                AddFeed(actions, tenant, write, now, FeedEventFactory.Activated(user));
+            }
+            try
+            {
+                await table.SubmitTransactionAsync(actions, ct);
+                write.MarkCommitted();
+                count++;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 412 or 404 && e.FailedTransactionActionIndex == 0)
+            {
+                // Changed or deleted meanwhile: activate what is there now, once.
+                if (id is not null && await GetAsync(tenant, ResourceKind.User, id, ct) is { AwaitingActivation: true }) return await ActivateUsersAsync(tenant, id, write, ct);
+            }
+        }
+        return count;
     }
 
     /// <summary>Makes pending rows live: all of the tenant's, or the one resource <paramref name="kind"/>/<paramref name="id"/>. Returns how many.</summary>
@@ -355,6 +401,14 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             actions.Add(new(TableTransactionActionType.Delete, IndexRow(tenant, RowKeys.UserAppKey(existing.AppKey), existing.Id), ETag.All));
     }
 
+    /// <summary>The row flags a rewrite of the document keeps: they are the service's and the admin's, not SCIM's.</summary>
+    static void CarryFlags(TableEntity entity, StoredResource existing)
+    {
+        if (existing.Pending) entity[RowProperties.Pending] = true;
+        if (existing.AwaitingActivation) entity[RowProperties.AwaitingActivation] = true;
+        if (existing.AppKey is not null) entity[RowProperties.AppKey] = existing.AppKey;
+    }
+
     static ResourceKind? KindOf(string rowKey) => RowKeys.KindOf(rowKey) switch
     {
         RowKind.User => ResourceKind.User,
@@ -391,6 +445,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         {
             Pending = entity.GetBoolean(RowProperties.Pending) == true,
             AppKey = entity.GetString(RowProperties.AppKey),
+            AwaitingActivation = entity.GetBoolean(RowProperties.AwaitingActivation) == true,
             NoGroups = entity.GetBoolean(RowProperties.NoGroups) == true,
             ExtensionIndexKeys = ExtensionRows.Recorded(entity),
         };

@@ -20,6 +20,9 @@ public sealed record StoredResource(
     /// <summary>Created in dry-run mode and not yet made live (see TenantSettings).</summary>
     public bool Pending { get; init; }
 
+    /// <summary>A user created while the tenant's user activation was Manual, not yet activated by an admin.</summary>
+    public bool AwaitingActivation { get; init; }
+
     /// <summary>The application's own key for the user, set by the admin CLI import (a row property, not SCIM).</summary>
     public string? AppKey { get; init; }
 

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Schema;
+using ScimFunctions.Storage.Feed;
 using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.Storage.Tenants;
@@ -32,8 +33,26 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
         }
     }
 
-    public Task UpdateAsync(TenantSettings settings, CancellationToken ct) =>
-        table.UpsertEntityAsync(ToEntity(settings), TableUpdateMode.Replace, ct);
+    /// <summary>Saves the settings, with a <see cref="FeedEventTypes.SettingsChanged"/> event naming what changed in
+    /// the same transaction (none when nothing did). <paramref name="requestId"/>: the admin action's, as audited.</summary>
+    public async Task UpdateAsync(TenantSettings settings, CancellationToken ct, string? requestId = null)
+    {
+        var entity = ToEntity(settings);
+        // Compared as this version writes them, so a setting an older row lacks counts as its default, not as a change.
+        var before = await GetAsync(settings.Tenant, ct) is { } previous ? ToEntity(previous) : new TableEntity();
+        var changed = SettingNames.Where(name => !Equals(before.TryGetValue(name, out var old) ? old : null, entity.TryGetValue(name, out var now) ? now : null)).ToList();
+        List<TableTransactionAction> actions = [new(TableTransactionActionType.UpsertReplace, entity)];
+        if (changed.Count > 0)
+            actions.AddRange(FeedRows.Rows(settings.Tenant, time.GetUtcNow(), requestId, new FeedEvent { Type = FeedEventTypes.SettingsChanged, Changed = changed }));
+        await table.SubmitTransactionAsync(actions, ct);
+    }
+
+    /// <summary>The settings a change event names (the row's other properties are bookkeeping).</summary>
+    static readonly string[] SettingNames =
+    [
+        TenantSettingsRow.Provisioning, TenantSettingsRow.Mode, TenantSettingsRow.Deprovision, TenantSettingsRow.Activation,
+        TenantSettingsRow.GroupProvisioning, TenantSettingsRow.GroupRoles, TenantSettingsRow.Schema,
+    ];
 
     public async Task<IReadOnlyList<TenantSettings>> ListAsync(CancellationToken ct)
     {
@@ -50,29 +69,41 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
     {
         var entity = new TableEntity(s.Tenant, RowKeys.TenantSettings)
         {
-            ["Deprovision"] = s.Deprovision.ToString(),
-            ["Mode"] = s.Mode.ToString(),
-            ["Provisioning"] = s.Provisioning.ToString(),
-            ["Created"] = s.Created,
+            [TenantSettingsRow.Deprovision] = s.Deprovision.ToString(),
+            [TenantSettingsRow.Mode] = s.Mode.ToString(),
+            [TenantSettingsRow.Provisioning] = s.Provisioning.ToString(),
+            [TenantSettingsRow.Activation] = s.Activation.ToString(),
+            [TenantSettingsRow.GroupProvisioning] = s.GroupProvisioning.ToString(),
+            [TenantSettingsRow.Created] = s.Created,
         };
+        if (s.GroupRoles.Count > 0)
+        {
+            var json = GroupRoleMapping.ToJson(s.GroupRoles).ToJsonString();
+            if (json.Length > MaxSchemaLength)
+                throw ScimException.BadRequest(ScimType.InvalidValue, $"The group roles are {json.Length} characters of JSON; at most {MaxSchemaLength} are stored.");
+            entity[TenantSettingsRow.GroupRoles] = json;
+        }
         if (s.Schema != TenantSchema.Default)
         {
             var json = s.Schema.Write().ToJsonString();
             if (json.Length > MaxSchemaLength)
                 throw ScimException.BadRequest(ScimType.InvalidValue, $"The declaration is {json.Length} characters of JSON; at most {MaxSchemaLength} are stored.");
-            entity["Schema"] = json;
+            entity[TenantSettingsRow.Schema] = json;
         }
         return entity;
     }
 
     static TenantSettings FromEntity(TableEntity e) => new(
         TenantId.Parse(e.PartitionKey),
-        Enum.TryParse<DeprovisionMode>(e.GetString("Deprovision"), out var d) ? d : DeprovisionMode.Delete,
-        Enum.TryParse<OperationMode>(e.GetString("Mode"), out var m) ? m : OperationMode.Sync,
-        e.GetDateTimeOffset("Created") ?? default)
+        Enum.TryParse<DeprovisionMode>(e.GetString(TenantSettingsRow.Deprovision), out var d) ? d : DeprovisionMode.Delete,
+        Enum.TryParse<OperationMode>(e.GetString(TenantSettingsRow.Mode), out var m) ? m : OperationMode.Sync,
+        e.GetDateTimeOffset(TenantSettingsRow.Created) ?? default)
     {
         // Validated when it was saved; a declaration that no longer parses fails loudly rather than silently relaxing a strict tenant.
-        Schema = e.GetString("Schema") is { } json ? TenantSchema.Read(JsonNode.Parse(json)!.AsObject()) : TenantSchema.Default,
-        Provisioning = Enum.TryParse<ProvisioningState>(e.GetString("Provisioning"), out var p) ? p : ProvisioningState.On,
+        Schema = e.GetString(TenantSettingsRow.Schema) is { } json ? TenantSchema.Read(JsonNode.Parse(json)!.AsObject()) : TenantSchema.Default,
+        Provisioning = Enum.TryParse<ProvisioningState>(e.GetString(TenantSettingsRow.Provisioning), out var p) ? p : ProvisioningState.On,
+        Activation = Enum.TryParse<UserActivation>(e.GetString(TenantSettingsRow.Activation), out var a) ? a : UserActivation.Automatic,
+        GroupProvisioning = Enum.TryParse<GroupProvisioningState>(e.GetString(TenantSettingsRow.GroupProvisioning), out var g) ? g : GroupProvisioningState.On,
+        GroupRoles = GroupRoleMapping.Parse(e.GetString(TenantSettingsRow.GroupRoles)),
     };
 }

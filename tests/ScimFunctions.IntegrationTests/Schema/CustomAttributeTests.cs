@@ -322,7 +322,11 @@ public sealed class CustomAttributeTests(AzuriteFixture azurite) : IAsyncLifetim
             Assert.Equal(0, (await RunAsync("schema", "roles", tenant.Tenant, rolesFile)).Exit);
             var bad = await RunAsync("schema", "declare", tenant.Tenant, badFile);
             Assert.Equal(1, bad.Exit);
-            Assert.Contains("User or Group", bad.Out);
+            // Refused through the admin core's AdminException: one line on stderr, nothing on stdout.
+            Assert.Contains("User or Group", bad.Err);
+            Assert.Single(bad.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("error: ", bad.Err);
+            Assert.Equal("", bad.Out);
             Assert.Equal(1, (await RunAsync("schema", "show", "no-such-tenant")).Exit);
 
             var shown = await RunAsync("schema", "show", tenant.Tenant, "--json");

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Administration;
 using ScimFunctions.Directory;
@@ -36,12 +35,7 @@ public sealed class TakeEffectTests(AzuriteFixture azurite, ITestOutputHelper ou
         var settings = new Dictionary<string, string?> { ["Storage:TablePrefix"] = _prefix };
         _first = await ScimHost.StartAsync(azurite, settings);
         _second = await ScimHost.StartAsync(azurite, settings);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Storage:TablePrefix"] = _prefix,
-        }).Build();
-        _admin = new ServiceCollection().AddLogging().AddScimStorage(configuration).AddScimAdministration().BuildServiceProvider();
+        _admin = ScimHost.AdminServices(azurite, _prefix);
     }
 
     public async Task DisposeAsync()
