@@ -137,9 +137,11 @@ public sealed class DocumentedReadContractTests(AzuriteFixture azurite) : IAsync
         var saved = new List<string?>();
         string? LoadCursor() => null;
         void SaveCursor(string? value) => saved.Add(value);
+        // An application re-reads the tenant's settings on a settings event (here: the tenant's Disable deprovisioning).
+        var settingsChanges = new List<ChangeEvent>();
         Task HandleAsync(ChangeEvent e)
         {
-            handled.Add(e);
+            (e.Type == FeedEventTypes.SettingsChanged ? settingsChanges : handled).Add(e);
             return Task.CompletedTask;
         }
 
@@ -157,6 +159,7 @@ public sealed class DocumentedReadContractTests(AzuriteFixture azurite) : IAsync
             FeedEventTypes.UserCreated, FeedEventTypes.UserCreated, FeedEventTypes.GroupCreated, FeedEventTypes.MemberAdded,
             FeedEventTypes.UserCreated, FeedEventTypes.MemberRemoved, FeedEventTypes.UserDeleted,
         ], handled.Select(e => e.Type));
+        Assert.Equal(["Deprovision"], Assert.Single(settingsChanges).Changed);
         Assert.Equal(saved[0], saved[^1]);                          // nothing new: the cursor passed in comes back
         Assert.Equal(handled.Count, handled.Select(e => e.Id).Distinct().Count());
         Assert.All(handled, e => Assert.Equal((ChangeEvent.SchemaVersion, "contoso"), (e.V, e.Tenant)));
@@ -173,7 +176,7 @@ public sealed class DocumentedReadContractTests(AzuriteFixture azurite) : IAsync
 
         // CursorAt: start at an instant instead of the beginning.
         Assert.Empty((await feed.ReadAsync("contoso", ChangeFeedReader.CursorAt(clock.GetUtcNow()), max: 100)).Events);
-        Assert.Equal(handled.Count, (await feed.ReadAsync("contoso", ChangeFeedReader.CursorAt(DateTimeOffset.UtcNow.AddHours(-1)), 1000, ct)).Events.Count);
+        Assert.Equal(handled.Count + settingsChanges.Count, (await feed.ReadAsync("contoso", ChangeFeedReader.CursorAt(DateTimeOffset.UtcNow.AddHours(-1)), 1000, ct)).Events.Count);
         Assert.Equal(handled[0].Id, ChangeEvent.Parse(handled[0].Json.ToJsonString()).Id);
 
         // The 1.0 names that moved to ScimFunctions.Contract still compile, and mean the same, for one version.

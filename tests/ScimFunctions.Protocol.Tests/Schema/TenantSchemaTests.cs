@@ -47,6 +47,24 @@ public sealed class TenantSchemaTests
     }
 
     [Fact]
+    public void The_users_only_view_drops_the_group_type_and_group_schemas_and_keeps_users_as_they_are()
+    {
+        const string Team = "urn:ietf:params:scim:schemas:extension:Team:2.0:Group";
+        var schema = Declared.Apply(JsonNode.Parse($$"""{ "id": "{{Team}}", "attributes": [ { "name": "cost", "type": "string" } ] }""")!);
+        Assert.Contains(schema.Schemas, s => s.Id == Team);
+
+        var usersOnly = schema.UsersOnly;
+        Assert.Equal(["User", "Role"], usersOnly.ResourceTypes.Select(t => t.Name));
+        Assert.Null(usersOnly.Find("Group"));
+        Assert.Equal([ScimUrns.User, ScimUrns.EnterpriseUser, ScimUrns.Role, Acme], usersOnly.Schemas.Select(s => s.Id));
+        Assert.Equal(schema.User.Extensions.Select(e => e.Id), usersOnly.User.Extensions.Select(e => e.Id));
+        Assert.Equal(schema.User.Undeclared, usersOnly.User.Undeclared);
+        Assert.Same(usersOnly, usersOnly.UsersOnly);
+        Assert.Same(usersOnly, schema.UsersOnly); // computed once per schema
+        Assert.Equal(["User", "Group", "Role"], schema.ResourceTypes.Select(t => t.Name));
+    }
+
+    [Fact]
     public void Roles_are_listed_in_pages_and_advertised()
     {
         var roles = Declared.Roles.Select(r => DiscoveryDocuments.Role(r, "https://x/scim/v2/t")).ToList();
