@@ -64,6 +64,8 @@ public sealed class AdminToolTests(AzuriteFixture azurite)
     [InlineData(new[] { "token" }, "Required command was not provided")]
     [InlineData(new[] { "tenant", "settings", "t1", "--mode", "Sometimes" }, "--mode must be one of Sync, DryRun (got 'Sometimes').")]
     [InlineData(new[] { "tenant", "settings", "t1", "--provisioning", "maybe" }, "--provisioning must be one of On, Off (got 'maybe').")]
+    [InlineData(new[] { "tenant", "settings", "t1", "--group-provisioning", "some" }, "--group-provisioning must be one of On, Off (got 'some').")]
+    [InlineData(new[] { "group-roles", "map", "t1", "--group", "Sales" }, "Option '--role' is required.")]
     [InlineData(new[] { "audit", "t1", "--since", "yesterday" }, "--since must be an ISO 8601 date or time")]
     [InlineData(new[] { "audit", "t1", "--top", "many" }, "many")]
     public async Task Usage_errors_exit_2_with_one_readable_line(string[] args, string expected)
@@ -103,6 +105,35 @@ public sealed class AdminToolTests(AzuriteFixture azurite)
         (exit, _, err) = await RunAsync(["pending", "activate", "tool-ids", "--user", "nope"]);
         Assert.Equal(AdminCli.Failure, exit);
         AssertOneError(err, "error: Tenant tool-ids has no pending user nope");
+    }
+
+    [Fact]
+    public async Task A_refused_declaration_exits_1_and_a_missing_file_exits_2()
+    {
+        await RunAsync(["tenant", "create", "tool-schema"]);
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, """{ "id": "urn:x:Thing", "attributes": [] }""");
+            var (exit, output, err) = await RunAsync(["schema", "declare", "tool-schema", file]);
+            Assert.Equal(AdminCli.Failure, exit);
+            Assert.Equal("", output);
+            AssertOneError(err, "error: the declaration was refused, nothing saved: Say which resource type 'urn:x:Thing' extends (User or Group)");
+            await File.WriteAllTextAsync(file, "{ not json");
+            (exit, _, err) = await RunAsync(["schema", "roles", "tool-schema", file]);
+            Assert.Equal(AdminCli.Failure, exit);
+            AssertOneError(err, "is not valid JSON");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        var (missing, _, missingErr) = await RunAsync(["schema", "declare", "tool-schema", "/no/such/file.json"]);
+        Assert.Equal(AdminCli.Usage, missing);
+        AssertOneError(missingErr, "error: no such file: /no/such/file.json");
+        var (notAwaiting, _, notAwaitingErr) = await RunAsync(["users", "activate", "tool-schema", "--user", Guid.NewGuid().ToString()]);
+        Assert.Equal(AdminCli.Failure, notAwaiting);
+        AssertOneError(notAwaitingErr, "awaiting activation");
     }
 
     [Fact]
