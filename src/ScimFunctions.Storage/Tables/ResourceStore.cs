@@ -170,7 +170,8 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
     }
 
     /// <summary>Activates users awaiting activation: all of the tenant's, or the one with <paramref name="id"/>. Each in
-    /// its own transaction with its <c>user.activated</c> event and audit row. Returns how many.</summary>
+    /// its own conditional transaction with its <c>user.activated</c> event and audit row, retried on a concurrent
+    /// change (a SCIM write keeps the flag). Soft-deleted users are left alone. Returns how many were activated.</summary>
     public async Task<int> ActivateUsersAsync(TenantId tenant, string? id, WriteContext write, CancellationToken ct)
     {
         if (id is not null && !ResourceIds.IsWellFormed(id)) return 0;
@@ -180,27 +181,25 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             : TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value} and AwaitingActivation eq {true}");
         await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
         {
-            if (KindOf(row.RowKey) != ResourceKind.User) continue;
-            // A soft-deleted user loses the flag without an event: the application already had its user.deleted.
-            var user = ToResource(ResourceKind.User, row);
-            var now = After(user);
-            List<TableTransactionAction> actions =
-                [new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, row.RowKey) { [RowProperties.AwaitingActivation] = false }, row.ETag)];
-            if (!RowProperties.IsDeleted(row))
+            if (KindOf(row.RowKey) != ResourceKind.User || RowProperties.IsDeleted(row)) continue;
+            for (StoredResource? user = ToResource(ResourceKind.User, row); user is { AwaitingActivation: true };)
             {
+                var now = After(user);
+                List<TableTransactionAction> actions =
+                    [new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, row.RowKey) { [RowProperties.AwaitingActivation] = false }, user.ETag)];
                 AddAudit(actions, tenant, write, ResourceKind.User, user.Id, now);
                 AddFeed(actions, tenant, write, now, FeedEventFactory.Activated(user));
-            }
-            try
-            {
-                await table.SubmitTransactionAsync(actions, ct);
-                write.MarkCommitted();
-                count++;
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 412 or 404 && e.FailedTransactionActionIndex == 0)
-            {
-                // Changed or deleted meanwhile: activate what is there now, once.
-                if (id is not null && await GetAsync(tenant, ResourceKind.User, id, ct) is { AwaitingActivation: true }) return await ActivateUsersAsync(tenant, id, write, ct);
+                try
+                {
+                    await table.SubmitTransactionAsync(actions, ct);
+                    write.MarkCommitted();
+                    count++;
+                    break;
+                }
+                catch (TableTransactionFailedException e) when (e.Status is 412 or 404 && e.FailedTransactionActionIndex == 0)
+                {
+                    user = await GetAsync(tenant, ResourceKind.User, user.Id, ct);   // changed meanwhile: again, if still awaiting
+                }
             }
         }
         return count;
