@@ -72,6 +72,7 @@ public static partial class AdminCli
         root.Subcommands.Add(SchemaCommand(output));
         root.Subcommands.Add(UsersCommands(output));
         root.Subcommands.Add(GroupRolesCommands(output));
+        root.Subcommands.Add(PortalCommands(output));
 
         // Without the default handler an exception reaches the catch below: one line, never a stack trace.
         var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -1,4 +1,6 @@
+using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.DependencyInjection;
+using ScimFunctions.Administration.Portal;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tables;
 
@@ -9,7 +11,7 @@ namespace ScimFunctions.Administration;
 /// on top of AddScimStorage.
 /// </summary>
 public sealed class AdminCore(TenantAdmin tenants, TokenAdmin tokens, ReviewAdmin review, AuditAdmin audit, ResourceStore resources, ScimTables tables,
-    ActivationAdmin activation, SchemaAdmin schemas)
+    ActivationAdmin activation, SchemaAdmin schemas, PortalLinks portal)
 {
     public TenantAdmin Tenants => tenants;
 
@@ -21,6 +23,9 @@ public sealed class AdminCore(TenantAdmin tenants, TokenAdmin tokens, ReviewAdmi
     public TokenAdmin Tokens => tokens;
     public ReviewAdmin Review => review;
     public AuditAdmin Audit => audit;
+
+    /// <summary>The self-service page's signed links: create, list, revoke; the signing key's rotation.</summary>
+    public PortalLinks Portal => portal;
 
     /// <summary>Pre-creating the application's existing users (plan, then apply).</summary>
     public UserImport Import { get; } = new(resources);
@@ -38,5 +43,10 @@ public static class AdminServiceCollectionExtensions
         .AddSingleton<AuditAdmin>()
         .AddSingleton<ActivationAdmin>()
         .AddSingleton<SchemaAdmin>()
+        .AddSingleton(new PortalLinkOptions())
+        // The page's signing keys beside the token hashes: in Key Vault when one is configured, else in the tokens table.
+        .AddSingleton<IPortalKeyStore>(sp => sp.GetService<SecretClient>() is { } vault
+            ? new KeyVaultPortalKeyStore(vault) : new TablePortalKeyStore(sp.GetRequiredService<ScimTables>().Tokens))
+        .AddSingleton<PortalLinks>()
         .AddSingleton<AdminCore>();
 }

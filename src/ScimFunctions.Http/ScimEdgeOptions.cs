@@ -9,6 +9,11 @@ public sealed record ScimEdgeOptions
     /// and <c>Location</c> are built from it rather than from the request's Host header.</summary>
     public string? PublicBaseUrl { get; init; }
 
+    /// <summary>The origin Tenant URLs are built on: <see cref="PublicBaseUrl"/>, else as the client reached us.</summary>
+    public string Origin(Microsoft.AspNetCore.Http.HttpContext http) => PublicBaseUrl is { Length: > 0 } origin
+        ? origin.TrimEnd('/')
+        : $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
+
     /// <summary>Addresses of the proxies in front of the service (the Functions host forwards from loopback).
     /// Only a connection from one of them may name the client in X-Forwarded-For; otherwise the header is
     /// ignored, so a client cannot pick the address the failed-attempt limit counts against.</summary>

@@ -52,9 +52,7 @@ public sealed class ScimRequest(HttpContext http, TenantSettings tenant, WriteCo
 
     /// <summary>The Tenant URL: under the configured public origin (<see cref="ScimEdgeOptions.PublicBaseUrl"/>),
     /// else as the client reached us.</summary>
-    public string BaseUrl { get; } = ScimRoutes.TenantUrl(edge.PublicBaseUrl is { Length: > 0 } origin
-        ? origin.TrimEnd('/')
-        : $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}", tenant.Tenant);
+    public string BaseUrl { get; } = ScimRoutes.TenantUrl(edge.Origin(http), tenant.Tenant);
 
     /// <summary>The client asked for a conditional write (If-Match): a conflict is then its 412, not our retry.</summary>
     public bool HasIfMatch => http.Request.Headers.IfMatch.Count > 0;

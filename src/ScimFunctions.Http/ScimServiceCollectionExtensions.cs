@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ScimFunctions.Administration;
 using ScimFunctions.Events;
+using ScimFunctions.Http.Portal;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
 
@@ -30,6 +32,9 @@ public static class ScimServiceCollectionExtensions
         services.AddSingleton<GroupHandlers>();
         services.AddSingleton<DiscoveryHandlers>();
         services.AddSingleton<ScimEndpoints>();
+        // The self-service page on the admin core.
+        services.AddScimAdministration();
+        services.AddSingleton<PortalEndpoints>();
         services.AddHostedService<StartupWarmUp>();
         // Without Events:Origin or a Functions host name, the SETs' issuer is the address this host listens on.
         services.AddSingleton(sp => new EventIssuer(configuration,
@@ -59,6 +64,11 @@ public static class ScimServiceCollectionExtensions
         app.Map(ScimRoutes.Fallback, (HttpContext h, string tenant) => E(h).NotFound(h, tenant));
         app.MapGet(ScimRoutes.EventKeys, EventsEndpoints.JwksAsync);
         app.Map(ScimRoutes.Health, (HttpContext h, ScimHealth health) => health.Get(h));
+        PortalEndpoints P(HttpContext http) => http.RequestServices.GetRequiredService<PortalEndpoints>();
+        app.Map(ScimRoutes.Portal, (HttpContext h, string tenant) => P(h).Page(h, tenant));
+        app.Map(ScimRoutes.PortalOpen, (HttpContext h, string tenant, string link) => P(h).Open(h, tenant, link));
+        app.Map(ScimRoutes.PortalAction, (HttpContext h, string tenant, string action) => P(h).Action(h, tenant, action));
+        app.Map(ScimRoutes.PortalAsset, (HttpContext h, string file) => PortalEndpoints.Asset(h, file));
         return app;
     }
 }

@@ -42,4 +42,23 @@ public static class ScimRoutes
     /// <summary>Unauthenticated: the public keys that verify the provisioning events' signatures (RFC 7517 JWK Set,
     /// ScimFunctions.Http.EventsEndpoints). Outside any tenant: one key ring signs for every tenant.</summary>
     public const string EventKeys = "scim/events/jwks.json";
+
+    /// <summary>The self-service page of one tenant (ScimFunctions.Http.Portal): reached only with a session that a
+    /// signed link started. Outside <see cref="Base"/>, so the SCIM fallback never takes it.</summary>
+    public const string Portal = "scim/portal/{tenant}";
+
+    /// <summary>Opening a signed link: starts the session and redirects to <see cref="Portal"/>, taking the secret out of the address bar.</summary>
+    public const string PortalOpen = Portal + "/open/{link}";
+
+    /// <summary>The page's form posts (CSRF-checked): one route, the action named in the path.</summary>
+    public const string PortalAction = Portal + "/do/{action}";
+
+    /// <summary>The page's stylesheet and script, served from the same origin (the CSP allows nothing else).</summary>
+    public const string PortalAsset = "scim/portal-assets/{file}";
+
+    /// <summary>The page's path for a tenant: <c>/scim/portal/{tenant}</c>.</summary>
+    public static string PortalPath(TenantId tenant) => "/scim/portal/" + tenant.Value;
+
+    /// <summary>The URL of a signed link: <c>{origin}/scim/portal/{tenant}/open/{token}</c>.</summary>
+    public static string PortalOpenUrl(string origin, TenantId tenant, string token) => origin.TrimEnd('/') + PortalPath(tenant) + "/open/" + token;
 }

@@ -1,0 +1,268 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using ScimFunctions.Protocol;
+using ScimFunctions.Storage.Tables;
+using ScimFunctions.Storage.Tenants;
+
+namespace ScimFunctions.Http.Portal;
+
+/// <summary>
+/// The page's HTML, rendered on the server: every control labelled, one section per area with its heading, forms
+/// that work without script (the script only copies to the clipboard), the stylesheet and the script from
+/// <see cref="ScimRoutes.PortalAsset"/>, nothing inline (the CSP forbids it).
+/// </summary>
+public static class PortalPage
+{
+    /// <summary>The Tenant URL as pasted into Entra: the flag makes Entra send RFC-compliant PATCH requests.</summary>
+    public const string EntraFlag = "?aadOptscim062020";
+
+    static string E(string? s) => HtmlEncoder.Default.Encode(s ?? "");
+
+    static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
+    static string Layout(string title, string body) => $"""
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
+        <title>{E(title)}</title>
+        <link rel="stylesheet" href="/scim/portal-assets/portal.css">
+        <script src="/scim/portal-assets/portal.js" defer></script>
+        </head>
+        <body>
+        {body}
+        </body>
+        </html>
+        """;
+
+    /// <summary>A refusal: one plain sentence, nothing about the tenant.</summary>
+    public static string Refusal(string message) => Layout("Provisioning settings", $"""
+        <main id="main">
+        <h1>Provisioning settings</h1>
+        <p role="alert">{E(message)}</p>
+        </main>
+        """);
+
+    /// <summary>After a link is opened: moves on to the page (the address bar then no longer holds the link).</summary>
+    public static string Continue(string path) => Layout("Opening provisioning settings", $"""
+        <main id="main">
+        <h1>Provisioning settings</h1>
+        <p>Opening the page… <a href="{E(path)}" id="continue" data-auto-continue>Continue</a></p>
+        </main>
+        """);
+
+    public static string Render(PortalModel m)
+    {
+        var tenant = m.Session.Tenant;
+        var action = (string name) => E(ScimRoutes.PortalPath(tenant) + "/do/" + name);
+        var csrf = $"""<input type="hidden" name="{PortalEndpoints.CsrfField}" value="{E(m.Csrf)}">""";
+        var b = new StringBuilder();
+        b.Append($"""
+            <a class="skip" href="#main">Skip to content</a>
+            <header>
+            <h1>Provisioning for <span class="tenant">{E(tenant.Value)}</span></h1>
+            <p class="session">This session ends at {Time(m.Session.Expires)}.</p>
+            <nav aria-label="Sections"><ul>
+            <li><a href="#health">Health</a></li><li><a href="#connection">Connection</a></li><li><a href="#tokens">Tokens</a></li>
+            <li><a href="#settings">Settings</a></li><li><a href="#log">Provisioning log</a></li>
+            </ul></nav>
+            </header>
+            <main id="main">
+            """);
+        if (m.Notice.Done is { } done) b.Append($"""<p class="notice" role="status">{E(done)}</p>""");
+        if (m.Notice.Error is { } error) b.Append($"""<p class="error" role="alert">{E(error)}</p>""");
+
+        // Health at a glance.
+        var h = m.Health;
+        var pendingUsers = m.Pending.Count(p => p.Kind == ResourceKind.User);
+        var risk = h.FailureRate > PortalHealth.QuarantineRate
+            ? h.Failures >= PortalHealth.QuarantineFailures ? "Entra may quarantine the provisioning job: fix the failures below." : "Many requests fail: look at the failures below before they accrue."
+            : "Within Entra's thresholds.";
+        b.Append($"""
+            <section id="health" aria-labelledby="health-h">
+            <h2 id="health-h">Health at a glance</h2>
+            <dl class="facts">
+            <dt>Provisioning</dt><dd>{(m.Settings.Provisioning == ProvisioningState.On ? "On" : "Off: every request is refused")}</dd>
+            <dt>Mode</dt><dd>{(m.Settings.Mode == OperationMode.Sync ? "Sync" : "Dry run")}</dd>
+            <dt>Pending</dt><dd>{pendingUsers} users, {m.Pending.Count - pendingUsers} groups</dd>
+            <dt>Last request</dt><dd>{(h.LastRequest is { } last ? $"{Time(last)} from {E(h.LastClient)}" : "none in the last 24 hours")}</dd>
+            <dt>Failures, last 24 hours</dt><dd>{h.Failures} of {(h.Capped ? "at least " : "")}{h.Requests} writes ({h.FailureRate:P0}). {E(risk)}
+            <span class="hint">Entra quarantines a job when more than 40% of its requests fail once 5,000 failures have accrued.</span></dd>
+            </dl>
+            </section>
+            """);
+
+        // Connection.
+        b.Append($"""
+            <section id="connection" aria-labelledby="connection-h">
+            <h2 id="connection-h">Connection</h2>
+            <p>In Entra: Enterprise applications → your application → Provisioning → Admin credentials.</p>
+            <div class="copyable">
+            <label for="tenant-url">Tenant URL</label>
+            <input id="tenant-url" readonly value="{E(m.TenantUrl + EntraFlag)}">
+            <button type="button" data-copy="tenant-url">Copy Tenant URL</button>
+            </div>
+            <p class="hint">The <code>{E(EntraFlag)}</code> ending makes Entra send standard PATCH requests; keep it.</p>
+            """);
+        if (m.Notice.Issued is { } issued)
+            b.Append($"""
+                <div class="copyable secret">
+                <label for="secret-token">Secret Token</label>
+                <input id="secret-token" readonly value="{E(issued.SecretToken)}" aria-describedby="secret-warning">
+                <button type="button" data-copy="secret-token">Copy Secret Token</button>
+                <p id="secret-warning" class="warning" role="alert">Copy it now into Entra's Secret Token field: it cannot be shown again.
+                It expires {Time(issued.Expires)}. {(issued.PreviousUsableUntil > m.Now ? $"Earlier tokens keep working until {Time(issued.PreviousUsableUntil)}." : "Earlier tokens no longer work.")}</p>
+                </div>
+                """);
+        b.Append("</section>");
+
+        // Tokens.
+        b.Append($"""
+            <section id="tokens" aria-labelledby="tokens-h">
+            <h2 id="tokens-h">Secret Tokens</h2>
+            <form method="post" action="{action("token-issue")}" class="inline">
+            {csrf}
+            <label for="issue-days">Expires in</label>
+            {DaysSelect("issue-days")}
+            <button type="submit">Generate token</button>
+            <p class="hint">A new token replaces every earlier one at once. To replace a token Entra is using, rotate instead.</p>
+            </form>
+            <form method="post" action="{action("token-rotate")}" class="inline">
+            {csrf}
+            <label for="rotate-days">Expires in</label>
+            {DaysSelect("rotate-days")}
+            <label for="rotate-overlap">Earlier tokens keep working for (minutes)</label>
+            <input id="rotate-overlap" name="overlap" type="number" min="0" max="10080" value="60">
+            <button type="submit">Rotate token</button>
+            </form>
+            """);
+        if (m.Tokens.Count == 0) b.Append("<p>No tokens yet: generate one and paste it into Entra.</p>");
+        else
+        {
+            b.Append("""<div class="scroll"><table><caption>Tokens, newest first</caption><thead><tr><th scope="col">Starts with</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Days left</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>""");
+            foreach (var t in m.Tokens.OrderByDescending(t => t.Created))
+            {
+                var warn = t.ExpiryWarning is not null && t.State == "Active";
+                b.Append($"""<tr><td><code>{E(t.Prefix)}…</code></td><td>{E(t.State)}</td><td>{Time(t.Created)}</td><td>{Time(t.Expires)}</td>""");
+                b.Append($"""<td{(warn ? " class=\"warning\"" : "")}>{t.DaysLeft}{(warn ? " — rotate soon" : "")}</td><td>""");
+                if (t.State is "Active" or "Superseded")
+                    b.Append($"""<form method="post" action="{action("token-revoke")}">{csrf}<input type="hidden" name="id" value="{E(t.Id)}"><button type="submit" aria-label="Revoke token {E(t.Prefix)}">Revoke</button></form>""");
+                b.Append("</td></tr>");
+            }
+            b.Append("</tbody></table></div>");
+        }
+        b.Append("</section>");
+
+        // Settings: one subsection per setting of the admin core.
+        var s = m.Settings;
+        b.Append($"""
+            <section id="settings" aria-labelledby="settings-h">
+            <h2 id="settings-h">Settings</h2>
+            <section aria-labelledby="mode-h"><h3 id="mode-h">Mode</h3>
+            <form method="post" action="{action("settings")}">
+            {csrf}
+            <fieldset><legend>What happens to users and groups that arrive</legend>
+            {Radio("mode", "Sync", s.Mode == OperationMode.Sync, "Sync: they are live at once.")}
+            {Radio("mode", "DryRun", s.Mode == OperationMode.DryRun, "Dry run: they are kept pending until you make them live, so you can check the provisioning scope first.")}
+            </fieldset>
+            <button type="submit">Save mode</button>
+            </form>
+            """);
+        if (m.Pending.Count == 0) b.Append("<p>No pending users or groups.</p>");
+        else
+        {
+            b.Append("""<div class="scroll"><table><caption>Pending users and groups</caption><thead><tr><th scope="col">Kind</th><th scope="col">Name</th><th scope="col">Arrived</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>""");
+            foreach (var p in m.Pending)
+                b.Append($"""<tr><td>{p.Kind}</td><td>{E(p.Name)}</td><td>{Time(p.Created)}</td><td><form method="post" action="{action("activate")}">{csrf}<input type="hidden" name="kind" value="{p.Kind}"><input type="hidden" name="id" value="{E(p.Id)}"><button type="submit" aria-label="Make {E(p.Name)} live">Make live</button></form></td></tr>""");
+            b.Append($"""</tbody></table></div><form method="post" action="{action("activate")}">{csrf}<input type="hidden" name="all" value="true"><button type="submit">Make all {m.Pending.Count} live</button></form>""");
+        }
+        b.Append($"""
+            </section>
+            <section aria-labelledby="deprovision-h"><h3 id="deprovision-h">Deprovisioning</h3>
+            <form method="post" action="{action("settings")}">
+            {csrf}
+            <fieldset><legend>When Entra deletes a user</legend>
+            {Radio("deprovision", "Delete", s.Deprovision == DeprovisionMode.Delete, "Delete the user for good.")}
+            {Radio("deprovision", "Disable", s.Deprovision == DeprovisionMode.Disable, "Keep the user, disabled: gone for Entra, still visible to the application.")}
+            </fieldset>
+            <button type="submit">Save deprovisioning</button>
+            </form>
+            </section>
+            <section aria-labelledby="provisioning-h"><h3 id="provisioning-h">Provisioning</h3>
+            """);
+        if (s.Provisioning == ProvisioningState.On)
+            b.Append($"""
+                <p>Provisioning is <strong>on</strong>.</p>
+                <form method="post" action="{action("settings")}">
+                {csrf}
+                <input type="hidden" name="provisioning" value="Off">
+                <div class="check"><input type="checkbox" id="confirm-off" name="confirm" value="off" required>
+                <label for="confirm-off">I understand: every request from Entra will be refused (HTTP 403, "provisioning is turned off by the tenant's administrator") until provisioning is turned on again. Nothing is read, written or changed meanwhile; Entra's next cycle after turning it on catches up. For a long pause, stop the job in Entra too, or Entra may quarantine it.</label></div>
+                <button type="submit" class="danger">Turn provisioning off</button>
+                </form>
+                """);
+        else
+            b.Append($"""
+                <p>Provisioning is <strong>off</strong>: every request from Entra is refused.</p>
+                <form method="post" action="{action("settings")}">{csrf}<input type="hidden" name="provisioning" value="On"><button type="submit">Turn provisioning on</button></form>
+                """);
+        b.Append("""</section><section aria-labelledby="schema-h"><h3 id="schema-h">Schema extensions</h3>""");
+        var schema = s.Schema;
+        if (schema.Extensions.Count == 0) b.Append("<p>No extensions declared: extension attributes are kept as sent.</p>");
+        else
+        {
+            b.Append("""<ul class="plain">""");
+            foreach (var x in schema.Extensions)
+                b.Append($"""<li><code>{E(x.Schema.Id)}</code> on {E(x.ResourceType)}: {string.Join(", ", x.Schema.Attributes.Select(a => E(a.Name)))}</li>""");
+            b.Append("</ul>");
+        }
+        b.Append($"""<p>Undeclared extensions are {(schema.Undeclared.ToString() == "Keep" ? "kept" : "refused")}. {(schema.Roles.Count == 0 ? "No roles declared." : "Roles: " + string.Join(", ", schema.Roles.Select(r => E(r.Display ?? r.Value))) + ".")}</p>""");
+        b.Append("""<p class="hint">Declarations are changed by the application's operator (<code>scim-admin schema</code>).</p></section></section>""");
+
+        // Provisioning log.
+        var f = m.Filter;
+        b.Append($"""
+            <section id="log" aria-labelledby="log-h">
+            <h2 id="log-h">Provisioning log</h2>
+            <form method="get" action="{E(ScimRoutes.PortalPath(tenant))}#log" class="filters">
+            <label for="log-outcome">Outcome</label>
+            <select id="log-outcome" name="outcome">{string.Join("", LogFilter.Outcomes.Select(o => Option(o, o switch { "" => "Any", "failures" => "Failures", "applied" => "Applied", _ => "HTTP " + o }, f.Outcome == o)))}</select>
+            <label for="log-type">Resource type</label>
+            <select id="log-type" name="type">{string.Join("", LogFilter.ResourceTypes.Select(t => Option(t, t.Length == 0 ? "Any" : t, f.ResourceType == t)))}</select>
+            <label for="log-resource">Resource id</label>
+            <input id="log-resource" name="resource" value="{E(f.ResourceId)}">
+            <label for="log-since">From (UTC)</label>
+            <input id="log-since" name="since" type="datetime-local" value="{Local(f.Since)}">
+            <label for="log-until">To (UTC)</label>
+            <input id="log-until" name="until" type="datetime-local" value="{Local(f.Until)}">
+            <button type="submit">Filter</button>
+            </form>
+            """);
+        if (m.Log.Count == 0) b.Append("<p>No entries for this filter (without dates: the last 24 hours).</p>");
+        else
+        {
+            b.Append("""<div class="scroll"><table class="log"><caption>Newest first</caption><thead><tr><th scope="col">Time</th><th scope="col">Operation</th><th scope="col">Resource</th><th scope="col">Outcome</th><th scope="col">Client</th><th scope="col">What it means</th></tr></thead><tbody>""");
+            foreach (var e in m.Log)
+            {
+                var explanation = PortalExplain.Explain(e);
+                b.Append($"""<tr{(explanation is null ? "" : " class=\"failed\"")}><td>{Time(e.Time)}</td><td>{E(e.Operation)}</td><td>{E(e.ResourceType)} <code>{E(e.ResourceId)}</code></td><td>{E(e.Outcome)}</td><td>{E(e.Client)}</td><td>{E(explanation)}</td></tr>""");
+            }
+            b.Append("</tbody></table></div>");
+        }
+        b.Append("</section></main>");
+        return Layout($"Provisioning for {tenant.Value}", b.ToString());
+    }
+
+    static string DaysSelect(string id) =>
+        $"""<select id="{id}" name="days">{string.Join("", new[] { 30, 90, 180, 365, 730 }.Select(d => Option(d.ToString(CultureInfo.InvariantCulture), d == 365 ? "1 year" : d == 730 ? "2 years" : d + " days", d == 365)))}</select>""";
+
+    static string Option(string value, string label, bool selected) => $"""<option value="{E(value)}"{(selected ? " selected" : "")}>{E(label)}</option>""";
+
+    static string Radio(string name, string value, bool selected, string label) =>
+        $"""<div class="check"><input type="radio" id="{name}-{value}" name="{name}" value="{value}"{(selected ? " checked" : "")}><label for="{name}-{value}">{E(label)}</label></div>""";
+
+    static string Local(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture) : "";
+}
