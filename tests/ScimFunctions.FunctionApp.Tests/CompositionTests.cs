@@ -72,15 +72,17 @@ public sealed class CompositionTests : IDisposable
     }
 
     [Fact]
-    public void The_function_classes_are_the_http_routes_the_events_and_the_timer()
+    public void The_function_classes_are_the_http_routes_the_events_the_page_and_the_timer()
     {
-        Assert.Equal(["EventFunctions", "MaintenanceFunction", "ScimHttpFunctions"], FunctionTypes.Select(t => t.Name).Order());
+        Assert.Equal(["EventFunctions", "MaintenanceFunction", "PortalFunctions", "ScimHttpFunctions"], FunctionTypes.Select(t => t.Name).Order());
     }
 
     [Fact]
     public void Production_settings_choose_key_vault_and_its_health_check()
     {
         Assert.IsType<KeyVaultTokenStore>(_host.Services.GetRequiredService<ITokenStore>());
+        // The self-service page's link key beside the token hashes.
+        Assert.IsType<ScimFunctions.Administration.Portal.KeyVaultPortalKeyStore>(_host.Services.GetRequiredService<ScimFunctions.Administration.Portal.IPortalKeyStore>());
         var checks = _host.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Select(r => r.Name).Order();
         Assert.Equal([ScimHealth.KeyVaultCheck, ScimHealth.StorageCheck], checks);
         Assert.Equal(TimeSpan.FromSeconds(60), _host.Services.GetRequiredService<TokenOptions>().CacheWindow);
