@@ -122,7 +122,7 @@ public static class PortalPage
         // Tokens.
         b.Append($"""
             <section id="tokens" aria-labelledby="tokens-h">
-            <h2 id="tokens-h">Secret Tokens</h2>
+            <h2 id="tokens-h">Tokens</h2>
             <form method="post" action="{action("token-issue")}" class="inline">
             {csrf}
             <label for="issue-days">Expires in</label>

@@ -1,0 +1,281 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Deque.AxeCore.Playwright;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using ScimFunctions.Administration;
+using ScimFunctions.IntegrationTests;
+using ScimFunctions.Storage.Tables;
+using ScimFunctions.Storage.Tenants;
+
+namespace ScimFunctions.Portal.Tests;
+
+/// <summary>
+/// The self-service page in headless chromium: an admin opens the application's link, gets a session and a page
+/// without the secret in the address bar, generates a token that works at once and revokes it, reviews dry-run,
+/// turns provisioning off after confirming, and reads a failed request's explanation; forged, expired, revoked and
+/// other tenants' links are refused; the page passes axe and works from the keyboard. One browser for the class.
+/// </summary>
+[Collection(PortalCollection.Name)]
+public sealed class PortalBrowserTests(PortalFixture fx, ITestOutputHelper output) : IAsyncLifetime
+{
+    IBrowserContext _context = null!;
+    IPage _page = null!;
+    readonly List<string> _console = [];
+
+    public async Task InitializeAsync()
+    {
+        _context = await fx.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 900 } });
+        _page = await _context.NewPageAsync();
+        _page.Console += (_, message) => _console.Add($"{message.Type}: {message.Text}");
+        _page.PageError += (_, error) => _console.Add("pageerror: " + error);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var line in _console) output.WriteLine(line);
+        await _context.DisposeAsync();
+    }
+
+    /// <summary>Opens a fresh link for the tenant and waits for the page it moves on to.</summary>
+    async Task<IResponse?> OpenAsync(TenantClient tenant)
+    {
+        var link = await fx.LinkAsync(tenant.Tenant);
+        await _page.GotoAsync(link.Url);
+        await _page.WaitForURLAsync(new Regex(Regex.Escape(fx.PagePath(tenant.Tenant)) + "$"));
+        return await _page.ReloadAsync();
+    }
+
+    static HttpClient Scim(TenantClient tenant, string token) => new()
+    {
+        BaseAddress = tenant.Http.BaseAddress,
+        DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", token) },
+    };
+
+    [Fact]
+    public async Task A_link_starts_a_session_for_its_tenant_and_leaves_the_address_bar_with_a_strict_policy_and_no_violation()
+    {
+        var tenant = await fx.TenantAsync();
+        var link = await fx.LinkAsync(tenant.Tenant);
+        var secret = link.Url[(link.Url.LastIndexOf('/') + 1)..];
+
+        var opened = await _page.GotoAsync(link.Url);
+        Assert.Equal(200, opened!.Status);
+        await _page.WaitForURLAsync(new Regex(Regex.Escape(fx.PagePath(tenant.Tenant)) + "$"));
+        Assert.DoesNotContain(secret, _page.Url);
+        Assert.Equal(new Uri(fx.Host.Origin, fx.PagePath(tenant.Tenant)).ToString(), _page.Url);
+        // The link's page was replaced in the history too: going back passes over it.
+        await _page.GoBackAsync();
+        Assert.DoesNotContain(secret, _page.Url);
+
+        var cookie = Assert.Single(await _context.CookiesAsync());
+        Assert.Equal(("scim-portal", true, SameSiteAttribute.Strict, fx.PagePath(tenant.Tenant)), (cookie.Name, cookie.HttpOnly, cookie.SameSite, cookie.Path));
+        Assert.DoesNotContain(secret, cookie.Value);
+
+        var page = await _page.GotoAsync(new Uri(fx.Host.Origin, fx.PagePath(tenant.Tenant)).ToString());
+        var csp = await page!.HeaderValueAsync("content-security-policy");
+        Assert.Equal(ScimFunctions.Http.Portal.PortalEndpoints.ContentSecurityPolicy, csp);
+        Assert.DoesNotContain("http", csp!);
+        Assert.Equal("no-store", await page.HeaderValueAsync("cache-control"));
+        Assert.Equal(tenant.BaseUrl + "?aadOptscim062020", await _page.GetByLabel("Tenant URL").InputValueAsync());
+        Assert.Equal($"Provisioning for {tenant.Tenant.Value}", await _page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync());
+
+        // The copy button copies (the script runs under the policy).
+        await _context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Copy Tenant URL" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Copied." })).ToBeVisibleAsync();
+        Assert.Equal(tenant.BaseUrl + "?aadOptscim062020", await _page.EvaluateAsync<string>("navigator.clipboard.readText()"));
+
+        Assert.DoesNotContain(_console, line => line.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase) || line.StartsWith("error", StringComparison.Ordinal) || line.StartsWith("pageerror", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_generated_token_is_shown_once_works_at_once_and_revoking_it_refuses_it_at_once()
+    {
+        var tenant = await fx.TenantAsync();
+        await OpenAsync(tenant);
+
+        await _page.Locator("#issue-days").SelectOptionAsync("30");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Generate token" }).ClickAsync();
+        var token = await _page.GetByLabel("Secret Token").InputValueAsync();
+        Assert.StartsWith("scimf_", token);
+        Assert.Contains("cannot be shown again", await _page.Locator("#secret-warning").InnerTextAsync());
+
+        using var scim = Scim(tenant, token);
+        Assert.Equal(HttpStatusCode.OK, (await scim.GetAsync(tenant.Path("Users"))).StatusCode);
+        // The token the tenant had before no longer works (generating replaces it).
+        Assert.Equal(HttpStatusCode.Unauthorized, (await tenant.GetAsync("Users")).StatusCode);
+
+        // Shown once: the page read again has no Secret Token, and the token is nowhere in it.
+        await _page.GotoAsync(new Uri(fx.Host.Origin, fx.PagePath(tenant.Tenant)).ToString());
+        Assert.Equal(0, await _page.GetByLabel("Secret Token").CountAsync());
+        Assert.DoesNotContain(token, await _page.ContentAsync());
+        var row = _page.Locator("#tokens tbody tr").Filter(new() { HasText = "Active" });
+        Assert.Contains("30", await row.Locator("td").Nth(4).InnerTextAsync());
+        Assert.Contains("rotate soon", await row.Locator("td").Nth(4).InnerTextAsync());
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("revoked");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await scim.GetAsync(tenant.Path("Users"))).StatusCode);
+
+        // Every action is audited with the link that made it.
+        var audit = await fx.Admin.Audit.QueryAsync(tenant.Tenant, new AuditQuery(), CancellationToken.None);
+        Assert.Contains(audit, e => e.Operation == "REVOKE Token" && e.Client.StartsWith("page/", StringComparison.Ordinal));
+        Assert.Contains(audit, e => e.Operation == "ISSUE Token" && e.Client.StartsWith("page/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Dry_run_keeps_a_user_pending_until_made_live_and_provisioning_off_needs_a_confirmation_and_refuses_requests()
+    {
+        var tenant = await fx.TenantAsync();
+        await OpenAsync(tenant);
+
+        await _page.GetByLabel("Dry run", new() { Exact = false }).CheckAsync();
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Save mode" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("Settings saved");
+        Assert.Equal(OperationMode.DryRun, (await fx.Admin.Tenants.GetAsync(tenant.Tenant, CancellationToken.None)).Mode);
+
+        var user = await tenant.CreateUserAsync("pending.person@contoso.com");
+        var id = user["id"]!.GetValue<string>();
+        await _page.ReloadAsync();
+        var pending = _page.Locator("#settings tbody tr").Filter(new() { HasText = "pending.person@contoso.com" });
+        await pending.GetByRole(AriaRole.Button, new() { Name = "Make pending.person@contoso.com live" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("1 pending users and groups are now live");
+        var stored = await fx.Host.Services.GetRequiredService<ResourceStore>().GetAsync(tenant.Tenant, ResourceKind.User, id, CancellationToken.None);
+        Assert.False(stored!.Pending);
+
+        // Off without the confirmation: the browser does not send the form.
+        var off = _page.GetByRole(AriaRole.Button, new() { Name = "Turn provisioning off" });
+        await off.ClickAsync();
+        Assert.Equal(ProvisioningState.On, (await fx.Admin.Tenants.GetAsync(tenant.Tenant, CancellationToken.None)).Provisioning);
+        Assert.Contains("refused (HTTP 403", await _page.Locator("label[for=confirm-off]").InnerTextAsync());
+        await _page.GetByLabel("I understand", new() { Exact = false }).CheckAsync();
+        await off.ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("Settings saved");
+        // A write reads the settings fresh: refused at once.
+        Assert.Equal(HttpStatusCode.Forbidden, (await tenant.PostAsync("Users", new JsonObject
+        {
+            ["schemas"] = new JsonArray("urn:ietf:params:scim:schemas:core:2.0:User"),
+            ["userName"] = "late@contoso.com",
+        })).StatusCode);
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Turn provisioning on" }).ClickAsync();
+        Assert.Equal(ProvisioningState.On, (await fx.Admin.Tenants.GetAsync(tenant.Tenant, CancellationToken.None)).Provisioning);
+    }
+
+    [Fact]
+    public async Task A_failed_request_is_explained_in_the_log_and_the_filter_keeps_to_failures()
+    {
+        var tenant = await fx.TenantAsync();
+        await tenant.CreateUserAsync("taken@contoso.com");
+        Assert.Equal(HttpStatusCode.Conflict, (await tenant.PostAsync("Users", new JsonObject
+        {
+            ["schemas"] = new JsonArray("urn:ietf:params:scim:schemas:core:2.0:User"),
+            ["userName"] = "TAKEN@contoso.com",
+        })).StatusCode);
+        await OpenAsync(tenant);
+
+        await _page.GetByLabel("Outcome").SelectOptionAsync("failures");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        var rows = _page.Locator("#log tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        var text = await rows.InnerTextAsync();
+        Assert.Contains("409", text);
+        Assert.Contains("Another user already holds this userName", text);
+        Assert.Contains("matching attribute", text);
+
+        await _page.GetByLabel("Outcome").SelectOptionAsync("applied");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Assertions.Expect(rows.Filter(new() { HasText = "POST User" })).ToHaveCountAsync(1);
+        Assert.Equal(0, await rows.Filter(new() { HasText = "409" }).CountAsync());
+        Assert.Contains("1 of 2 writes", await _page.Locator("#health").InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task Forged_expired_revoked_and_other_tenants_links_are_refused_and_a_session_reaches_its_tenant_only()
+    {
+        var tenant = await fx.TenantAsync();
+        var other = await fx.TenantAsync();
+
+        async Task RefusedAsync(string url, string says)
+        {
+            var response = await _page.GotoAsync(url);
+            Assert.Equal(403, response!.Status);
+            Assert.Contains(says, await _page.GetByRole(AriaRole.Alert).InnerTextAsync());
+            Assert.Equal(0, await _page.GetByLabel("Tenant URL").CountAsync());
+        }
+
+        var link = await fx.LinkAsync(tenant.Tenant);
+        var forged = link.Url[..^3] + (link.Url[^3] == 'A' ? "B" : "A") + link.Url[^2..];
+        await RefusedAsync(forged, "not valid");
+        // Another tenant's genuine link, opened on this tenant's page.
+        var theirs = await fx.LinkAsync(other.Tenant);
+        await RefusedAsync(theirs.Url.Replace(other.Tenant.Value, tenant.Tenant.Value, StringComparison.Ordinal), "not valid");
+        var revoked = await fx.LinkAsync(tenant.Tenant);
+        await fx.Admin.Portal.RevokeAsync(tenant.Tenant, revoked.Id, AdminCaller.Cli, CancellationToken.None);
+        await RefusedAsync(revoked.Url, "revoked");
+        var expiring = await fx.LinkAsync(tenant.Tenant, TimeSpan.FromSeconds(1));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await RefusedAsync(expiring.Url, "expired");
+        Assert.Empty(await _context.CookiesAsync());
+
+        // With a session for this tenant: the other tenant's page and actions are refused, also with the cookie moved to its path.
+        await OpenAsync(tenant);
+        await RefusedAsync(new Uri(fx.Host.Origin, fx.PagePath(other.Tenant)).ToString(), "not valid");
+        var session = Assert.Single(await _context.CookiesAsync());
+        await _context.AddCookiesAsync([new Microsoft.Playwright.Cookie { Name = session.Name, Value = session.Value, Domain = session.Domain, Path = fx.PagePath(other.Tenant), HttpOnly = true, SameSite = SameSiteAttribute.Strict }]);
+        await RefusedAsync(new Uri(fx.Host.Origin, fx.PagePath(other.Tenant)).ToString(), "not valid");
+        var post = await _context.APIRequest.PostAsync(new Uri(fx.Host.Origin, fx.PagePath(other.Tenant) + "/do/settings").ToString(),
+            new() { Form = _context.APIRequest.CreateFormData().Set("mode", "DryRun") });
+        Assert.Equal(403, post.Status);
+        Assert.Equal(OperationMode.Sync, (await fx.Admin.Tenants.GetAsync(other.Tenant, CancellationToken.None)).Mode);
+
+        // Revoking the link ends the session at once.
+        await fx.Admin.Portal.RevokeAsync(tenant.Tenant, null, AdminCaller.Cli, CancellationToken.None);
+        await RefusedAsync(new Uri(fx.Host.Origin, fx.PagePath(tenant.Tenant)).ToString(), "revoked");
+    }
+
+    [Fact]
+    public async Task The_page_passes_axe_works_from_the_keyboard_and_fits_a_narrow_window()
+    {
+        var tenant = await fx.TenantAsync();
+        await OpenAsync(tenant);
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Generate token" }).ClickAsync();
+        await Assertions.Expect(_page.GetByLabel("Secret Token")).ToBeVisibleAsync();
+
+        var axe = await _page.RunAxe();
+        Assert.True(axe.Violations.Length == 0, string.Join("\n", axe.Violations.Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")));
+
+        // Keyboard: the first Tab reaches the skip link, which moves focus to the content; Tab then walks the controls in order.
+        await _page.Keyboard.PressAsync("Tab");
+        Assert.Equal("Skip to content", await _page.EvaluateAsync<string>("document.activeElement.textContent"));
+        var order = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            await _page.Keyboard.PressAsync("Tab");
+            order.Add(await _page.EvaluateAsync<string>("document.activeElement.id || document.activeElement.textContent.trim()"));
+        }
+        Assert.True(order.IndexOf("tenant-url") < order.IndexOf("Copy Tenant URL") && order.IndexOf("Copy Tenant URL") < order.IndexOf("secret-token"), string.Join(" → ", order));
+        // And a control is used with the keyboard alone.
+        await _page.Locator("#issue-days").FocusAsync();
+        await _page.Keyboard.PressAsync("Tab");
+        await _page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(_page.GetByLabel("Secret Token")).ToBeVisibleAsync();
+
+        // Narrow: nothing wider than the window but the scrollable tables.
+        await _page.SetViewportSizeAsync(360, 800);
+        var overflow = await _page.EvaluateAsync<string[]>("""
+            [...document.querySelectorAll("body *")].filter(e => !e.closest(".scroll") && e.getBoundingClientRect().right > window.innerWidth + 1)
+              .map(e => e.tagName + "#" + e.id + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))
+            """);
+        Assert.True(overflow.Length == 0, string.Join("\n", overflow));
+        Assert.True(await _page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"));
+
+        await _page.SetViewportSizeAsync(1100, 900);
+        var screenshot = Environment.GetEnvironmentVariable("SCIM_PORTAL_SCREENSHOT") ?? Path.Combine(AppContext.BaseDirectory, "portal-page.png");
+        await _page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+        output.WriteLine("Screenshot: " + screenshot);
+    }
+}

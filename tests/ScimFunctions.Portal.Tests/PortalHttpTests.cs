@@ -1,0 +1,88 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using ScimFunctions.Http.Portal;
+using ScimFunctions.Storage.Tenants;
+
+namespace ScimFunctions.Portal.Tests;
+
+/// <summary>The page's refusals over plain HTTP, where a browser would not even send the request: a form post
+/// without the session's CSRF proof, or with another session's; wrong methods; repeated refused links.</summary>
+[Collection(PortalCollection.Name)]
+public sealed partial class PortalHttpTests(PortalFixture fx)
+{
+    /// <summary>A client with its own cookie jar, not following redirects, with a session opened from a new link.</summary>
+    async Task<(HttpClient Client, string Csrf)> SessionAsync(ScimFunctions.Protocol.TenantId tenant)
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = fx.Host.Origin };
+        var link = await fx.LinkAsync(tenant);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(link.Url)).StatusCode);
+        var page = await client.GetAsync(fx.PagePath(tenant));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        return (client, CsrfField().Match(await page.Content.ReadAsStringAsync()).Groups[1].Value);
+    }
+
+    [GeneratedRegex("name=\"csrf\" value=\"([^\"]+)\"")]
+    private static partial Regex CsrfField();
+
+    static FormUrlEncodedContent Form(params (string Name, string Value)[] fields) => new(fields.Select(f => KeyValuePair.Create(f.Name, f.Value)));
+
+    [Fact]
+    public async Task A_state_change_without_the_sessions_csrf_proof_is_refused_and_changes_nothing()
+    {
+        var tenant = (await fx.TenantAsync()).Tenant;
+        var (client, csrf) = await SessionAsync(tenant);
+        var (_, otherSessionsCsrf) = await SessionAsync(tenant);
+        Assert.NotEmpty(csrf);
+        var action = fx.PagePath(tenant) + "/do/settings";
+
+        var none = await client.PostAsync(action, Form(("mode", "DryRun")));
+        Assert.Equal(HttpStatusCode.Forbidden, none.StatusCode);
+        Assert.Contains("did not come from the page", await none.Content.ReadAsStringAsync());
+        Assert.Equal(PortalEndpoints.ContentSecurityPolicy, none.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync(action, Form(("mode", "DryRun"), ("csrf", otherSessionsCsrf)))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync(action, Form(("mode", "DryRun"), ("csrf", csrf + "x")))).StatusCode);
+        Assert.Equal(OperationMode.Sync, (await fx.Admin.Tenants.GetAsync(tenant, CancellationToken.None)).Mode);
+
+        // The same post with its proof goes through (and redirects back to the page).
+        var done = await client.PostAsync(action, Form(("mode", "DryRun"), ("csrf", csrf)));
+        Assert.Equal(HttpStatusCode.Redirect, done.StatusCode);
+        Assert.StartsWith(fx.PagePath(tenant) + "?done=saved", done.Headers.Location!.OriginalString);
+        Assert.Equal(OperationMode.DryRun, (await fx.Admin.Tenants.GetAsync(tenant, CancellationToken.None)).Mode);
+
+        // A bad value is a readable 400 on the page, not a 500.
+        var bad = await client.PostAsync(action, Form(("mode", "Sometimes"), ("csrf", csrf)));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("is not one of Sync, DryRun", await bad.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync(action, Form(("provisioning", "Off"), ("csrf", csrf)))).StatusCode);
+        Assert.Equal(ProvisioningState.On, (await fx.Admin.Tenants.GetAsync(tenant, CancellationToken.None)).Provisioning);
+    }
+
+    [Fact]
+    public async Task Wrong_methods_get_405_and_the_assets_come_from_the_same_origin()
+    {
+        var tenant = (await fx.TenantAsync()).Tenant;
+        var (client, _) = await SessionAsync(tenant);
+        var get = await client.GetAsync(fx.PagePath(tenant) + "/do/settings");
+        Assert.Equal((HttpStatusCode.MethodNotAllowed, "POST"), (get.StatusCode, get.Content.Headers.Allow.Single()));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await client.PostAsync(fx.PagePath(tenant), Form())).StatusCode);
+
+        var script = await client.GetAsync("/scim/portal-assets/portal.js");
+        Assert.Equal(("text/javascript", "nosniff"), (script.Content.Headers.ContentType!.MediaType, script.Headers.GetValues("X-Content-Type-Options").Single()));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/scim/portal-assets/other.js")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Refused_links_are_limited_per_client_like_failed_authentication()
+    {
+        var tenant = (await fx.TenantAsync()).Tenant;
+        using var client = new HttpClient { BaseAddress = fx.Host.Origin };
+        var forged = fx.PagePath(tenant) + "/open/bm90LmEubGluaw.c2lnbmF0dXJl";
+        var limit = new ScimFunctions.Storage.Tokens.TokenOptions().MaxFailures;
+        for (var i = 0; i < limit; i++) Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync(forged)).StatusCode);
+        var limited = await client.GetAsync(forged);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("60", limited.Headers.GetValues("Retry-After").Single());
+        // A genuine link still opens: as with tokens, the limit counts refusals only, so a stranger cannot lock the admin out.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync((await fx.LinkAsync(tenant)).Url)).StatusCode);
+    }
+}
