@@ -128,6 +128,7 @@ public abstract class PortalLinksContract(AzuriteFixture azurite) : IAsyncLifeti
         var links = Links(store);
         var before = await links.CreateAsync(_tenant, Origin, null, AdminCaller.Cli, None);
         var first = Assert.Single(await store.ListAsync(None));
+        Time.Advance(TimeSpan.FromMinutes(1));
 
         var newKey = await links.RotateKeyAsync(retirePrevious: false, None);
         var after = await links.CreateAsync(_tenant, Origin, null, AdminCaller.Cli, None);
