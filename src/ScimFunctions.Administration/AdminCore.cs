@@ -1,6 +1,8 @@
-using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Administration.Portal;
+using ScimFunctions.Keys;
+using ScimFunctions.Storage.Audit;
+using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tables;
 
@@ -44,9 +46,8 @@ public static class AdminServiceCollectionExtensions
         .AddSingleton<ActivationAdmin>()
         .AddSingleton<SchemaAdmin>()
         .AddSingleton(new PortalLinkOptions())
-        // The page's signing keys beside the token hashes: in Key Vault when one is configured, else in the tokens table.
-        .AddSingleton<IPortalKeyStore>(sp => sp.GetService<SecretClient>() is { } vault
-            ? new KeyVaultPortalKeyStore(vault) : new TablePortalKeyStore(sp.GetRequiredService<ScimTables>().Tokens))
-        .AddSingleton<PortalLinks>()
+        // The page's signing keys: their ring beside the token hashes (Key Vault, or the tokens table locally).
+        .AddSingleton(sp => new PortalLinks(sp.GetRequiredService<KeyStores>().For(KeyRing.PortalLinks), sp.GetRequiredService<ScimTables>(),
+            sp.GetRequiredService<TenantStore>(), sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PortalLinkOptions>()))
         .AddSingleton<AdminCore>();
 }

@@ -12,6 +12,9 @@ public sealed record KeyRing(string SecretName, string Partition, string Content
 {
     /// <summary>The events' ES256 signing keys (the secret is the base64 PKCS#8 private key).</summary>
     public static readonly KeyRing EventSigning = new("scim-events-signing-key", "~events-signing-keys", "application/pkcs8");
+
+    /// <summary>The self-service page's link, session and CSRF keys (HMAC-SHA256; the secret is 32 random bytes in base64).</summary>
+    public static readonly KeyRing PortalLinks = new("scim-portal-link-key", "~portal-link-keys", "application/octet-stream;base64");
 }
 
 /// <summary>A key as stored: its id, its secret (text, for example base64), and when it was made.</summary>

@@ -82,7 +82,8 @@ public sealed class CompositionTests : IDisposable
     {
         Assert.IsType<KeyVaultTokenStore>(_host.Services.GetRequiredService<ITokenStore>());
         // The self-service page's link key beside the token hashes.
-        Assert.IsType<ScimFunctions.Administration.Portal.KeyVaultPortalKeyStore>(_host.Services.GetRequiredService<ScimFunctions.Administration.Portal.IPortalKeyStore>());
+        Assert.NotNull(_host.Services.GetRequiredService<ScimFunctions.Administration.Portal.PortalLinks>());
+        Assert.IsType<ScimFunctions.Keys.KeyVaultKeyStore>(_host.Services.GetRequiredService<ScimFunctions.Keys.KeyStores>().For(ScimFunctions.Keys.KeyRing.PortalLinks));
         var checks = _host.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Select(r => r.Name).Order();
         Assert.Equal([ScimHealth.KeyVaultCheck, ScimHealth.StorageCheck], checks);
         Assert.Equal(TimeSpan.FromSeconds(60), _host.Services.GetRequiredService<TokenOptions>().CacheWindow);

@@ -4,12 +4,24 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using ScimFunctions.Keys;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tenants;
 
 namespace ScimFunctions.Administration.Portal;
+
+/// <summary>A key that signs page links, sessions and their CSRF proofs (HMAC-SHA256, 256 bits), as its ring keeps it.</summary>
+sealed record PortalKey(string Id, byte[] Secret, DateTimeOffset Created)
+{
+    public static PortalKey Create(DateTimeOffset created) =>
+        new(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)), RandomNumberGenerator.GetBytes(32), created);
+
+    public static PortalKey From(StoredKey stored) => new(stored.Id, Convert.FromBase64String(stored.Secret), stored.Created);
+
+    public StoredKey ToStored() => new(Id, Convert.ToBase64String(Secret), Created);
+}
 
 public sealed record PortalLinkOptions
 {
@@ -52,11 +64,11 @@ public sealed record PortalSession(TenantId Tenant, string LinkId, DateTimeOffse
 /// <summary>
 /// The self-service page's signed links and sessions. A link is <c>{origin}/scim/portal/{tenant}/open/{token}</c>
 /// where the token carries the tenant, the link id and the expiry, signed with HMAC-SHA256 under a key from
-/// <see cref="IPortalKeyStore"/> (Key Vault in Azure). Each link has a row (tokens table, partition
+/// <see cref="KeyRing.PortalLinks"/> (Key Vault in Azure). Each link has a row (tokens table, partition
 /// <c>~portal-links</c>) that revocation marks; every session request reads it, so a revoked link's sessions end at once.
 /// The session cookie and the form's CSRF proof are signed the same way, so any instance verifies them without shared memory.
 /// </summary>
-public sealed class PortalLinks(IPortalKeyStore keys, ScimTables tables, TenantStore tenants, AuditLog audit, TimeProvider time, PortalLinkOptions options)
+public sealed class PortalLinks(IKeyStore keys, ScimTables tables, TenantStore tenants, AuditLog audit, TimeProvider time, PortalLinkOptions options)
 {
     public const string Partition = "~portal-links";
     const string LinkPurpose = "link", SessionPurpose = "session", CsrfPurpose = "csrf";
@@ -131,12 +143,12 @@ public sealed class PortalLinks(IPortalKeyStore keys, ScimTables tables, TenantS
         var now = time.GetUtcNow();
         var key = PortalKey.Create(now);
         var previous = await KeysAsync(ct, refresh: true);
-        await keys.AddAsync(key, ct);
+        await keys.AddAsync(key.ToStored(), ct);
         var outlived = now - options.MaxLifetime - options.SessionLifetime;
         for (var i = 0; i < previous.Count; i++)
         {
             var successorCreated = i + 1 < previous.Count ? previous[i + 1].Created : now;
-            if (retirePrevious || successorCreated <= outlived) await keys.RetireAsync(previous[i], ct);
+            if (retirePrevious || successorCreated <= outlived) await keys.RetireAsync(previous[i].ToStored(), ct);
         }
         await KeysAsync(ct, refresh: true);
         return key.Id;
@@ -234,7 +246,7 @@ public sealed class PortalLinks(IPortalKeyStore keys, ScimTables tables, TenantS
     {
         var all = await KeysAsync(ct);
         if (all.Count > 0) return all[^1];
-        await keys.AddAsync(PortalKey.Create(time.GetUtcNow()), ct);
+        await keys.AddAsync(PortalKey.Create(time.GetUtcNow()).ToStored(), ct);
         return (await KeysAsync(ct, refresh: true))[^1];
     }
 
@@ -252,7 +264,7 @@ public sealed class PortalLinks(IPortalKeyStore keys, ScimTables tables, TenantS
         try
         {
             if (Fresh(_cache)) return _cache!.Value.Keys;
-            var list = await keys.ListAsync(ct);
+            IReadOnlyList<PortalKey> list = [.. (await keys.ListAsync(ct)).Select(PortalKey.From)];
             _cache = (list, now);
             return list;
         }

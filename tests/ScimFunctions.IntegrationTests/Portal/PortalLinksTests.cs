@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using ScimFunctions.Administration;
 using ScimFunctions.Administration.Portal;
 using ScimFunctions.IntegrationTests.KeyVault;
+using ScimFunctions.Keys;
 using ScimFunctions.IntegrationTests.Tokens;
 using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tenants;
@@ -23,8 +24,11 @@ public abstract class PortalLinksContract(AzuriteFixture azurite) : IAsyncLifeti
     TenantStore _tenants = null!;
 
     protected AzuriteFixture Azurite => azurite;
+    protected TenantId Tenant => _tenant;
+    protected ScimTables Tables => _tables;
+    protected TenantStore Tenants => _tenants;
 
-    protected abstract Task<IPortalKeyStore> CreateStoreAsync();
+    protected abstract Task<IKeyStore> CreateStoreAsync();
 
     public async Task InitializeAsync()
     {
@@ -37,7 +41,7 @@ public abstract class PortalLinksContract(AzuriteFixture azurite) : IAsyncLifeti
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
-    PortalLinks Links(IPortalKeyStore store) => new(store, _tables, _tenants, new AuditLog(_tables, Time), Time, new PortalLinkOptions());
+    PortalLinks Links(IKeyStore store) => new(store, _tables, _tenants, new AuditLog(_tables, Time), Time, new PortalLinkOptions());
 
     static string Token(PortalLink link) => link.Url[(link.Url.LastIndexOf('/') + 1)..];
 
@@ -148,11 +152,11 @@ public abstract class PortalLinksContract(AzuriteFixture azurite) : IAsyncLifeti
 [Collection(AzuriteCollection.Name)]
 public sealed class TablePortalLinksTests(AzuriteFixture azurite) : PortalLinksContract(azurite)
 {
-    protected override async Task<IPortalKeyStore> CreateStoreAsync()
+    protected override async Task<IKeyStore> CreateStoreAsync()
     {
         var table = new TableClient(Azurite.ConnectionString, "plk" + Guid.NewGuid().ToString("N")[..12]);
         await table.CreateIfNotExistsAsync();
-        return new TablePortalKeyStore(table);
+        return new TableKeyStore(table, KeyRing.PortalLinks);
     }
 }
 
@@ -162,11 +166,11 @@ public sealed class KeyVaultPortalLinksTests(AzuriteFixture azurite) : PortalLin
     readonly List<KeyVaultStandIn> _vaults = [];
 
     /// <summary>A vault per store: the secret name is fixed, as in a real deployment's vault.</summary>
-    protected override async Task<IPortalKeyStore> CreateStoreAsync()
+    protected override async Task<IKeyStore> CreateStoreAsync()
     {
         var vault = await KeyVaultStandIn.StartAsync();
         _vaults.Add(vault);
-        return new KeyVaultPortalKeyStore(vault.CreateClient());
+        return new KeyVaultKeyStore(vault.CreateClient(), KeyRing.PortalLinks);
     }
 
     public override async Task DisposeAsync()
@@ -175,21 +179,20 @@ public sealed class KeyVaultPortalLinksTests(AzuriteFixture azurite) : PortalLin
     }
 
     [Fact]
-    public async Task A_key_is_a_version_of_one_secret_and_a_retired_one_is_disabled_so_the_vault_no_longer_returns_it()
+    public async Task The_key_is_a_version_of_its_secret_and_a_retired_one_is_disabled_so_the_vault_no_longer_returns_it()
     {
         var vault = await KeyVaultStandIn.StartAsync();
         _vaults.Add(vault);
         var client = vault.CreateClient();
-        var store = new KeyVaultPortalKeyStore(client);
-        var key = PortalKey.Create(Time.GetUtcNow());
-        await store.AddAsync(key, CancellationToken.None);
-        var read = Assert.Single(await store.ListAsync(CancellationToken.None));
-        Assert.Equal((key.Id, key.Created, Convert.ToHexString(key.Secret)), (read.Id, read.Created, Convert.ToHexString(read.Secret)));
+        var links = new PortalLinks(new KeyVaultKeyStore(client, KeyRing.PortalLinks), Tables, Tenants, new ScimFunctions.Storage.Audit.AuditLog(Tables, Time), Time, new PortalLinkOptions());
+        await links.CreateAsync(Tenant, "https://scim.example.com", null, AdminCaller.Cli, CancellationToken.None);
+        var first = Assert.Single(await client.GetPropertiesOfSecretVersionsAsync(KeyRing.PortalLinks.SecretName).ToListAsync());
+        Assert.Equal((true, KeyRing.PortalLinks.ContentType), (first.Enabled, first.ContentType));
+        Assert.Equal(32, Convert.FromBase64String((await client.GetSecretAsync(KeyRing.PortalLinks.SecretName, first.Version)).Value.Value).Length);
 
-        await store.RetireAsync(key, CancellationToken.None);
-        var version = Assert.Single(await client.GetPropertiesOfSecretVersionsAsync(KeyVaultPortalKeyStore.SecretName).ToListAsync());
-        Assert.Equal((false, key.Id), (version.Enabled, version.Tags["kid"]));
-        Assert.Equal(403, (await Assert.ThrowsAsync<Azure.RequestFailedException>(() => client.GetSecretAsync(KeyVaultPortalKeyStore.SecretName, version.Version))).Status);
-        Assert.Empty(await store.ListAsync(CancellationToken.None));
+        await links.RotateKeyAsync(retirePrevious: true, CancellationToken.None);
+        var versions = await client.GetPropertiesOfSecretVersionsAsync(KeyRing.PortalLinks.SecretName).ToListAsync();
+        Assert.Equal([false, true], versions.OrderBy(v => v.CreatedOn).Select(v => v.Enabled == true));
+        Assert.Equal(403, (await Assert.ThrowsAsync<Azure.RequestFailedException>(() => client.GetSecretAsync(KeyRing.PortalLinks.SecretName, first.Version))).Status);
     }
 }
