@@ -98,13 +98,21 @@ public sealed class FunctionParityTests(AzuriteFixture azurite) : IAsyncLifetime
         new("event signing keys (JWKS)", "GET", "/" + ScimRoutes.EventKeys, null, false,
             (Func<IServiceProvider, HttpRequest, string, string, string, Task<IActionResult>>)((services, r, _, _, _) =>
                 ActivatorUtilities.CreateInstance<EventFunctions>(services).EventKeys(r))),
+        new("self-service page without a session: refusal page", "GET", "/scim/portal/{tenant}", null, false, Portal((f, r, t) => f.Page(r, t))),
+        new("forged self-service link: refusal page", "GET", "/scim/portal/{tenant}/open/Zm9yZ2Vk.c2lnbmF0dXJl", null, false,
+            Portal((f, r, t) => f.Open(r, t, "Zm9yZ2Vk.c2lnbmF0dXJl"))),
+        new("self-service page's stylesheet", "GET", "/scim/portal-assets/portal.css", null, false, Portal((f, r, _) => Task.FromResult(f.Asset(r, "portal.css")))),
     };
+
+    /// <summary>A self-service page route's function (tenant from the route).</summary>
+    static Func<IServiceProvider, HttpRequest, string, string, string, Task<IActionResult>> Portal(Func<PortalFunctions, HttpRequest, string, Task<IActionResult>> function) =>
+        (services, r, t, _, _) => function(ActivatorUtilities.CreateInstance<PortalFunctions>(services), r, t);
 
     [Theory]
     [MemberData(nameof(Calls))]
     public async Task Function_answers_as_the_local_host(Call call)
     {
-        var path = call.Path.StartsWith('/') ? call.Path : _tenant.Path(call.Path.Replace("{user}", _user).Replace("{group}", _group));
+        var path = call.Path.StartsWith('/') ? call.Path.Replace("{tenant}", _tenant.Tenant.Value) : _tenant.Path(call.Path.Replace("{user}", _user).Replace("{group}", _group));
         var local = await SendToLocalHostAsync(call, path);
         var function = await InvokeFunctionAsync(call, path);
 
