@@ -1,10 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Administration.Portal;
 using ScimFunctions.Keys;
-using ScimFunctions.Storage.Audit;
-using ScimFunctions.Storage.Tenants;
 using ScimFunctions.Storage;
+using ScimFunctions.Storage.Audit;
 using ScimFunctions.Storage.Tables;
+using ScimFunctions.Storage.Tenants;
 
 namespace ScimFunctions.Administration;
 

@@ -166,6 +166,40 @@ public sealed class PortalBrowserTests(PortalFixture fx, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Manual_activation_holds_a_user_until_activated_and_a_group_is_mapped_to_a_role()
+    {
+        var tenant = await fx.TenantAsync();
+        await OpenAsync(tenant);
+
+        await _page.GetByLabel("Manual:", new() { Exact = false }).CheckAsync();
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Save activation" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("Settings saved");
+        Assert.Equal(UserActivation.Manual, (await fx.Admin.Tenants.GetAsync(tenant.Tenant, CancellationToken.None)).Activation);
+
+        await tenant.CreateUserAsync("waiting.person@contoso.com");
+        Assert.Single(await fx.Admin.Activation.ListAwaitingUsersAsync(tenant.Tenant, CancellationToken.None));
+        await _page.ReloadAsync();
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Activate waiting.person@contoso.com" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("1 users activated");
+        Assert.Empty(await fx.Admin.Activation.ListAwaitingUsersAsync(tenant.Tenant, CancellationToken.None));
+
+        await _page.GetByLabel("Group (id or display name)").FillAsync("Sales Managers");
+        await _page.GetByLabel("Role", new() { Exact = true }).FillAsync("approver");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Map group to role" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("Mapping saved");
+        Assert.Equal([new ScimFunctions.Contract.GroupRoleMapping("Sales Managers", "approver")],
+            await fx.Admin.Tenants.ListGroupRolesAsync(tenant.Tenant, CancellationToken.None));
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Remove mapping of Sales Managers to approver" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("Mapping removed");
+        Assert.Empty(await fx.Admin.Tenants.ListGroupRolesAsync(tenant.Tenant, CancellationToken.None));
+
+        await _page.GetByLabel("Off: users only", new() { Exact = false }).CheckAsync();
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Save group provisioning" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("Settings saved");
+        Assert.Equal(GroupProvisioningState.Off, (await fx.Admin.Tenants.GetAsync(tenant.Tenant, CancellationToken.None)).GroupProvisioning);
+    }
+
+    [Fact]
     public async Task A_failed_request_is_explained_in_the_log_and_the_filter_keeps_to_failures()
     {
         var tenant = await fx.TenantAsync();

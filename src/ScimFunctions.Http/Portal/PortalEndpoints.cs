@@ -109,7 +109,9 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
                     var change = new SettingsChange(
                         Deprovision: Enum<DeprovisionMode>(form["deprovision"]),
                         Mode: Enum<OperationMode>(form["mode"]),
-                        Provisioning: Enum<ProvisioningState>(form["provisioning"]));
+                        Provisioning: Enum<ProvisioningState>(form["provisioning"]),
+                        Activation: Enum<UserActivation>(form["activation"]),
+                        GroupProvisioning: Enum<GroupProvisioningState>(form["groups"]));
                     if (change.Provisioning == ProvisioningState.Off && form["confirm"] != "off")
                         throw AdminException.Invalid("Tick the confirmation to turn provisioning off.");
                     var changed = await admin.Tenants.ChangeSettingsAsync(t, change, by, ct);
@@ -119,6 +121,16 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
                     await admin.Review.ActivateAsync(t, Enum<ResourceKind>(form["kind"]) ?? throw AdminException.Invalid("Choose a user or a group."),
                         Required(form["id"], "pending item"), by, ct);
                     return Done(t, "activated", 1);
+                case "activate-user":
+                    if (form["all"] == "true") return Done(t, "users-activated", await admin.Activation.ActivateAllUsersAsync(t, by, ct));
+                    await admin.Activation.ActivateUserAsync(t, Required(form["id"], "user"), by, ct);
+                    return Done(t, "users-activated", 1);
+                case "group-role-map":
+                    await admin.Tenants.MapGroupRoleAsync(t, Required(form["group"], "group"), Required(form["role"], "role"), by, ct);
+                    return Done(t, "mapped");
+                case "group-role-unmap":
+                    await admin.Tenants.UnmapGroupRoleAsync(t, Required(form["group"], "group"), Required(form["role"], "role"), by, ct);
+                    return Done(t, "unmapped");
                 default:
                     return Html(http, HttpStatusCode.NotFound, PortalPage.Refusal("The page has no such action."));
             }
@@ -164,6 +176,7 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
             await admin.Tenants.GetAsync(t, ct),
             await admin.Tokens.ListAsync(t, ct),
             await admin.Review.ListPendingAsync(t, ct),
+            await admin.Activation.ListAwaitingUsersAsync(t, ct),
             log.Apply(await admin.Audit.QueryAsync(t, log.Query, ct)),
             log,
             await PortalHealth.ReadAsync(admin, t, time.GetUtcNow(), ct),
@@ -203,6 +216,9 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
             "revoked" => "The token is revoked: the SCIM endpoint refuses it from now on.",
             "saved" => count > 0 ? $"Settings saved. {count} pending users and groups are now live." : "Settings saved. Writes follow them at once, reads within 30 seconds.",
             "activated" => $"{count} pending users and groups are now live.",
+            "users-activated" => $"{count} users activated: the application treats them as active now.",
+            "mapped" => "Mapping saved: the group's members get the role in the application.",
+            "unmapped" => "Mapping removed.",
             _ => null,
         };
     }

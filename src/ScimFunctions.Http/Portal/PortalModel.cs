@@ -13,7 +13,7 @@ public sealed record PortalNotice(IssuedTokenView? Issued = null, string? Done =
 
 /// <summary>Everything the page shows, read for one response.</summary>
 public sealed record PortalModel(
-    PortalSession Session, string TenantUrl, TenantSettings Settings, IReadOnlyList<TokenView> Tokens, IReadOnlyList<PendingItem> Pending,
+    PortalSession Session, string TenantUrl, TenantSettings Settings, IReadOnlyList<TokenView> Tokens, IReadOnlyList<PendingItem> Pending, IReadOnlyList<AwaitingUser> Awaiting,
     IReadOnlyList<AuditEntry> Log, LogFilter Filter, PortalHealth Health, string Csrf, PortalNotice Notice, DateTimeOffset Now);
 
 /// <summary>The provisioning log's filter, from the page's query string (times are UTC, as the form says).</summary>
@@ -21,7 +21,7 @@ public sealed record LogFilter(string Outcome, string ResourceType, string Resou
 {
     public const int Shown = 200;
     public static readonly string[] Outcomes = ["", "failures", "applied", "400", "403", "404", "409", "412", "413", "429", "500", "503"];
-    public static readonly string[] ResourceTypes = ["", "User", "Group", "Token", "Settings", "PortalLink"];
+    public static readonly string[] ResourceTypes = ["", "User", "Group", "Token", "Settings", "GroupRole", "PortalLink"];
 
     public static LogFilter From(IQueryCollection q, DateTimeOffset now) => new(
         Outcomes.Contains(q["outcome"].ToString()) ? q["outcome"].ToString() : "",

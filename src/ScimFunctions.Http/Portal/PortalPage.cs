@@ -88,6 +88,7 @@ public static class PortalPage
             <dt>Provisioning</dt><dd>{(m.Settings.Provisioning == ProvisioningState.On ? "On" : "Off: every request is refused")}</dd>
             <dt>Mode</dt><dd>{(m.Settings.Mode == OperationMode.Sync ? "Sync" : "Dry run")}</dd>
             <dt>Pending</dt><dd>{pendingUsers} users, {m.Pending.Count - pendingUsers} groups</dd>
+            <dt>Awaiting activation</dt><dd>{m.Awaiting.Count} users</dd>
             <dt>Last request</dt><dd>{(h.LastRequest is { } last ? $"{Time(last)} from {E(h.LastClient)}" : "none in the last 24 hours")}</dd>
             <dt>Failures, last 24 hours</dt><dd>{h.Failures} of {(h.Capped ? "at least " : "")}{h.Requests} writes ({h.FailureRate:P0}). {E(risk)}
             <span class="hint">Entra quarantines a job when more than 40% of its requests fail once 5,000 failures have accrued.</span></dd>
@@ -191,6 +192,38 @@ public static class PortalPage
             <button type="submit">Save deprovisioning</button>
             </form>
             </section>
+            <section aria-labelledby="activation-h"><h3 id="activation-h">User activation</h3>
+            <form method="post" action="{action("settings")}">
+            {csrf}
+            <fieldset><legend>When Entra creates a user</legend>
+            {Radio("activation", "Automatic", s.Activation == UserActivation.Automatic, "Automatic: the user is active in the application at once.")}
+            {Radio("activation", "Manual", s.Activation == UserActivation.Manual, "Manual: the user waits until you activate it here (Entra sees no difference).")}
+            </fieldset>
+            <button type="submit">Save activation</button>
+            </form>
+            {AwaitingTable(m, action, csrf)}
+            </section>
+            <section aria-labelledby="groups-h"><h3 id="groups-h">Group provisioning</h3>
+            <form method="post" action="{action("settings")}">
+            {csrf}
+            <fieldset><legend>Groups from Entra</legend>
+            {Radio("groups", "On", s.GroupProvisioning == GroupProvisioningState.On, "On: Entra's groups and their members are provisioned.")}
+            {Radio("groups", "Off", s.GroupProvisioning == GroupProvisioningState.Off, "Off: users only; Entra's group requests are refused, so turn off group provisioning in Entra's mappings too.")}
+            </fieldset>
+            <button type="submit">Save group provisioning</button>
+            </form>
+            </section>
+            <section aria-labelledby="roles-h"><h3 id="roles-h">Group → role mapping</h3>
+            {GroupRolesTable(m, action, csrf)}
+            <form method="post" action="{action("group-role-map")}" class="inline">
+            {csrf}
+            <label for="map-group">Group (id or display name)</label>
+            <input id="map-group" name="group" required maxlength="256">
+            <label for="map-role">Role</label>
+            {RoleInput(s)}
+            <button type="submit">Map group to role</button>
+            </form>
+            </section>
             <section aria-labelledby="provisioning-h"><h3 id="provisioning-h">Provisioning</h3>
             """);
         if (s.Provisioning == ProvisioningState.On)
@@ -255,6 +288,30 @@ public static class PortalPage
         b.Append("</section></main>");
         return Layout($"Provisioning for {tenant.Value}", b.ToString());
     }
+
+    static string AwaitingTable(PortalModel m, Func<string, string> action, string csrf)
+    {
+        if (m.Awaiting.Count == 0) return "<p>No users awaiting activation.</p>";
+        var b = new StringBuilder("""<div class="scroll"><table><caption>Users awaiting activation</caption><thead><tr><th scope="col">User name</th><th scope="col">Arrived</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>""");
+        foreach (var u in m.Awaiting)
+            b.Append($"""<tr><td>{E(u.UserName)}</td><td>{Time(u.Created)}</td><td><form method="post" action="{action("activate-user")}">{csrf}<input type="hidden" name="id" value="{E(u.Id)}"><button type="submit" aria-label="Activate {E(u.UserName)}">Activate</button></form></td></tr>""");
+        b.Append($"""</tbody></table></div><form method="post" action="{action("activate-user")}">{csrf}<input type="hidden" name="all" value="true"><button type="submit">Activate all {m.Awaiting.Count}</button></form>""");
+        return b.ToString();
+    }
+
+    static string GroupRolesTable(PortalModel m, Func<string, string> action, string csrf)
+    {
+        if (m.Settings.GroupRoles.Count == 0) return "<p>No groups mapped to roles.</p>";
+        var b = new StringBuilder("""<div class="scroll"><table><caption>Groups whose members get a role</caption><thead><tr><th scope="col">Group</th><th scope="col">Role</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>""");
+        foreach (var g in m.Settings.GroupRoles)
+            b.Append($"""<tr><td>{E(g.Group)}</td><td>{E(g.Role)}</td><td><form method="post" action="{action("group-role-unmap")}">{csrf}<input type="hidden" name="group" value="{E(g.Group)}"><input type="hidden" name="role" value="{E(g.Role)}"><button type="submit" aria-label="Remove mapping of {E(g.Group)} to {E(g.Role)}">Remove</button></form></td></tr>""");
+        return b.Append("</tbody></table></div>").ToString();
+    }
+
+    /// <summary>The declared roles to choose from, or free text when the tenant declares none.</summary>
+    static string RoleInput(TenantSettings s) => s.Schema.Roles.Count == 0
+        ? """<input id="map-role" name="role" required maxlength="256">"""
+        : $"""<select id="map-role" name="role" required>{string.Join("", s.Schema.Roles.Select(r => Option(r.Value, r.Display ?? r.Value, false)))}</select>""";
 
     static string DaysSelect(string id) =>
         $"""<select id="{id}" name="days">{string.Join("", new[] { 30, 90, 180, 365, 730 }.Select(d => Option(d.ToString(CultureInfo.InvariantCulture), d == 365 ? "1 year" : d == 730 ? "2 years" : d + " days", d == 365)))}</select>""";
