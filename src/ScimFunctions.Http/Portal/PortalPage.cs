@@ -163,14 +163,9 @@ public static class PortalPage
             <section id="settings" aria-labelledby="settings-h">
             <h2 id="settings-h">Settings</h2>
             <section aria-labelledby="mode-h"><h3 id="mode-h">Mode</h3>
-            <form method="post" action="{action("settings")}">
-            {csrf}
-            <fieldset><legend>What happens to users and groups that arrive</legend>
-            {Radio("mode", "Sync", s.Mode == OperationMode.Sync, "Sync: they are live at once.")}
-            {Radio("mode", "DryRun", s.Mode == OperationMode.DryRun, "Dry run: they are kept pending until you make them live, so you can check the provisioning scope first.")}
-            </fieldset>
-            <button type="submit">Save mode</button>
-            </form>
+            {SettingForm(action("settings"), csrf, "What happens to users and groups that arrive", "mode", "Save mode",
+                ("Sync", s.Mode == OperationMode.Sync, "Sync: they are live at once."),
+                ("DryRun", s.Mode == OperationMode.DryRun, "Dry run: they are kept pending until you make them live, so you can check the provisioning scope first."))}
             """);
         if (m.Pending.Count == 0) b.Append("<p>No pending users or groups.</p>");
         else
@@ -183,35 +178,20 @@ public static class PortalPage
         b.Append($"""
             </section>
             <section aria-labelledby="deprovision-h"><h3 id="deprovision-h">Deprovisioning</h3>
-            <form method="post" action="{action("settings")}">
-            {csrf}
-            <fieldset><legend>When Entra deletes a user</legend>
-            {Radio("deprovision", "Delete", s.Deprovision == DeprovisionMode.Delete, "Delete the user for good.")}
-            {Radio("deprovision", "Disable", s.Deprovision == DeprovisionMode.Disable, "Keep the user, disabled: gone for Entra, still visible to the application.")}
-            </fieldset>
-            <button type="submit">Save deprovisioning</button>
-            </form>
+            {SettingForm(action("settings"), csrf, "When Entra deletes a user", "deprovision", "Save deprovisioning",
+                ("Delete", s.Deprovision == DeprovisionMode.Delete, "Delete the user for good."),
+                ("Disable", s.Deprovision == DeprovisionMode.Disable, "Keep the user, disabled: gone for Entra, still visible to the application."))}
             </section>
             <section aria-labelledby="activation-h"><h3 id="activation-h">User activation</h3>
-            <form method="post" action="{action("settings")}">
-            {csrf}
-            <fieldset><legend>When Entra creates a user</legend>
-            {Radio("activation", "Automatic", s.Activation == UserActivation.Automatic, "Automatic: the user is active in the application at once.")}
-            {Radio("activation", "Manual", s.Activation == UserActivation.Manual, "Manual: the user waits until you activate it here (Entra sees no difference).")}
-            </fieldset>
-            <button type="submit">Save activation</button>
-            </form>
+            {SettingForm(action("settings"), csrf, "When Entra creates a user", "activation", "Save activation",
+                ("Automatic", s.Activation == UserActivation.Automatic, "Automatic: the user is active in the application at once."),
+                ("Manual", s.Activation == UserActivation.Manual, "Manual: the user waits until you activate it here (Entra sees no difference)."))}
             {AwaitingTable(m, action, csrf)}
             </section>
             <section aria-labelledby="groups-h"><h3 id="groups-h">Group provisioning</h3>
-            <form method="post" action="{action("settings")}">
-            {csrf}
-            <fieldset><legend>Groups from Entra</legend>
-            {Radio("groups", "On", s.GroupProvisioning == GroupProvisioningState.On, "On: Entra's groups and their members are provisioned.")}
-            {Radio("groups", "Off", s.GroupProvisioning == GroupProvisioningState.Off, "Off: users only; Entra's group requests are refused, so turn off group provisioning in Entra's mappings too.")}
-            </fieldset>
-            <button type="submit">Save group provisioning</button>
-            </form>
+            {SettingForm(action("settings"), csrf, "Groups from Entra", "groups", "Save group provisioning",
+                ("On", s.GroupProvisioning == GroupProvisioningState.On, "On: Entra's groups and their members are provisioned."),
+                ("Off", s.GroupProvisioning == GroupProvisioningState.Off, "Off: users only; Entra's group requests are refused, so turn off group provisioning in Entra's mappings too."))}
             </section>
             <section aria-labelledby="roles-h"><h3 id="roles-h">Group → role mapping</h3>
             {GroupRolesTable(m, action, csrf)}
@@ -317,6 +297,17 @@ public static class PortalPage
         $"""<select id="{id}" name="days">{string.Join("", new[] { 30, 90, 180, 365, 730 }.Select(d => Option(d.ToString(CultureInfo.InvariantCulture), d == 365 ? "1 year" : d == 730 ? "2 years" : d + " days", d == 365)))}</select>""";
 
     static string Option(string value, string label, bool selected) => $"""<option value="{E(value)}"{(selected ? " selected" : "")}>{E(label)}</option>""";
+
+    /// <summary>One setting's form: a labelled choice (a fieldset of radio buttons) and its save button.</summary>
+    static string SettingForm(string action, string csrf, string legend, string name, string button, params (string Value, bool Selected, string Label)[] choices) => $"""
+        <form method="post" action="{action}">
+        {csrf}
+        <fieldset><legend>{E(legend)}</legend>
+        {string.Join("\n", choices.Select(c => Radio(name, c.Value, c.Selected, c.Label)))}
+        </fieldset>
+        <button type="submit">{E(button)}</button>
+        </form>
+        """;
 
     static string Radio(string name, string value, bool selected, string label) =>
         $"""<div class="check"><input type="radio" id="{name}-{value}" name="{name}" value="{value}"{(selected ? " checked" : "")}><label for="{name}-{value}">{E(label)}</label></div>""";
