@@ -10,6 +10,7 @@ using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
+using ScimFunctions.Storage.Tokens;
 
 namespace ScimFunctions.Admin;
 
@@ -170,22 +171,29 @@ public static partial class AdminCli
 
     static Command TokenCommands(TextWriter output)
     {
-        var token = new Command("token", "Issue, rotate, revoke and list a tenant's Secret Tokens.");
+        var token = new Command("token", "Issue, rotate, revoke and list a tenant's Secret Tokens (and with --application its application tokens).");
         var days = new Option<int>("--expires-in-days") { Description = "Lifetime of the new token in days (1-3650).", DefaultValueFactory = _ => 365 };
+        var application = new Option<bool>("--application")
+        {
+            Description = "The application token instead of the Secret Token: SCIM reads and the events poll, refused on every write. Issued, rotated and revoked on its own.",
+        };
+        TokenKind KindOf(ParseResult parse) => parse.GetValue(application) ? TokenKind.Application : TokenKind.Secret;
 
         Command Issue(string name, string description, Option<int?> overlap, bool rotate)
         {
-            var command = new Command(name, description) { Tenant, days, overlap };
+            var command = new Command(name, description) { Tenant, days, overlap, application };
             command.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
             {
                 var id = TenantOf(parse);
+                var kind = KindOf(parse);
                 var minutes = parse.GetValue(overlap) is { } m ? TimeSpan.FromMinutes(m) : (TimeSpan?)null;
                 var issued = rotate
-                    ? await core.Tokens.RotateAsync(id, parse.GetValue(days), minutes, Caller, ct)
-                    : await core.Tokens.IssueAsync(id, parse.GetValue(days), minutes, Caller, ct);
+                    ? await core.Tokens.RotateAsync(id, parse.GetValue(days), minutes, Caller, ct, kind)
+                    : await core.Tokens.IssueAsync(id, parse.GetValue(days), minutes, Caller, ct, kind);
+                var label = kind == TokenKind.Application ? "Application token" : "Secret Token";
                 await WriteAsync(output, parse,
-                    new { tenantUrl = TenantUrl(parse, id), secretToken = issued.SecretToken, expires = issued.Expires, id = issued.Id, previousUsableUntil = issued.PreviousUsableUntil },
-                    $"Tenant URL: {TenantUrl(parse, id)}\nSecret Token: {issued.SecretToken}\n\nThe token is shown once. It expires {Time(issued.Expires)}. "
+                    new { tenantUrl = TenantUrl(parse, id), secretToken = issued.SecretToken, expires = issued.Expires, id = issued.Id, previousUsableUntil = issued.PreviousUsableUntil, kind = kind.ToString() },
+                    $"Tenant URL: {TenantUrl(parse, id)}\n{label}: {issued.SecretToken}\n\nThe token is shown once. It expires {Time(issued.Expires)}. "
                     + "Every running instance accepts it from its first request. "
                     + (issued.PreviousUsableUntil > DateTimeOffset.UtcNow ? $"Earlier tokens keep working until {Time(issued.PreviousUsableUntil)}." : "Earlier tokens no longer work."));
                 return Success;
@@ -194,10 +202,13 @@ public static partial class AdminCli
         }
 
         var tokenId = new Option<string?>("--id") { Description = "Revoke only this token (see `token list`)." };
-        var revoke = new Command("revoke", "Revoke the tenant's tokens (all, or one with --id).") { Tenant, tokenId };
+        var revoke = new Command("revoke", "Revoke the tenant's Secret Tokens (with --application its application tokens; one token of either kind with --id).")
+        {
+            Tenant, tokenId, application,
+        };
         revoke.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
-            var count = await core.Tokens.RevokeAsync(TenantOf(parse), parse.GetValue(tokenId), Caller, ct);
+            var count = await core.Tokens.RevokeAsync(TenantOf(parse), parse.GetValue(tokenId), Caller, ct, KindOf(parse));
             await WriteAsync(output, parse, new { revoked = count },
                 $"{count} token(s) revoked. Other running instances stop accepting them within the token cache window (Tokens__CacheSeconds, 60 s).");
             return Success;
@@ -207,8 +218,8 @@ public static partial class AdminCli
         list.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
             var tokens = await core.Tokens.ListAsync(TenantOf(parse), ct);
-            await WriteAsync(output, parse, tokens, Table(["ID", "PREFIX", "STATE", "CREATED", "EXPIRES", "DAYS LEFT"],
-                tokens.Select(t => new[] { t.Id, t.Prefix + "…", t.State, Time(t.Created), Time(t.Expires),
+            await WriteAsync(output, parse, tokens, Table(["ID", "KIND", "PREFIX", "STATE", "CREATED", "EXPIRES", "DAYS LEFT"],
+                tokens.Select(t => new[] { t.Id, t.Kind, t.Prefix + "…", t.State, Time(t.Created), Time(t.Expires),
                     t.DaysLeft.ToString(CultureInfo.InvariantCulture) + (t.ExpiryWarning is not null ? " (rotate soon)" : "") })));
             return Success;
         }));

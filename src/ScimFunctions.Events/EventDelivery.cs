@@ -28,6 +28,11 @@ public sealed record DeliveryOptions
 
     /// <summary>How often the local host's background service sweeps every receiver (Events:SweepSeconds).</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a poll without <c>returnImmediately</c> waits for an event (Events:LongPollSeconds). The HTTP
+    /// layer keeps it 5 s under the request deadline (Limits:RequestTimeoutSeconds, 45 s), far below the Functions
+    /// HTTP timeout (230 s).</summary>
+    public TimeSpan LongPoll { get; init; } = TimeSpan.FromSeconds(20);
 }
 
 /// <summary>

@@ -38,6 +38,7 @@ public static class EventsServiceCollectionExtensions
             SettleWindow = TimeSpan.FromSeconds(configuration.GetValue("Events:SettleSeconds", delivery.SettleWindow.TotalSeconds)),
             AttemptTimeout = TimeSpan.FromSeconds(configuration.GetValue("Events:AttemptTimeoutSeconds", delivery.AttemptTimeout.TotalSeconds)),
             SweepInterval = TimeSpan.FromSeconds(configuration.GetValue("Events:SweepSeconds", delivery.SweepInterval.TotalSeconds)),
+            LongPoll = TimeSpan.FromSeconds(configuration.GetValue("Events:LongPollSeconds", delivery.LongPoll.TotalSeconds)),
         });
         var keys = new SigningKeyOptions();
         services.AddSingleton(keys with

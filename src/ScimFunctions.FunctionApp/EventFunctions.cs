@@ -7,9 +7,16 @@ using ScimFunctions.Protocol;
 
 namespace ScimFunctions.FunctionApp;
 
-/// <summary>Provisioning events (RFC 9967 SETs) in the Functions app: the published signing keys, and push delivery.</summary>
-public sealed class EventFunctions(SigningKeyRing keys, SigningKeyOptions keyOptions, EventDelivery delivery)
+/// <summary>Provisioning events (RFC 9967 SETs) in the Functions app: the published signing keys, the poll, and push delivery.</summary>
+public sealed class EventFunctions(SigningKeyRing keys, SigningKeyOptions keyOptions, EventDelivery delivery, EventPollEndpoint poll)
 {
+    /// <summary>The RFC 8936 poll, with the tenant's application token: the same handler the local host maps. Every
+    /// method reaches it, so the shared handler answers 405 with a SCIM body.</summary>
+    [Function("EventsPoll")]
+    public async Task<IActionResult> EventsPoll(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = ScimRoutes.EventsPoll)] HttpRequest req, string tenant) =>
+        new ScimActionResult(await poll.PollAsync(req.HttpContext, tenant));
+
     /// <summary>Unauthenticated, like any JWKS: the same handler the local host maps.</summary>
     [Function("EventKeys")]
     public async Task<IActionResult> EventKeys(

@@ -33,14 +33,30 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         }));
 
-    /// <summary>Runs a handler that needs an authenticated tenant.</summary>
-    public async Task<IResult> RunAsync(HttpContext http, string tenant, string operation, Func<ScimRequest, Task<IResult>> handler)
+    /// <summary>Events polls waiting at once per tenant: a long poll holds its slot while it waits, so polls have their
+    /// own small limit and never take the provisioning requests' slots.</summary>
+    readonly PartitionedRateLimiter<string> _pollsPerTenant = PartitionedRateLimiter.Create<string, string>(tenant =>
+        RateLimitPartition.GetConcurrencyLimiter(tenant, _ => new ConcurrencyLimiterOptions { PermitLimit = MaxPollsPerTenant, QueueLimit = 0 }));
+
+    public const int MaxPollsPerTenant = 2;
+
+    /// <summary>Runs a SCIM handler that needs an authenticated tenant: the Secret Token may do everything, the
+    /// application token only reads (<see cref="ApplicationMayRun"/>).</summary>
+    public Task<IResult> RunAsync(HttpContext http, string tenant, string operation, Func<ScimRequest, Task<IResult>> handler) =>
+        RunAsync(http, tenant, operation, poll: false, handler);
+
+    /// <summary>Runs the events poll (RFC 8936): the application token only (the Secret Token is the identity
+    /// provider's, and a poll acknowledges events, which is the application's to do); not a write.</summary>
+    public Task<IResult> RunPollAsync(HttpContext http, string tenant, Func<ScimRequest, Task<IResult>> handler) =>
+        RunAsync(http, tenant, "Events.poll", poll: true, handler);
+
+    async Task<IResult> RunAsync(HttpContext http, string tenant, string operation, bool poll, Func<ScimRequest, Task<IResult>> handler)
     {
         var started = Stopwatch.GetTimestamp();
         // Counting starts after authentication: token and tenant lookups are cached and amortised, so the
         // header reports what the SCIM operation itself costs.
         StorageRequestCounter.Scope? storage = null;
-        var isWrite = http.Request.Method is "POST" or "PUT" or "PATCH" or "DELETE";
+        var isWrite = !poll && http.Request.Method is "POST" or "PUT" or "PATCH" or "DELETE";
         var write = isWrite ? new WriteContext(http.TraceIdentifier, $"{http.Request.Method} {operation}", ClientKind(http)) : null;
         TenantSettings? authenticated = null;
         IResult result;
@@ -51,15 +67,24 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
         try
         {
             await tables.EnsureCreatedAsync();
-            if (TenantId.TryParse(tenant, out var id) && await AuthenticateAsync(http, id, fresh: isWrite, deadline.Token) is { } settings)
+            if (TenantId.TryParse(tenant, out var id) && await AuthenticateAsync(http, id, fresh: isWrite, deadline.Token) is { } caller)
             {
-                authenticated = settings;
-                using var slot = await _perTenant.AcquireAsync(settings.Tenant.Value, 1, deadline.Token);
-                if (!slot.IsAcquired) throw new TenantBusyException();
-                storage = StorageRequestCounter.BeginScope();
-                result = settings.Provisioning == ProvisioningState.Off
-                    ? ProvisioningOff()
-                    : await handler(new ScimRequest(http, settings, write, limits, edge, deadline.Token));
+                var settings = authenticated = caller.Settings;
+                if (Refusal(http, poll, caller.Application) is { } refused)
+                {
+                    result = refused;
+                }
+                else
+                {
+                    using var slot = poll
+                        ? _pollsPerTenant.AttemptAcquire(settings.Tenant.Value, 1)
+                        : await _perTenant.AcquireAsync(settings.Tenant.Value, 1, deadline.Token);
+                    if (!slot.IsAcquired) throw poll ? new PollBusyException() : new TenantBusyException();
+                    storage = StorageRequestCounter.BeginScope();
+                    result = settings.Provisioning == ProvisioningState.Off
+                        ? ProvisioningOff()
+                        : await handler(new ScimRequest(http, settings, write, limits, edge, deadline.Token));
+                }
             }
             else
             {
@@ -88,7 +113,8 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
     static IResult ProvisioningOff() => ScimResults.Error(HttpStatusCode.Forbidden, null,
         "Provisioning is turned off for this tenant by its administrator; nothing was read or changed. It resumes when turned on again.");
 
-    async Task<TenantSettings?> AuthenticateAsync(HttpContext http, TenantId tenant, bool fresh, CancellationToken ct)
+    /// <summary>The tenant's settings and whether the caller holds the application token; null when not authenticated.</summary>
+    async Task<(TenantSettings Settings, bool Application)?> AuthenticateAsync(HttpContext http, TenantId tenant, bool fresh, CancellationToken ct)
     {
         var header = http.Request.Headers.Authorization.ToString();
         string? token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
@@ -96,9 +122,25 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
         var check = await tokens.ValidateAsync(tenant, token, client, ct);
         if (check == TokenCheck.Throttled)
             throw new ThrottledException();
-        if (check != TokenCheck.Valid) return null;
-        return await tenants.GetAsync(tenant, fresh, ct);
+        if (check is not (TokenCheck.Valid or TokenCheck.ValidApplication)) return null;
+        return await tenants.GetAsync(tenant, fresh, ct) is { } settings ? (settings, check == TokenCheck.ValidApplication) : null;
     }
+
+    /// <summary>The one place that decides what each kind of token may do: the poll takes the application token
+    /// only; the application token reads (and polls) but never writes. Every SCIM route runs through here, so a
+    /// route added later (Bulk) is refused to the application token unless it is a read.</summary>
+    static IResult? Refusal(HttpContext http, bool poll, bool application) =>
+        poll && !application ? ScimResults.Error(HttpStatusCode.Forbidden, null,
+                "The events poll takes the tenant's application token (scim-admin token issue <tenant> --application), not the Secret Token.")
+        : !poll && application && !ApplicationMayRun(http) ? ScimResults.Error(HttpStatusCode.Forbidden, null,
+                "The application token reads: it may not create, change or delete anything. Writes take the tenant's Secret Token.")
+        : null;
+
+    /// <summary>What the application token may do besides the poll: GET (resources, filters, discovery) and POST
+    /// queries (<c>.search</c>, RFC 7644 §3.4.3). Everything else is a write.</summary>
+    static bool ApplicationMayRun(HttpContext http) =>
+        HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
+        || (HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Value?.TrimEnd('/').EndsWith("/.search", StringComparison.OrdinalIgnoreCase) == true);
 
     static IResult Unauthorized(HttpContext http)
     {
@@ -119,6 +161,9 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
                 return ScimResults.Error(scim);
             case ThrottledException:
                 return ScimResults.Error(HttpStatusCode.TooManyRequests, null, "Too many failed authentication attempts; retry later.").WithHeader("Retry-After", "60");
+            case PollBusyException:
+                return ScimResults.Error(HttpStatusCode.TooManyRequests, null,
+                    $"{MaxPollsPerTenant} polls of this tenant's events are already waiting; poll from one client at a time.").WithHeader("Retry-After", "1");
             case TenantBusyException:
                 return ScimResults.Error(HttpStatusCode.TooManyRequests, null,
                     $"The tenant has {limits.MaxConcurrentRequestsPerTenant} requests in progress and {limits.MaxQueuedRequestsPerTenant} waiting; retry later.")
@@ -197,4 +242,6 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
     sealed class ThrottledException : Exception;
 
     sealed class TenantBusyException : Exception;
+
+    sealed class PollBusyException : Exception;
 }

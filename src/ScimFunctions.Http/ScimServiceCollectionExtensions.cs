@@ -32,6 +32,7 @@ public static class ScimServiceCollectionExtensions
         services.AddSingleton<GroupHandlers>();
         services.AddSingleton<DiscoveryHandlers>();
         services.AddSingleton<ScimEndpoints>();
+        services.AddSingleton<EventPollEndpoint>();
         // The self-service page on the admin core.
         services.AddScimAdministration();
         services.AddSingleton<PortalEndpoints>();
@@ -61,6 +62,7 @@ public static class ScimServiceCollectionExtensions
         app.Map(ScimRoutes.Roles, (HttpContext h, string tenant) => E(h).Roles(h, tenant));
         app.Map(ScimRoutes.Role, (HttpContext h, string tenant, string id) => E(h).Role(h, tenant, id));
         app.Map(ScimRoutes.Me, (HttpContext h, string tenant) => E(h).Me(h, tenant));
+        app.Map(ScimRoutes.EventsPoll, (HttpContext h, string tenant) => h.RequestServices.GetRequiredService<EventPollEndpoint>().PollAsync(h, tenant));
         app.Map(ScimRoutes.Fallback, (HttpContext h, string tenant) => E(h).NotFound(h, tenant));
         app.MapGet(ScimRoutes.EventKeys, EventsEndpoints.JwksAsync);
         app.Map(ScimRoutes.Health, (HttpContext h, ScimHealth health) => health.Get(h));

@@ -26,6 +26,10 @@ public static class ScimRoutes
     public const string Role = Base + "/Roles/{id}";
     public const string Me = Base + "/Me";
 
+    /// <summary>The tenant's provisioning events polled as RFC 9967 SETs (RFC 8936), with the tenant's application token
+    /// (ScimFunctions.Http.EventPollEndpoint). The SETs' audience is this URL.</summary>
+    public const string EventsPoll = Base + "/Events/poll";
+
     /// <summary>Everything else under a tenant: answered with a SCIM 404.</summary>
     public const string Fallback = Base + "/{*rest}";
 

@@ -102,6 +102,9 @@ public sealed class FunctionParityTests(AzuriteFixture azurite) : IAsyncLifetime
         new("forged self-service link: refusal page", "GET", "/scim/portal/{tenant}/open/Zm9yZ2Vk.c2lnbmF0dXJl", null, false,
             Portal((f, r, t) => f.Open(r, t, "Zm9yZ2Vk.c2lnbmF0dXJl"))),
         new("self-service page's stylesheet", "GET", "/scim/portal-assets/portal.css", null, false, Portal((f, r, _) => Task.FromResult(f.Asset(r, "portal.css")))),
+        new("events poll: 403 for the Secret Token", "POST", "Events/poll", """{"returnImmediately":true}""", true,
+            (Func<IServiceProvider, HttpRequest, string, string, string, Task<IActionResult>>)((services, r, t, _, _) =>
+                ActivatorUtilities.CreateInstance<EventFunctions>(services).EventsPoll(r, t))),
     };
 
     /// <summary>A self-service page route's function (tenant from the route).</summary>

@@ -19,7 +19,7 @@ namespace ScimFunctions.Storage.Tokens;
 /// </remarks>
 public sealed class KeyVaultTokenStore(SecretClient client, TimeProvider time) : ITokenStore
 {
-    const string TokenIdTag = "tokenId", PrefixTag = "prefix", StateTag = "state", CreatedTag = "created";
+    const string TokenIdTag = "tokenId", PrefixTag = "prefix", StateTag = "state", CreatedTag = "created", KindTag = "kind";
 
     /// <summary>State tag of a version removed by <see cref="DeleteAsync"/>: hidden from lists for good.</summary>
     const string DeletedState = "Deleted";
@@ -123,6 +123,7 @@ public sealed class KeyVaultTokenStore(SecretClient client, TimeProvider time) :
         p.Tags[PrefixTag] = r.Prefix;
         p.Tags[StateTag] = state;
         p.Tags[CreatedTag] = r.Created.ToString("O", CultureInfo.InvariantCulture);
+        p.Tags[KindTag] = r.Kind.ToString();
     }
 
     static TokenRecord ToRecord(TenantId tenant, SecretProperties p)
@@ -132,7 +133,10 @@ public sealed class KeyVaultTokenStore(SecretClient client, TimeProvider time) :
         var created = DateTimeOffset.TryParse(Tag(p, CreatedTag), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var c)
             ? c
             : p.CreatedOn ?? default;
-        return new TokenRecord(tenant, p.Tags[TokenIdTag], "", Tag(p, PrefixTag) ?? "", created, p.ExpiresOn ?? default, state);
+        return new TokenRecord(tenant, p.Tags[TokenIdTag], "", Tag(p, PrefixTag) ?? "", created, p.ExpiresOn ?? default, state)
+        {
+            Kind = TokenRecord.KindOf(Tag(p, KindTag)),
+        };
     }
 
     static string? Tag(SecretProperties p, string key) => p.Tags.TryGetValue(key, out var value) ? value : null;

@@ -14,7 +14,8 @@ public sealed class TableTokenStore(ScimTables tables) : ITokenStore
         await foreach (var e in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value}"), cancellationToken: ct))
             list.Add(new TokenRecord(tenant, e.RowKey, e.GetString("Hash")!, e.GetString("Prefix") ?? "",
                 e.GetDateTimeOffset("Created") ?? default, e.GetDateTimeOffset("Expires") ?? default,
-                Enum.TryParse<TokenState>(e.GetString("State"), out var s) ? s : TokenState.Revoked));
+                Enum.TryParse<TokenState>(e.GetString("State"), out var s) ? s : TokenState.Revoked)
+            { Kind = TokenRecord.KindOf(e.GetString("Kind")) });
         return [.. list.OrderByDescending(r => r.Created)];
     }
 
@@ -31,5 +32,6 @@ public sealed class TableTokenStore(ScimTables tables) : ITokenStore
         ["Created"] = r.Created,
         ["Expires"] = r.Expires,
         ["State"] = r.State.ToString(),
+        ["Kind"] = r.Kind.ToString(),
     };
 }

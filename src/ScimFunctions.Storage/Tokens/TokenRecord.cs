@@ -4,6 +4,11 @@ namespace ScimFunctions.Storage.Tokens;
 
 public enum TokenState { Active, Superseded, Revoked }
 
+/// <summary>Who holds a token. The Secret Token is the identity provider's (it provisions: every SCIM operation); the
+/// application token is the tenant's application's own read credential (SCIM reads and the events poll, never a write).
+/// Each kind is issued, rotated and revoked on its own.</summary>
+public enum TokenKind { Secret, Application }
+
 /// <summary>What is stored about a token: never the token itself, only its SHA-256 hash and a short
 /// prefix that lets an admin recognise it in a list.</summary>
 public sealed record TokenRecord(
@@ -15,6 +20,12 @@ public sealed record TokenRecord(
     DateTimeOffset Expires,
     TokenState State)
 {
+    /// <summary>Stored with the hash; records written before kinds existed read back as <see cref="TokenKind.Secret"/>.</summary>
+    public TokenKind Kind { get; init; } = TokenKind.Secret;
+
+    /// <summary>The kind as stored by either store: absent (written before kinds existed) or unknown, a Secret Token.</summary>
+    internal static TokenKind KindOf(string? stored) => Enum.TryParse<TokenKind>(stored, out var kind) ? kind : TokenKind.Secret;
+
     /// <summary>Superseded tokens keep working until their (shortened) expiry: the rotation overlap.</summary>
     public bool IsUsableAt(DateTimeOffset now) => State != TokenState.Revoked && now < Expires;
 

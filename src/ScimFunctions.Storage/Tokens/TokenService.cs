@@ -37,7 +37,9 @@ public sealed record TokenOptions
     public TimeSpan DefaultRotationOverlap { get; init; } = TimeSpan.FromMinutes(60);
 }
 
-public enum TokenCheck { Valid, Invalid, Throttled }
+/// <summary>A validation's answer. <see cref="Valid"/> is a Secret Token; <see cref="ValidApplication"/> the tenant's
+/// application token, which the HTTP layer lets read and poll but not write.</summary>
+public enum TokenCheck { Valid, Invalid, Throttled, ValidApplication }
 
 /// <summary>The token as shown once to the admin, and what is kept of it.</summary>
 public sealed record IssuedToken(string Token, TokenRecord Record);
@@ -50,6 +52,10 @@ public sealed record IssuedToken(string Token, TokenRecord Record);
 public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOptions options)
 {
     public const string Prefix = "scimf_";
+
+    /// <summary>How an application token starts (after <see cref="Prefix"/>, so validation treats both alike): an admin
+    /// tells the two apart at a glance, and so does a secret scanner.</summary>
+    public const string ApplicationPrefix = Prefix + "app_";
 
     /// <summary>Hashes of tenants that have tokens, never of names that have none: bounded in size
     /// (<see cref="TokenOptions.MaxCachedTenants"/>) and time (<see cref="TokenOptions.KnownTenantWindow"/>).</summary>
@@ -76,30 +82,34 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
 
     /// <summary>Issues a new token for the tenant. Every earlier usable token stops working now, or at the
     /// end of <paramref name="overlap"/> when rotating without downtime.</summary>
-    public async Task<IssuedToken> IssueAsync(TenantId tenant, TimeSpan? lifetime, TimeSpan? overlap, CancellationToken ct)
+    /// <remarks>Only tokens of the same <paramref name="kind"/> are superseded: issuing the application token leaves
+    /// the identity provider's Secret Token alone, and the other way round.</remarks>
+    public async Task<IssuedToken> IssueAsync(TenantId tenant, TimeSpan? lifetime, TimeSpan? overlap, CancellationToken ct, TokenKind kind = TokenKind.Secret)
     {
         var now = time.GetUtcNow();
-        var token = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
-        var record = new TokenRecord(tenant, Guid.CreateVersion7().ToString("N"), Hash(token), token[..(Prefix.Length + 6)],
-            now, now + (lifetime ?? options.DefaultLifetime), TokenState.Active);
+        var start = kind == TokenKind.Application ? ApplicationPrefix : Prefix;
+        var token = start + Base64Url(RandomNumberGenerator.GetBytes(32));
+        var record = new TokenRecord(tenant, Guid.CreateVersion7().ToString("N"), Hash(token), token[..(start.Length + 6)],
+            now, now + (lifetime ?? options.DefaultLifetime), TokenState.Active) { Kind = kind };
         await store.AddAsync(record, ct);
         var supersededUntil = now + (overlap ?? TimeSpan.Zero);
         foreach (var old in await store.ListAsync(tenant, ct))
         {
-            if (old.Id == record.Id || !old.IsUsableAt(now) || old.State != TokenState.Active) continue;
+            if (old.Id == record.Id || old.Kind != kind || !old.IsUsableAt(now) || old.State != TokenState.Active) continue;
             await store.UpdateAsync(old with { State = TokenState.Superseded, Expires = Min(old.Expires, supersededUntil) }, ct);
         }
         _cache.TryRemove(tenant, out _);
         return new IssuedToken(token, record);
     }
 
-    /// <summary>Revokes every token of the tenant (or one, by id). Other instances notice within the cache window.</summary>
-    public async Task<int> RevokeAsync(TenantId tenant, string? tokenId, CancellationToken ct)
+    /// <summary>Revokes every token of the tenant (or one, by id; or every one of a <paramref name="kind"/>). Other
+    /// instances notice within the cache window.</summary>
+    public async Task<int> RevokeAsync(TenantId tenant, string? tokenId, CancellationToken ct, TokenKind? kind = null)
     {
         var count = 0;
         foreach (var record in await store.ListAsync(tenant, ct))
         {
-            if (record.State == TokenState.Revoked || (tokenId is not null && record.Id != tokenId)) continue;
+            if (record.State == TokenState.Revoked || (tokenId is not null && record.Id != tokenId) || (kind is not null && record.Kind != kind)) continue;
             await store.UpdateAsync(record with { State = TokenState.Revoked }, ct);
             count++;
         }
@@ -126,13 +136,13 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
         if (token is { Length: > 0 and < 512 } && token.StartsWith(Prefix, StringComparison.Ordinal))
         {
             var presented = Convert.FromHexString(Hash(token));
-            if (Matches(records, presented, now)) return TokenCheck.Valid;
+            if (Match(records, presented, now) is { } match) return Valid(match);
             // Unknown but well-formed, checked against hashes held in memory: perhaps issued a moment ago on another
             // instance. Re-read before it counts as a failure; a client's first failure for the tenant in the window may
             // wait for the re-read, later ones only take a due one.
             var firstFailure = _failures.GetStatistics(tenantKey) is not { } stats || stats.CurrentAvailablePermits >= options.MaxFailures;
-            if (fromMemory && await RefreshedRecordsAsync(tenant, wait: firstFailure, ct) is { } fresh && Matches(fresh, presented, time.GetUtcNow()))
-                return TokenCheck.Valid;
+            if (fromMemory && await RefreshedRecordsAsync(tenant, wait: firstFailure, ct) is { } fresh && Match(fresh, presented, time.GetUtcNow()) is { } late)
+                return Valid(late);
         }
         using var address = _failures.AttemptAcquire(addressKey, 1);
         if (!address.IsAcquired) return TokenCheck.Throttled;
@@ -140,8 +150,10 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
         return perTenant.IsAcquired ? TokenCheck.Invalid : TokenCheck.Throttled;
     }
 
-    static bool Matches(IReadOnlyList<TokenRecord> records, byte[] presented, DateTimeOffset now) =>
-        records.Any(r => r.IsUsableAt(now) && CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(r.Hash)));
+    static TokenRecord? Match(IReadOnlyList<TokenRecord> records, byte[] presented, DateTimeOffset now) =>
+        records.FirstOrDefault(r => r.IsUsableAt(now) && CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(r.Hash)));
+
+    static TokenCheck Valid(TokenRecord record) => record.Kind == TokenKind.Application ? TokenCheck.ValidApplication : TokenCheck.Valid;
 
     /// <summary>The tenant's records read again for an unknown token, no sooner than
     /// <see cref="TokenOptions.UnknownTokenRefreshInterval"/> after the last read: a flood of bad tokens costs at most one

@@ -154,6 +154,31 @@ public abstract class TokenStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_application_token_is_its_own_kind_issued_and_revoked_apart_from_the_Secret_Token()
+    {
+        var tenant = NewTenant();
+        var service = Service();
+        var secret = await service.IssueAsync(tenant, null, null, None);
+        var application = await service.IssueAsync(tenant, null, null, None, TokenKind.Application);
+        Assert.StartsWith(TokenService.ApplicationPrefix, application.Token, StringComparison.Ordinal);
+        Assert.DoesNotContain(TokenService.ApplicationPrefix, secret.Token, StringComparison.Ordinal);
+
+        // Issuing one kind supersedes nothing of the other, and the kind survives the store (a fresh instance reads it back).
+        Assert.Equal(TokenCheck.Valid, await Service().ValidateAsync(tenant, secret.Token, "client", None));
+        Assert.Equal(TokenCheck.ValidApplication, await Service().ValidateAsync(tenant, application.Token, "client", None));
+        Assert.Equal([TokenKind.Secret, TokenKind.Application], (await Store.ListAsync(tenant, None)).Select(r => r.Kind).Order());
+
+        var next = await service.IssueAsync(tenant, null, null, None, TokenKind.Application);
+        Assert.Equal(TokenCheck.Invalid, await service.ValidateAsync(tenant, application.Token, "client", None));
+        Assert.Equal(TokenCheck.ValidApplication, await service.ValidateAsync(tenant, next.Token, "client", None));
+        Assert.Equal(TokenCheck.Valid, await service.ValidateAsync(tenant, secret.Token, "client", None));
+
+        Assert.Equal(2, await service.RevokeAsync(tenant, null, None, TokenKind.Application)); // the current one and the superseded one
+        Assert.Equal(TokenCheck.Invalid, await service.ValidateAsync(tenant, next.Token, "client", None));
+        Assert.Equal(TokenCheck.Valid, await service.ValidateAsync(tenant, secret.Token, "client", None));
+    }
+
+    [Fact]
     public async Task Revocation_applies_at_once_on_the_same_instance_and_elsewhere_after_the_cache_window()
     {
         var tenant = NewTenant();
