@@ -37,6 +37,8 @@ public record FeedEvent
         UserId = S("userId");
         UserName = S("userName");
         GroupId = S("groupId");
+        ExternalId = S("externalId");
+        Method = S("method");
         DisplayName = S("displayName");
         PreviousDisplayName = S("previousDisplayName");
         Version = json["version"] is JsonValue rv && rv.TryGetValue<long>(out var resourceVersion) ? resourceVersion : null;
@@ -75,6 +77,15 @@ public record FeedEvent
 
     /// <summary>group.* events: the group's id.</summary>
     public string? GroupId { get; init; }
+
+    /// <summary>user.* and group.* events: the resource's externalId after the change (before it, on a delete), when it
+    /// has one. Added within schema version 1: older events lack it, older readers ignore it.</summary>
+    public string? ExternalId { get; init; }
+
+    /// <summary>user.updated, user.disabled, user.enabled, group.renamed, group.updated: the SCIM method that made the
+    /// change, <c>PUT</c> (the resource replaced) or <c>PATCH</c> (operations applied); absent when no SCIM request
+    /// made it (an admin command) and on events written before it existed. Added within schema version 1.</summary>
+    public string? Method { get; init; }
 
     /// <summary>group.* events: the displayName after the change.</summary>
     public string? DisplayName { get; init; }
@@ -130,6 +141,8 @@ public record FeedEvent
         Set("groupId", GroupId);
         Set("displayName", DisplayName);
         Set("previousDisplayName", PreviousDisplayName);
+        Set("externalId", ExternalId);
+        Set("method", Method);
         Set("version", Version);
         Set("appKey", AppKey);
         if (Pending) json["pending"] = true;

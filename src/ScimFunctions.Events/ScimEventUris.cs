@@ -8,10 +8,13 @@ public static class ScimEventUris
     /// <summary>A resource was created; <c>attributes</c> lists what it was created with.</summary>
     public const string CreateNotice = Prov + "create:notice";
 
-    /// <summary>A resource was changed; <c>attributes</c> lists the changed paths (group membership changes are
-    /// <c>["members"]</c> on the group, RFC 9967 figure 7). Used for PUT too: the change feed records what
-    /// changed, not which method changed it.</summary>
+    /// <summary>A resource was changed by PATCH (or by the service itself: dry-run promotion, admin commands);
+    /// <c>attributes</c> lists the changed paths (group membership changes are <c>["members"]</c> on the group,
+    /// RFC 9967 figure 7).</summary>
     public const string PatchNotice = Prov + "patch:notice";
+
+    /// <summary>A resource was replaced by PUT (RFC 9967 §2.4.3); <c>attributes</c> lists the paths whose values changed.</summary>
+    public const string PutNotice = Prov + "put:notice";
 
     /// <summary>A resource was deleted (no payload, no notice/full qualifier).</summary>
     public const string Delete = Prov + "delete";
@@ -24,5 +27,5 @@ public static class ScimEventUris
 
     /// <summary>The URIs this service issues: advertised as <c>securityEvents.eventUris</c> in
     /// ServiceProviderConfig (RFC 9967 §4).</summary>
-    public static IReadOnlyList<string> Issued { get; } = [CreateNotice, PatchNotice, Delete, Activate, Deactivate];
+    public static IReadOnlyList<string> Issued { get; } = [CreateNotice, PatchNotice, PutNotice, Delete, Activate, Deactivate];
 }

@@ -35,17 +35,20 @@ public static class SecurityEventMapper
         SecurityEvent One(string uri, params (string Uri, JsonObject Payload)[] events) =>
             Build(id, issuer, audience, time, S("requestId"), uri, S("externalId"), events);
         JsonObject Notice(params string[] attributes) => WithVersion(new JsonObject { ["attributes"] = new JsonArray([.. attributes.Select(a => (JsonNode)a)]) }, version);
+        // A PUT replaced the resource, anything else patched it (RFC 9967 §2.4.2–2.4.3); events written before the
+        // feed recorded the method are patches.
+        var changeUri = S("method") == "PUT" ? ScimEventUris.PutNotice : ScimEventUris.PatchNotice;
 
         return S("type") switch
         {
             FeedEventTypes.UserCreated or FeedEventTypes.UserPromoted when userId is not null => [One(UserUri(userId), (ScimEventUris.CreateNotice, Notice("id", "userName")))],
             FeedEventTypes.GroupCreated or FeedEventTypes.GroupPromoted when groupId is not null => [One(GroupUri(groupId), (ScimEventUris.CreateNotice, Notice("id", "displayName")))],
-            FeedEventTypes.UserUpdated when userId is not null => [One(UserUri(userId), (ScimEventUris.PatchNotice, Notice(changed)))],
+            FeedEventTypes.UserUpdated when userId is not null => [One(UserUri(userId), (changeUri, Notice(changed)))],
             // One state change, two event URIs in one SET (RFC 9967 §2.1): what changed, and that it deactivated.
-            FeedEventTypes.UserDisabled when userId is not null => [One(UserUri(userId), (ScimEventUris.PatchNotice, Notice(changed)), (ScimEventUris.Deactivate, []))],
-            FeedEventTypes.UserEnabled when userId is not null => [One(UserUri(userId), (ScimEventUris.PatchNotice, Notice(changed)), (ScimEventUris.Activate, []))],
+            FeedEventTypes.UserDisabled when userId is not null => [One(UserUri(userId), (changeUri, Notice(changed)), (ScimEventUris.Deactivate, []))],
+            FeedEventTypes.UserEnabled when userId is not null => [One(UserUri(userId), (changeUri, Notice(changed)), (ScimEventUris.Activate, []))],
             FeedEventTypes.UserDeleted when userId is not null => [One(UserUri(userId), (ScimEventUris.Delete, []))],
-            FeedEventTypes.GroupRenamed or FeedEventTypes.GroupUpdated when groupId is not null => [One(GroupUri(groupId), (ScimEventUris.PatchNotice, Notice(changed)))],
+            FeedEventTypes.GroupRenamed or FeedEventTypes.GroupUpdated when groupId is not null => [One(GroupUri(groupId), (changeUri, Notice(changed)))],
             FeedEventTypes.GroupDeleted when groupId is not null => [One(GroupUri(groupId), (ScimEventUris.Delete, []))],
             FeedEventTypes.MemberAdded or FeedEventTypes.MemberRemoved => Members(feedEvent, id, issuer, audience, time, S("requestId")),
             _ => [],

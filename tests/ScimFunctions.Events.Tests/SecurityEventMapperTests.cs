@@ -50,6 +50,27 @@ public class SecurityEventMapperTests
             $"/Users/{UserId}",
             """{"urn:ietf:params:scim:event:prov:patch:notice":{"attributes":["active"],"version":"4"},"urn:ietf:params:scim:event:prov:activate":{}}"""
         },
+        // The feed records the SCIM method: a PUT is a put notice (RFC 9967 §2.4.3), a PATCH a patch notice.
+        {
+            $$"""{"v":1,"id":"e1","type":"user.updated",{{Time}},"userId":"{{UserId}}","userName":"a","version":2,"changed":["title"],"method":"PUT","requestId":"r1"}""",
+            $"/Users/{UserId}",
+            """{"urn:ietf:params:scim:event:prov:put:notice":{"attributes":["title"],"version":"2"}}"""
+        },
+        {
+            $$"""{"v":1,"id":"e1","type":"user.updated",{{Time}},"userId":"{{UserId}}","userName":"a","version":2,"changed":["title"],"method":"PATCH","requestId":"r1"}""",
+            $"/Users/{UserId}",
+            """{"urn:ietf:params:scim:event:prov:patch:notice":{"attributes":["title"],"version":"2"}}"""
+        },
+        {
+            $$"""{"v":1,"id":"e1","type":"user.disabled",{{Time}},"userId":"{{UserId}}","userName":"a","version":3,"changed":["active","title"],"method":"PUT","requestId":"r1"}""",
+            $"/Users/{UserId}",
+            """{"urn:ietf:params:scim:event:prov:put:notice":{"attributes":["active","title"],"version":"3"},"urn:ietf:params:scim:event:prov:deactivate":{}}"""
+        },
+        {
+            $$"""{"v":1,"id":"e1","type":"group.renamed",{{Time}},"groupId":"{{GroupId}}","displayName":"B","previousDisplayName":"A","version":2,"changed":["displayName"],"method":"PUT","requestId":"r1"}""",
+            $"/Groups/{GroupId}",
+            """{"urn:ietf:params:scim:event:prov:put:notice":{"attributes":["displayName"],"version":"2"}}"""
+        },
         {
             $$"""{"v":1,"id":"e1","type":"user.deleted",{{Time}},"userId":"{{UserId}}","userName":"a","version":5,"softDeleted":true,"requestId":"r1"}""",
             $"/Users/{UserId}",

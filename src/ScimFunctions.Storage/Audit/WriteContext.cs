@@ -16,6 +16,10 @@ public sealed class WriteContext(string requestId, string operation, string clie
     /// <summary>What was asked, e.g. <c>PATCH User</c> or <c>IMPORT Users</c>.</summary>
     public string Operation => operation;
 
+    /// <summary>PUT or PATCH when a SCIM request of that method is writing (its operation starts with it), else null:
+    /// the change feed tells a replacement from a patch by it.</summary>
+    public string? Method => operation.Split(' ', 2)[0] is var method && method is "PUT" or "PATCH" ? method : null;
+
     /// <summary>Which kind of client asked (entra/…, okta, other, admin).</summary>
     public string Client => client;
 

@@ -15,7 +15,8 @@ public static class FeedEventFactory
 
     /// <summary>Null when the documents differ in nothing an application sees (a PUT re-sending the same
     /// values, a retried request): such writes add no event.</summary>
-    public static FeedEvent? Replaced(StoredResource before, StoredResource after)
+    /// <param name="method">PUT or PATCH when a SCIM request made the change (<see cref="FeedEvent.Method"/>).</param>
+    public static FeedEvent? Replaced(StoredResource before, StoredResource after, string? method = null)
     {
         var changed = ChangedPaths(before.Document, after.Document);
         if (changed.Count == 0) return null;
@@ -23,8 +24,8 @@ public static class FeedEventFactory
         {
             var previous = ScimJson.GetString(before.Document, "displayName");
             return previous == ScimJson.GetString(after.Document, "displayName")
-                ? Describe(after, FeedEventTypes.GroupUpdated) with { Changed = changed }
-                : Describe(after, FeedEventTypes.GroupRenamed) with { Changed = changed, PreviousDisplayName = previous };
+                ? Describe(after, FeedEventTypes.GroupUpdated) with { Changed = changed, Method = method }
+                : Describe(after, FeedEventTypes.GroupRenamed) with { Changed = changed, PreviousDisplayName = previous, Method = method };
         }
         var type = (IsActive(before.Document), IsActive(after.Document)) switch
         {
@@ -32,7 +33,7 @@ public static class FeedEventFactory
             (false, true) => FeedEventTypes.UserEnabled,
             _ => FeedEventTypes.UserUpdated,
         };
-        return Describe(after, type) with { Changed = changed, Roles = changed.Contains("roles") ? Roles(AppRoles.Parse(after.Document)) : null };
+        return Describe(after, type) with { Changed = changed, Roles = changed.Contains("roles") ? Roles(AppRoles.Parse(after.Document)) : null, Method = method };
     }
 
     /// <summary>Parsed app roles as the contract stores them (the user row's Roles and the events' roles).</summary>
@@ -58,12 +59,12 @@ public static class FeedEventFactory
     static FeedEvent Describe(StoredResource r, string type) => r.Kind == ResourceKind.User
         ? new FeedEvent
         {
-            Type = type, UserId = r.Id, UserName = ScimJson.GetString(r.Document, "userName"),
+            Type = type, UserId = r.Id, UserName = ScimJson.GetString(r.Document, "userName"), ExternalId = ScimJson.GetString(r.Document, "externalId"),
             Version = r.Version, Pending = r.Pending, AppKey = r.AppKey, AwaitingActivation = r.AwaitingActivation,
         }
         : new FeedEvent
         {
-            Type = type, GroupId = r.Id, DisplayName = ScimJson.GetString(r.Document, "displayName"),
+            Type = type, GroupId = r.Id, DisplayName = ScimJson.GetString(r.Document, "displayName"), ExternalId = ScimJson.GetString(r.Document, "externalId"),
             Version = r.Version, Pending = r.Pending,
         };
 

@@ -100,7 +100,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         }
         var updated = existing with { Document = document, Version = existing.Version + 1, LastModified = now, ETag = ETag.All, ExtensionIndexKeys = extensionKeys };
         AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
-        AddFeed(actions, tenant, write, now, FeedEventFactory.Replaced(existing, updated));
+        AddFeed(actions, tenant, write, now, FeedEventFactory.Replaced(existing, updated, write.Method));
         await SubmitAsync(actions, write, existing.Kind, claimIndex, ct, extensionClaims: claims);
         return updated;
     }

@@ -151,6 +151,39 @@ public sealed class ApplicationTokenTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task PUT_and_PATCH_give_their_own_notices_with_externalId_in_sub_id_and_active_changes_add_activate_and_deactivate()
+    {
+        var (provider, app) = await TenantAsync();
+        await PollAsync(app, Poll(0));
+        var user = await provider.CreateUserAsync("lifecycle@contoso.test", new JsonObject { ["externalId"] = "ext-42" });
+        var id = user.GetString("id");
+        Assert.Equal(HttpStatusCode.OK, (await provider.PatchAsync($"Users/{id}", Patch(Op("replace", "title", "Engineer")))).StatusCode);
+        var replaced = User("lifecycle@contoso.test");
+        replaced["externalId"] = "ext-42";
+        replaced["title"] = "Engineer";
+        replaced["active"] = false;
+        Assert.Equal(HttpStatusCode.OK, (await provider.PutAsync($"Users/{id}", replaced)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await provider.PatchAsync($"Users/{id}", Patch(Op("replace", "active", true)))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await provider.DeleteAsync($"Users/{id}")).StatusCode);
+
+        var (_, claims, _) = await PollAsync(app, Poll(10));
+        const string Prov = "urn:ietf:params:scim:event:prov:";
+        Assert.Equal(
+            [
+                [Prov + "create:notice"],
+                [Prov + "patch:notice"],
+                [Prov + "put:notice", Prov + "deactivate"],
+                [Prov + "patch:notice", Prov + "activate"],
+                [Prov + "delete"],
+            ],
+            claims.Select(c => c["events"]!.AsObject().Select(e => e.Key).ToArray()));
+        Assert.All(claims, c => Assert.True(JsonNode.DeepEquals(
+            new JsonObject { ["format"] = "scim", ["uri"] = "/Users/" + id, ["id"] = id, ["externalId"] = "ext-42" }, c["sub_id"]), c["sub_id"]!.ToJsonString()));
+        Assert.Equal(["title"], claims[1]["events"]![Prov + "patch:notice"]!["attributes"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.Equal(["active"], claims[2]["events"]![Prov + "put:notice"]!["attributes"]!.AsArray().Select(a => a!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Malformed_polls_and_other_methods_get_SCIM_errors()
     {
         var (_, app) = await TenantAsync();
