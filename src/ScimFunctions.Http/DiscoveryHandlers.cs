@@ -13,7 +13,8 @@ namespace ScimFunctions.Http;
 public sealed class DiscoveryHandlers(ScimLimits limits)
 {
     public IResult ServiceProviderConfig(ScimRequest request) =>
-        new ScimJsonResult(HttpStatusCode.OK, DiscoveryDocuments.ServiceProviderConfig(request.BaseUrl, limits.MaxPageSize, ScimFunctions.Events.ScimEventUris.Issued));
+        new ScimJsonResult(HttpStatusCode.OK, DiscoveryDocuments.ServiceProviderConfig(request.BaseUrl, limits.MaxPageSize, ScimFunctions.Events.ScimEventUris.Issued,
+            new DiscoveryDocuments.PagingSupport(limits.DefaultPageSize, limits.MaxPageSize, limits.CursorTimeoutSeconds)));
 
     public IResult ResourceTypes(ScimRequest request) =>
         new ScimJsonResult(HttpStatusCode.OK, DiscoveryDocuments.ListResponse(

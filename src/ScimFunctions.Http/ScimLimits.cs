@@ -12,6 +12,10 @@ public sealed record ScimLimits
     /// <summary>Page size when the client gives no <c>count</c>.</summary>
     public int DefaultPageSize { get; init; } = 100;
 
+    /// <summary>Seconds an RFC 9865 paging cursor stays valid after the response that issued it (400 expiredCursor
+    /// beyond); advertised as <c>pagination.cursorTimeout</c>.</summary>
+    public int CursorTimeoutSeconds { get; init; } = 3600;
+
     /// <summary>Longest filter accepted (400 invalidFilter beyond).</summary>
     public int MaxFilterLength { get; init; } = 4096;
 

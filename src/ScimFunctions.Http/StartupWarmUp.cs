@@ -19,6 +19,8 @@ public sealed class StartupWarmUp(IServiceProvider services, ILogger<StartupWarm
         try
         {
             await services.GetRequiredService<ScimTables>().EnsureCreatedAsync().WaitAsync(stoppingToken);
+            // The cursor key, so the first cursor a new instance is handed costs no storage request.
+            await services.GetRequiredService<CursorKey>().GetAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

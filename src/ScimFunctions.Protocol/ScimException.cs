@@ -15,6 +15,11 @@ public static class ScimType
     public const string InvalidValue = "invalidValue";
     public const string InvalidVers = "invalidVers";
     public const string Sensitive = "sensitive";
+
+    // RFC 9865 §2.3 (cursor paging).
+    public const string InvalidCursor = "invalidCursor";
+    public const string ExpiredCursor = "expiredCursor";
+    public const string InvalidCount = "invalidCount";
 }
 
 /// <summary>

@@ -7,8 +7,12 @@ namespace ScimFunctions.Protocol.Resources;
 /// same definitions that validation, filtering and PATCH use.</summary>
 public static class DiscoveryDocuments
 {
+    /// <summary>What the <c>pagination</c> block of ServiceProviderConfig advertises (RFC 9865 §4).</summary>
+    public sealed record PagingSupport(int DefaultPageSize, int MaxPageSize, int CursorTimeoutSeconds);
+
     /// <param name="eventUris">The RFC 9967 event URIs the service issues (its <c>securityEvents</c>, §4); none: not advertised.</param>
-    public static JsonObject ServiceProviderConfig(string baseUrl, int maxResults, IReadOnlyList<string>? eventUris = null)
+    /// <param name="paging">RFC 9865 §4: the <c>pagination</c> block; none: not advertised.</param>
+    public static JsonObject ServiceProviderConfig(string baseUrl, int maxResults, IReadOnlyList<string>? eventUris = null, PagingSupport? paging = null)
     {
         var config = new JsonObject
         {
@@ -30,6 +34,19 @@ public static class DiscoveryDocuments
                 ["primary"] = true,
             }),
         };
+        if (paging is not null)
+        {
+            config["pagination"] = new JsonObject
+            {
+                ["cursor"] = true,
+                ["index"] = true,
+                // Index paging stays the default: a client that sends neither parameter gets what it always got.
+                ["defaultPaginationMethod"] = "index",
+                ["defaultPageSize"] = paging.DefaultPageSize,
+                ["maxPageSize"] = paging.MaxPageSize,
+                ["cursorTimeout"] = paging.CursorTimeoutSeconds,
+            };
+        }
         if (eventUris is not null)
         {
             config["securityEvents"] = new JsonObject
