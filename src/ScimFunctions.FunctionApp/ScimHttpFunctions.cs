@@ -38,6 +38,16 @@ public sealed class ScimHttpFunctions(ScimEndpoints scim, ScimHealth health)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = ScimRoutes.GroupsSearch)] HttpRequest req, string tenant) =>
         new ScimActionResult(await scim.GroupsSearch(req.HttpContext, tenant));
 
+    [Function("Search")]
+    public async Task<IActionResult> Search(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = ScimRoutes.Search)] HttpRequest req, string tenant) =>
+        new ScimActionResult(await scim.Search(req.HttpContext, tenant));
+
+    [Function("Bulk")]
+    public async Task<IActionResult> Bulk(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = ScimRoutes.Bulk)] HttpRequest req, string tenant) =>
+        new ScimActionResult(await scim.Bulk(req.HttpContext, tenant));
+
     [Function("Group")]
     public async Task<IActionResult> Group(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = ScimRoutes.Group)] HttpRequest req, string tenant, string id) =>

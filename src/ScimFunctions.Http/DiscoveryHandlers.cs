@@ -14,7 +14,8 @@ public sealed class DiscoveryHandlers(ScimLimits limits)
 {
     public IResult ServiceProviderConfig(ScimRequest request) =>
         new ScimJsonResult(HttpStatusCode.OK, DiscoveryDocuments.ServiceProviderConfig(request.BaseUrl, limits.MaxPageSize, ScimFunctions.Events.ScimEventUris.Issued,
-            new DiscoveryDocuments.PagingSupport(limits.DefaultPageSize, limits.MaxPageSize, limits.CursorTimeoutSeconds)));
+            new DiscoveryDocuments.PagingSupport(limits.DefaultPageSize, limits.MaxPageSize, limits.CursorTimeoutSeconds),
+            new DiscoveryDocuments.BulkSupport(limits.MaxBulkOperations, limits.MaxBodyBytes)));
 
     public IResult ResourceTypes(ScimRequest request) =>
         new ScimJsonResult(HttpStatusCode.OK, DiscoveryDocuments.ListResponse(

@@ -37,18 +37,25 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
     public async Task<IResult> SearchAsync(ScimRequest request) =>
         await RunQueryAsync(request, ListQuery.FromSearchRequest(await request.ReadJsonObjectAsync(), request.Schema.Group, limits));
 
-    async Task<IResult> RunQueryAsync(ScimRequest request, ListQuery query)
+    async Task<IResult> RunQueryAsync(ScimRequest request, ListQuery query) =>
+        ListResult(request, query.Projection, await queries.ListAsync(request, [Source(request, query)]));
+
+    /// <summary>Groups as a source of a listing (here, and in the root-level search).</summary>
+    public QueryExecutor.Source Source(ScimRequest request, ListQuery query)
     {
         var named = query.Filter is null ? [] : MemberFilter.ReferencedIds(query.Filter);
-        var list = await queries.ListAsync(request, ResourceKind.Group, query, beforeFilter: named.Count == 0 ? null : async (rendered, group) =>
+        return new QueryExecutor.Source(ResourceKind.Group, query, BeforeFilter: named.Count == 0 ? null : async (rendered, group) =>
         {
             var present = await membership.WhichAreMembersAsync(request.Tenant, group.Id, named, request.Aborted);
             if (present.Count > 0) rendered["members"] = new JsonArray([.. present.Select(id => (JsonNode)new JsonObject { ["value"] = id })]);
         });
-        return Members(request, query.Projection) is { } members
+    }
+
+    /// <summary>A ListResponse holding groups: their members streamed from the rows when the projection shows them.</summary>
+    public IResult ListResult(ScimRequest request, AttributeProjection projection, JsonObject list) =>
+        Members(request, projection) is { } members
             ? new GroupStreamResult(HttpStatusCode.OK, list, members)
             : new ScimJsonResult(HttpStatusCode.OK, list);
-    }
 
     public async Task<IResult> CreateAsync(ScimRequest request)
     {

@@ -25,9 +25,6 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks, 
     /// <summary>One source's part of a page: its resources, its total, and where its next page starts (null: none).</summary>
     sealed record Part(List<JsonObject> Resources, int Total, PagePosition? After);
 
-    public Task<JsonObject> ListAsync(ScimRequest request, ResourceKind kind, ListQuery query, Func<JsonObject, StoredResource, Task>? enrich = null,
-        Func<JsonObject, StoredResource, Task>? beforeFilter = null) => ListAsync(request, [new Source(kind, query, enrich, beforeFilter)]);
-
     /// <summary>Lists the sources one after the other as one ListResponse (a root-level search: Users, then
     /// Groups), paged by index (RFC 7644 §3.4.2.4) or, when the query has a cursor, by cursor (RFC 9865).
     /// Paging parameters come from the first source's query (all sources share them).</summary>

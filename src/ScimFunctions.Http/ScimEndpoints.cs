@@ -8,7 +8,8 @@ namespace ScimFunctions.Http;
 /// One method per route of <see cref="ScimRoutes"/>: the whole surface both hosts bind. Each call goes
 /// through <see cref="ScimPipeline"/> (authentication, errors, logging) and dispatches on the HTTP method.
 /// </summary>
-public sealed class ScimEndpoints(ScimPipeline pipeline, UserHandlers users, GroupHandlers groups, DiscoveryHandlers discovery)
+public sealed class ScimEndpoints(ScimPipeline pipeline, UserHandlers users, GroupHandlers groups, DiscoveryHandlers discovery, QueryExecutor queries,
+    BulkHandler bulk, ScimLimits limits)
 {
     public Task<IResult> Users(HttpContext http, string tenant) => Collection(http, tenant, "Users", users);
 
@@ -21,6 +22,30 @@ public sealed class ScimEndpoints(ScimPipeline pipeline, UserHandlers users, Gro
     public Task<IResult> Group(HttpContext http, string tenant, string id) => Resource(http, tenant, "Group", groups, id);
 
     public Task<IResult> GroupsSearch(HttpContext http, string tenant) => Search(http, tenant, "Groups.search", groups);
+
+    /// <summary>POST /.search at the tenant's base URL: Users, then Groups, in one ListResponse.</summary>
+    public Task<IResult> Search(HttpContext http, string tenant) => pipeline.RunAsync(http, tenant, "Search", r => http.Request.Method switch
+    {
+        "POST" => SearchAllAsync(r),
+        _ => NotAllowed(http, "POST"),
+    });
+
+    /// <summary>Each type's query is read from the one SearchRequest against its own schema, so filters,
+    /// projection and paging mean what they mean at /Users/.search and /Groups/.search.</summary>
+    async Task<IResult> SearchAllAsync(ScimRequest request)
+    {
+        var body = await request.ReadJsonObjectAsync();
+        var groupQuery = ListQuery.FromSearchRequest(body, request.Schema.Group, limits);
+        var list = await queries.ListAsync(request, [users.Source(request, ListQuery.FromSearchRequest(body, request.Schema.User, limits)),
+            groups.Source(request, groupQuery)]);
+        return groups.ListResult(request, groupQuery.Projection, list);
+    }
+
+    public Task<IResult> Bulk(HttpContext http, string tenant) => pipeline.RunAsync(http, tenant, ScimPipeline.BulkOperation, r => http.Request.Method switch
+    {
+        "POST" => bulk.PostAsync(r),
+        _ => NotAllowed(http, "POST"),
+    });
 
     public Task<IResult> ServiceProviderConfig(HttpContext http, string tenant) =>
         pipeline.RunAsync(http, tenant, "ServiceProviderConfig", r => GetOnly(http, () => discovery.ServiceProviderConfig(r)));

@@ -28,6 +28,11 @@ public sealed record ScimLimits
     /// <summary>Most operations in one PATCH request (400 invalidValue beyond).</summary>
     public int MaxPatchOperations { get; init; } = 1000;
 
+    /// <summary>Most operations in one /Bulk request (413 beyond); advertised as <c>bulk.maxOperations</c>. The
+    /// Bulk body is bounded by <see cref="MaxBodyBytes"/> (advertised as <c>bulk.maxPayloadSize</c>) and the whole
+    /// request by <see cref="RequestTimeoutSeconds"/>.</summary>
+    public int MaxBulkOperations { get; init; } = 100;
+
     /// <summary>Seconds a request may run; a request storage has slowed past it answers 503 with Retry-After.</summary>
     public int RequestTimeoutSeconds { get; init; } = 45;
 

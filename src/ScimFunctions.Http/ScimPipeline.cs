@@ -96,8 +96,10 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
             result = error;
         }
         // Applied changes were audited inside their own transactions; record the rest (rejections, no-ops).
-        // (Not while provisioning is off: then nothing stored is touched, the audit log included.)
-        if (write is not null && authenticated is { Provisioning: ProvisioningState.On } && write.Committed == 0)
+        // (Not while provisioning is off: then nothing stored is touched, the audit log included. Nor for a Bulk
+        // request that ran: each of its operations has its own entry.)
+        if (write is not null && authenticated is { Provisioning: ProvisioningState.On } && write.Committed == 0
+            && !(operation == BulkOperation && StatusOf(result) == 200))
             await RecordOutcomeAsync(http, authenticated.Tenant, write, operation, StatusOf(result));
         var storageRequests = storage?.Count ?? 0;
         http.Response.Headers["X-Storage-Requests"] = storageRequests.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -105,6 +107,29 @@ public sealed class ScimPipeline(TokenService tokens, TenantSettingsCache tenant
         log.LogInformation("SCIM {Method} {Operation} tenant {Tenant} status {Status} in {ElapsedMs:0.0} ms, {StorageRequests} storage requests, request {RequestId}, client {Client}",
             http.Request.Method, operation, LoggedTenant(tenant), status, Stopwatch.GetElapsedTime(started).TotalMilliseconds, storageRequests,
             http.TraceIdentifier, ClientKind(http));
+        return result;
+    }
+
+    /// <summary>The operation name of /Bulk requests.</summary>
+    public const string BulkOperation = "Bulk";
+
+    /// <summary>Runs one operation of a /Bulk request (<paramref name="operation"/>, made by <see cref="BulkHandler"/>
+    /// with the operation's method, path, body and If-Match) as the single request it stands for, inside the Bulk
+    /// request's authentication, tenant slot, storage count and deadline: its own write context (audit entry and
+    /// change-feed event, rejections recorded as for a single request) and the same exception → SCIM error mapping.</summary>
+    public async Task<IResult> RunOperationAsync(HttpContext operation, ScimRequest bulk, string name, Func<ScimRequest, Task<IResult>> handler)
+    {
+        var write = new WriteContext(operation.TraceIdentifier, $"{operation.Request.Method} {name}", ClientKind(bulk.Http));
+        IResult result;
+        try
+        {
+            result = await handler(new ScimRequest(operation, bulk.Settings, write, limits, edge, bulk.Aborted));
+        }
+        catch (Exception e) when (ToError(e, operation) is { } error)
+        {
+            result = error;
+        }
+        if (write.Committed == 0) await RecordOutcomeAsync(operation, bulk.Tenant, write, name, StatusOf(result));
         return result;
     }
 

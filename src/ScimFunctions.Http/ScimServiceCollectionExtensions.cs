@@ -33,6 +33,7 @@ public static class ScimServiceCollectionExtensions
         services.AddSingleton<UserHandlers>();
         services.AddSingleton<GroupHandlers>();
         services.AddSingleton<DiscoveryHandlers>();
+        services.AddSingleton<BulkHandler>();
         services.AddSingleton<ScimEndpoints>();
         services.AddSingleton<EventPollEndpoint>();
         // The self-service page on the admin core.
@@ -65,6 +66,8 @@ public static class ScimServiceCollectionExtensions
         app.Map(ScimRoutes.Role, (HttpContext h, string tenant, string id) => E(h).Role(h, tenant, id));
         app.Map(ScimRoutes.Me, (HttpContext h, string tenant) => E(h).Me(h, tenant));
         app.Map(ScimRoutes.EventsPoll, (HttpContext h, string tenant) => h.RequestServices.GetRequiredService<EventPollEndpoint>().PollAsync(h, tenant));
+        app.Map(ScimRoutes.Search, (HttpContext h, string tenant) => E(h).Search(h, tenant));
+        app.Map(ScimRoutes.Bulk, (HttpContext h, string tenant) => E(h).Bulk(h, tenant));
         app.Map(ScimRoutes.Fallback, (HttpContext h, string tenant) => E(h).NotFound(h, tenant));
         app.MapGet(ScimRoutes.EventKeys, EventsEndpoints.JwksAsync);
         app.Map(ScimRoutes.Health, (HttpContext h, ScimHealth health) => health.Get(h));

@@ -19,8 +19,11 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
         await RunQueryAsync(request, ListQuery.FromSearchRequest(await request.ReadJsonObjectAsync(), request.Schema.User, limits));
 
     async Task<IResult> RunQueryAsync(ScimRequest request, ListQuery query) =>
-        new ScimJsonResult(HttpStatusCode.OK, await queries.ListAsync(request, ResourceKind.User, query,
-            query.Projection.Includes("groups") ? (rendered, stored) => AddGroupsAsync(request, rendered, stored) : null));
+        new ScimJsonResult(HttpStatusCode.OK, await queries.ListAsync(request, [Source(request, query)]));
+
+    /// <summary>Users as a source of a listing (here, and in the root-level search).</summary>
+    public QueryExecutor.Source Source(ScimRequest request, ListQuery query) => new(ResourceKind.User, query,
+        query.Projection.Includes("groups") ? (rendered, stored) => AddGroupsAsync(request, rendered, stored) : null);
 
     /// <summary>The read-only <c>groups</c> attribute, from the user's reverse membership rows: not read at all
     /// for a user known to be in no group (a new user, or one never added to a group), so creating, reading

@@ -11,6 +11,8 @@ public static class ScimUrns
     public const string ListResponse = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
     public const string SearchRequest = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
     public const string PatchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+    public const string BulkRequest = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+    public const string BulkResponse = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
     public const string Error = "urn:ietf:params:scim:api:messages:2.0:Error";
 
     /// <summary>The roles a tenant offers, at /Roles (draft-ietf-scim-roles-entitlements).</summary>

@@ -30,6 +30,12 @@ public static class ScimRoutes
     /// (ScimFunctions.Http.EventPollEndpoint). The SETs' audience is this URL.</summary>
     public const string EventsPoll = Base + "/Events/poll";
 
+    /// <summary>Many writes in one request (RFC 7644 §3.7).</summary>
+    public const string Bulk = Base + "/Bulk";
+
+    /// <summary>Root-level search across Users and Groups (RFC 7644 §3.4.3).</summary>
+    public const string Search = Base + "/.search";
+
     /// <summary>Everything else under a tenant: answered with a SCIM 404.</summary>
     public const string Fallback = Base + "/{*rest}";
 

@@ -41,6 +41,12 @@ public static class AppSettings
     /// <summary>Page size when the client gives no <c>count</c>.</summary>
     public const string DefaultPageSize = "Limits__DefaultPageSize";
 
+    /// <summary>Most operations in one /Bulk request.</summary>
+    public const string MaxBulkOperations = "Limits__MaxBulkOperations";
+
+    /// <summary>Seconds an RFC 9865 paging cursor stays valid.</summary>
+    public const string CursorTimeoutSeconds = "Limits__CursorTimeoutSeconds";
+
     /// <summary>Longest filter accepted.</summary>
     public const string MaxFilterLength = "Limits__MaxFilterLength";
 
@@ -84,7 +90,7 @@ public static class AppSettings
     public static readonly IReadOnlyList<string> RequiredInAzure = [StorageTableEndpoint, KeyVaultUri, TokenCacheSeconds, MaintenanceSchedule, EventDeliverySchedule, AzureTokenCredentials];
 
     /// <summary>Optional settings: each has a default documented in the README.</summary>
-    public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, MaxFilterLength,
-        MaxFilterDepth, MaxJsonDepth, MaxPatchOperations, MaxMembersPerPatch, RequestTimeoutSeconds, MaxWorkSteps,
+    public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, CursorTimeoutSeconds, MaxBulkOperations,
+        MaxFilterLength, MaxFilterDepth, MaxJsonDepth, MaxPatchOperations, MaxMembersPerPatch, RequestTimeoutSeconds, MaxWorkSteps,
         MaxConcurrentRequestsPerTenant, MaxQueuedRequestsPerTenant, PublicBaseUrl, TrustedProxy, AuditRetentionDays, FeedRetentionDays];
 }

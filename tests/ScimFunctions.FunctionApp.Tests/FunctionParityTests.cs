@@ -78,6 +78,8 @@ public sealed class FunctionParityTests(AzuriteFixture azurite) : IAsyncLifetime
         new("group without members", "GET", "Groups/{group}?excludedAttributes=members", null, true, (f, r, t, _, g) => f.Group(r, t, g)),
         new("search", "POST", "Users/.search", """{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName sw \"user\"","sortBy":"userName"}""", true,
             (f, r, t, _, _) => f.UsersSearch(r, t)),
+        new("root-level search, users and groups with members", "POST", ".search", """{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"displayName pr or userName pr"}""", true,
+            (f, r, t, _, _) => f.Search(r, t)),
         new("409 duplicate userName", "POST", "Users", """{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ALICE@contoso.com"}""", true,
             (f, r, t, _, _) => f.Users(r, t)),
         new("400 malformed JSON", "PATCH", "Users/{user}", """{"Operations": [""", true, (f, r, t, u, _) => f.User(r, t, u)),

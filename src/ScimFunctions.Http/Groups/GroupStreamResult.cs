@@ -94,12 +94,21 @@ public sealed class GroupStreamResult(HttpStatusCode status, JsonObject body, Me
             else
             {
                 writer.WriteStartArray();
-                foreach (var resource in resources.OfType<JsonObject>()) await WriteGroupAsync(sink, resource);
+                // A root-level search lists users too: they are written as rendered.
+                foreach (var resource in resources.OfType<JsonObject>())
+                {
+                    if (IsGroup(resource)) await WriteGroupAsync(sink, resource);
+                    else Write(writer, resource);
+                }
                 writer.WriteEndArray();
             }
         }
         writer.WriteEndObject();
     }
+
+    static bool IsGroup(JsonObject resource) =>
+        resource["schemas"] is JsonArray schemas && schemas.Any(s => s is JsonValue v && v.TryGetValue<string>(out var urn)
+            && urn.Equals(Protocol.ScimUrns.Group, StringComparison.OrdinalIgnoreCase));
 
     async Task WriteGroupAsync(Sink sink, JsonObject group)
     {

@@ -10,15 +10,20 @@ public static class DiscoveryDocuments
     /// <summary>What the <c>pagination</c> block of ServiceProviderConfig advertises (RFC 9865 §4).</summary>
     public sealed record PagingSupport(int DefaultPageSize, int MaxPageSize, int CursorTimeoutSeconds);
 
+    /// <summary>What the <c>bulk</c> block advertises (RFC 7643 §5): the limits /Bulk enforces.</summary>
+    public sealed record BulkSupport(int MaxOperations, int MaxPayloadSize);
+
     /// <param name="eventUris">The RFC 9967 event URIs the service issues (its <c>securityEvents</c>, §4); none: not advertised.</param>
     /// <param name="paging">RFC 9865 §4: the <c>pagination</c> block; none: not advertised.</param>
-    public static JsonObject ServiceProviderConfig(string baseUrl, int maxResults, IReadOnlyList<string>? eventUris = null, PagingSupport? paging = null)
+    /// <param name="bulk">The /Bulk limits; none: bulk unsupported.</param>
+    public static JsonObject ServiceProviderConfig(string baseUrl, int maxResults, IReadOnlyList<string>? eventUris = null, PagingSupport? paging = null,
+        BulkSupport? bulk = null)
     {
         var config = new JsonObject
         {
             ["schemas"] = new JsonArray(ScimUrns.ServiceProviderConfig),
             ["patch"] = new JsonObject { ["supported"] = true },
-            ["bulk"] = new JsonObject { ["supported"] = false, ["maxOperations"] = 0, ["maxPayloadSize"] = 0 },
+            ["bulk"] = new JsonObject { ["supported"] = bulk is not null, ["maxOperations"] = bulk?.MaxOperations ?? 0, ["maxPayloadSize"] = bulk?.MaxPayloadSize ?? 0 },
             ["filter"] = new JsonObject { ["supported"] = true, ["maxResults"] = maxResults },
             ["changePassword"] = new JsonObject { ["supported"] = false },
             // draft-ietf-scim-roles-entitlements: the tenant's available roles are listed at /Roles.

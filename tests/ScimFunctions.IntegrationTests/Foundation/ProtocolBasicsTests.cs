@@ -111,7 +111,10 @@ public sealed class ProtocolBasicsTests(AzuriteFixture azurite)
         Assert.True(config["filter"]!.GetInt32("maxResults") > 0);
         Assert.True(config["etag"]!.GetBoolean("supported"));
         Assert.True(config["sort"]!.GetBoolean("supported"));
-        Assert.False(config["bulk"]!.GetBoolean("supported"));
+        // /Bulk is supported, with the limits it enforces (Limits:MaxBulkOperations, and this host's Limits:MaxBodyBytes).
+        Assert.True(config["bulk"]!.GetBoolean("supported"));
+        Assert.Equal(100, config["bulk"]!.GetInt32("maxOperations"));
+        Assert.Equal(4096, config["bulk"]!.GetInt32("maxPayloadSize"));
         Assert.False(config["changePassword"]!.GetBoolean("supported"));
         Assert.Equal("oauthbearertoken", config.GetArray("authenticationSchemes")[0]!.GetString("type"));
     }
