@@ -162,21 +162,17 @@ public sealed class BulkHandler(ScimPipeline pipeline, UserHandlers users, Group
         return http;
     }
 
-    /// <summary>The handler an operation's path and method name, as the routing table would pick it.</summary>
+    /// <summary>The handler an operation's path and method name, through the same per-type dispatch as the routes.</summary>
     (string Operation, Func<ScimRequest, Task<IResult>> Handler) Route(string[] segments, string method)
     {
-        var type = segments.Length is 1 or 2 ? segments[0] : null;
-        var id = segments.Length == 2 ? segments[1] : null;
-        return (type?.ToLowerInvariant(), id, method) switch
+        IResourceHandlers? handlers = segments.Length is 1 or 2 ? segments[0].ToLowerInvariant() switch { "users" => users, "groups" => groups, _ => null } : null;
+        var (collection, resource) = handlers == users ? ("Users", "User") : ("Groups", "Group");
+        return (handlers, segments.Length == 2 ? segments[1] : null, method) switch
         {
-            ("users", null, "POST") => ("Users", users.CreateAsync),
-            ("users", { } u, "PUT") => ("User", r => users.ReplaceAsync(r, u)),
-            ("users", { } u, "PATCH") => ("User", r => users.PatchAsync(r, u)),
-            ("users", { } u, "DELETE") => ("User", r => users.DeleteAsync(r, u)),
-            ("groups", null, "POST") => ("Groups", groups.CreateAsync),
-            ("groups", { } g, "PUT") => ("Group", r => groups.ReplaceAsync(r, g)),
-            ("groups", { } g, "PATCH") => ("Group", r => groups.PatchAsync(r, g)),
-            ("groups", { } g, "DELETE") => ("Group", r => groups.DeleteAsync(r, g)),
+            ({ } h, null, "POST") => (collection, h.CreateAsync),
+            ({ } h, { } id, "PUT") => (resource, r => h.ReplaceAsync(r, id)),
+            ({ } h, { } id, "PATCH") => (resource, r => h.PatchAsync(r, id)),
+            ({ } h, { } id, "DELETE") => (resource, r => h.DeleteAsync(r, id)),
             _ => throw ScimException.BadRequest(ScimType.InvalidValue,
                 $"{method} {"/" + string.Join('/', segments)} is not a Bulk operation: POST /Users or /Groups; PUT, PATCH or DELETE /Users/{{id}} or /Groups/{{id}}."),
         };

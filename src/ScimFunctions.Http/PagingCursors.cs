@@ -2,11 +2,8 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Azure;
-using Azure.Data.Tables;
-using Azure.Security.KeyVault.Secrets;
+using ScimFunctions.Keys;
 using ScimFunctions.Protocol;
-using ScimFunctions.Storage;
 
 namespace ScimFunctions.Http;
 
@@ -102,57 +99,31 @@ public sealed class PagingCursors(CursorKey key, ScimLimits limits, TimeProvider
 }
 
 /// <summary>
-/// The cursor key: 256 random bits made once per deployment and kept where the token hashes are (a Key Vault
-/// secret in Azure, a row of the tokens table locally), loaded once per process. Instances that start together
-/// converge on one key: the table row is created only if absent, and in Key Vault the oldest version wins.
+/// The cursor key: 256 random bits made once per deployment, in the <see cref="KeyRing.PagingCursors"/> ring of the
+/// service's key stores (a Key Vault secret in Azure, rows of the tokens table locally), loaded once per process.
+/// Every instance uses the ring's oldest key, so instances that start together and each add one converge on one.
 /// </summary>
-public sealed class CursorKey(ScimTables tables, SecretClient? vault = null)
+public sealed class CursorKey(KeyStores stores, TimeProvider time)
 {
-    public const string SecretName = "scim-cursor-key";
-    const string Partition = "~cursor-key", Row = "v1", Property = "Key";
-
     Task<byte[]>? _key;
 
     public Task<byte[]> GetAsync(CancellationToken ct)
     {
-        var task = _key ??= vault is null ? FromTableAsync() : FromVaultAsync(vault);
+        var task = _key ??= LoadAsync();
         if (task.IsFaulted) _key = null; // a storage hiccup is retried by the next request
         return task.WaitAsync(ct);
     }
 
-    async Task<byte[]> FromTableAsync()
+    async Task<byte[]> LoadAsync()
     {
-        await tables.EnsureCreatedAsync();
-        try
+        var store = stores.For(KeyRing.PagingCursors);
+        var keys = await store.ListAsync(CancellationToken.None);
+        if (keys.Count == 0)
         {
-            await tables.Tokens.AddEntityAsync(new TableEntity(Partition, Row) { [Property] = RandomNumberGenerator.GetBytes(32) });
+            await store.AddAsync(new StoredKey(Guid.NewGuid().ToString("N"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), time.GetUtcNow()),
+                CancellationToken.None);
+            keys = await store.ListAsync(CancellationToken.None);
         }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            // Another instance made it first: use theirs.
-        }
-        return (await tables.Tokens.GetEntityAsync<TableEntity>(Partition, Row)).Value.GetBinary(Property);
-    }
-
-    async Task<byte[]> FromVaultAsync(SecretClient client)
-    {
-        if (await OldestAsync(client) is { } existing) return existing;
-        await client.SetSecretAsync(new KeyVaultSecret(SecretName, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
-        return await OldestAsync(client) ?? throw new InvalidOperationException($"Key Vault secret {SecretName} was set but cannot be read.");
-    }
-
-    static async Task<byte[]?> OldestAsync(SecretClient client)
-    {
-        SecretProperties? oldest = null;
-        try
-        {
-            await foreach (var p in client.GetPropertiesOfSecretVersionsAsync(SecretName))
-                if (p.Enabled == true && (oldest is null || p.CreatedOn < oldest.CreatedOn)) oldest = p;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-        return oldest is null ? null : Convert.FromBase64String((await client.GetSecretAsync(SecretName, oldest.Version)).Value.Value);
+        return Convert.FromBase64String(keys[0].Secret);
     }
 }

@@ -27,7 +27,7 @@ public static class ScimServiceCollectionExtensions
         services.AddSingleton(configuration.GetSection("Edge").Get<ScimEdgeOptions>() ?? new ScimEdgeOptions());
         services.AddSingleton<ScimPipeline>();
         services.AddSingleton<ScanBookmarks>();
-        services.AddSingleton(sp => new CursorKey(sp.GetRequiredService<ScimTables>(), sp.GetService<Azure.Security.KeyVault.Secrets.SecretClient>()));
+        services.AddSingleton<CursorKey>();
         services.AddSingleton<PagingCursors>();
         services.AddSingleton<QueryExecutor>();
         services.AddSingleton<UserHandlers>();
