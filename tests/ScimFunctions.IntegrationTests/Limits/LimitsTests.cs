@@ -125,6 +125,29 @@ public sealed class LimitsTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"Users/{id}")).StatusCode);
     }
 
+    /// <summary>A Bulk request shares one deadline: the operation storage slows past it answers 503, the
+    /// operations after it do not run, and the response says which ran.</summary>
+    [Fact]
+    public async Task A_bulk_request_is_bounded_by_the_request_deadline()
+    {
+        JsonObject Create(string name) => new()
+        {
+            ["method"] = "POST", ["path"] = "/Users", ["bulkId"] = name, ["data"] = new JsonObject { ["userName"] = $"{name}@contoso.test" },
+        };
+        Host.Faults.Schedule(StorageFault.Hang, when: StorageFaultInjector.IsTransaction);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var response = await Client.PostAsync("Bulk", new JsonObject
+        {
+            ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:BulkRequest"),
+            ["Operations"] = new JsonArray(Create("slow-first"), Create("never-run")),
+        });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var operations = (await response.ReadJsonAsync()).GetArray("Operations");
+        Assert.Equal("503", Assert.Single(operations)!.GetString("status"));
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(20));
+        Assert.Equal(0, await Client.TotalResultsAsync("Users?filter=" + Uri.EscapeDataString("userName eq \"never-run@contoso.test\"")));
+    }
+
     [Fact]
     public void Every_limit_is_an_app_setting_and_documented_with_its_default()
     {
