@@ -12,6 +12,9 @@ namespace ScimFunctions.Http;
 /// Answers list and search requests. Filters Entra and Okta send (userName/externalId/id/email/displayName
 /// equality, alone or and-ed with anything) are answered from index rows by point reads and short range
 /// queries; every other filter scans the tenant's resources of that kind page by page, evaluating in memory.
+/// A scan resumes where the previous page stopped: by index paging on the instance that served it (a per-instance
+/// <see cref="ScanBookmarks"/> entry), by cursor paging on any instance (the position sealed in the cursor,
+/// <see cref="PagingCursors"/>).
 /// </summary>
 public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks, PagingCursors cursors)
 {

@@ -9,7 +9,8 @@ namespace ScimFunctions.Http;
 /// minutes, keyed by tenant, resource kind and filter. A following request for that startIndex reads only
 /// from the bookmark to the end of its page. The cache is per instance: a request that lands on another
 /// instance, or after expiry, scans again (correct, only slower). Totals are as of the scan that started the
-/// session, which RFC 7644 §3.4.2.4 allows for paging over changing data.
+/// session, which RFC 7644 §3.4.2.4 allows for paging over changing data. Cursor paging (RFC 9865) carries the same
+/// position in the cursor instead, so it resumes on any instance.
 /// </summary>
 public sealed class ScanBookmarks(TimeProvider time)
 {
