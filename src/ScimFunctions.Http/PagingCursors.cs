@@ -41,7 +41,7 @@ public sealed class PagingCursors(CursorKey key, ScimLimits limits, TimeProvider
         };
         if (state.Previous is not null) payload["p"] = Write(state.Previous);
         var plain = Encoding.UTF8.GetBytes(payload.ToJsonString());
-        using var aes = new AesGcm(await key.GetAsync(ct), TagBytes);
+        using var aes = new AesGcm((await key.GetAsync(ct))[0], TagBytes);
         var sealedBytes = new byte[1 + NonceBytes + TagBytes + plain.Length];
         sealedBytes[0] = Version;
         var nonce = sealedBytes.AsSpan(1, NonceBytes);
@@ -62,17 +62,10 @@ public sealed class PagingCursors(CursorKey key, ScimLimits limits, TimeProvider
             throw Invalid();
         }
         if (sealedBytes.Length < 1 + NonceBytes + TagBytes || sealedBytes[0] != Version) throw Invalid();
-        var plain = new byte[sealedBytes.Length - 1 - NonceBytes - TagBytes];
-        try
-        {
-            using var aes = new AesGcm(await key.GetAsync(ct), TagBytes);
-            aes.Decrypt(sealedBytes.AsSpan(1, NonceBytes), sealedBytes.AsSpan(1 + NonceBytes + TagBytes), sealedBytes.AsSpan(1 + NonceBytes, TagBytes), plain,
-                Associated(tenant, binding));
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            throw Invalid();
-        }
+        var associated = Associated(tenant, binding);
+        var plain = Open(await key.GetAsync(ct), sealedBytes, associated)
+            ?? (await key.RefreshAsync(ct) is { } fresh ? Open(fresh, sealedBytes, associated) : null)
+            ?? throw Invalid();
         // Authentic, so written by us: its shape is ours.
         var payload = JsonNode.Parse(plain)!.AsObject();
         if (payload["x"]!.GetValue<long>() < time.GetUtcNow().ToUnixTimeSeconds())
@@ -80,6 +73,26 @@ public sealed class PagingCursors(CursorKey key, ScimLimits limits, TimeProvider
                 $"The cursor has expired: request each next page within {limits.CursorTimeoutSeconds} seconds (pagination.cursorTimeout), or start again with an empty cursor.");
         return new CursorState(Read(payload["a"]!.AsObject()), [.. payload["n"]!.AsArray().Select(n => n!.GetValue<int>())],
             payload["p"] is JsonObject previous ? Read(previous) : null);
+    }
+
+    /// <summary>The payload, if one of the keys authenticates it.</summary>
+    static byte[]? Open(IReadOnlyList<byte[]> keys, byte[] sealedBytes, byte[] associated)
+    {
+        var plain = new byte[sealedBytes.Length - 1 - NonceBytes - TagBytes];
+        foreach (var candidate in keys)
+        {
+            try
+            {
+                using var aes = new AesGcm(candidate, TagBytes);
+                aes.Decrypt(sealedBytes.AsSpan(1, NonceBytes), sealedBytes.AsSpan(1 + NonceBytes + TagBytes), sealedBytes.AsSpan(1 + NonceBytes, TagBytes), plain, associated);
+                return plain;
+            }
+            catch (AuthenticationTagMismatchException)
+            {
+                // Not this key (or not authentic at all).
+            }
+        }
+        return null;
     }
 
     static ScimException Invalid() => ScimException.BadRequest(ScimType.InvalidCursor,
@@ -99,23 +112,38 @@ public sealed class PagingCursors(CursorKey key, ScimLimits limits, TimeProvider
 }
 
 /// <summary>
-/// The cursor key: 256 random bits made once per deployment, in the <see cref="KeyRing.PagingCursors"/> ring of the
+/// The cursor keys: 256 random bits made once per deployment, in the <see cref="KeyRing.PagingCursors"/> ring of the
 /// service's key stores (a Key Vault secret in Azure, rows of the tokens table locally), loaded once per process.
-/// Every instance uses the ring's oldest key, so instances that start together and each add one converge on one.
+/// The ring's oldest key seals; any key of the ring opens. Instances that start together on an empty ring may each
+/// add a key and seal with different ones for a while: a cursor that no loaded key opens makes the instance read the
+/// ring again (at most once a minute, so garbage cursors cannot make every request read storage), and then it opens.
 /// </summary>
 public sealed class CursorKey(KeyStores stores, TimeProvider time)
 {
-    Task<byte[]>? _key;
+    static readonly TimeSpan RefreshAtMost = TimeSpan.FromMinutes(1);
 
-    public Task<byte[]> GetAsync(CancellationToken ct)
+    Task<IReadOnlyList<byte[]>>? _keys;
+    long _loadedTicks;
+
+    /// <summary>The ring's keys, oldest (the sealing key) first.</summary>
+    public Task<IReadOnlyList<byte[]>> GetAsync(CancellationToken ct)
     {
-        var task = _key ??= LoadAsync();
-        if (task.IsFaulted) _key = null; // a storage hiccup is retried by the next request
+        var task = _keys ??= LoadAsync();
+        if (task.IsFaulted) _keys = null; // a storage hiccup is retried by the next request
         return task.WaitAsync(ct);
     }
 
-    async Task<byte[]> LoadAsync()
+    /// <summary>The ring read again, or null when it was read less than a minute ago.</summary>
+    public async Task<IReadOnlyList<byte[]>?> RefreshAsync(CancellationToken ct)
     {
+        if (time.GetUtcNow().UtcTicks - Interlocked.Read(ref _loadedTicks) < RefreshAtMost.Ticks) return null;
+        _keys = null;
+        return await GetAsync(ct);
+    }
+
+    async Task<IReadOnlyList<byte[]>> LoadAsync()
+    {
+        Interlocked.Exchange(ref _loadedTicks, time.GetUtcNow().UtcTicks);
         var store = stores.For(KeyRing.PagingCursors);
         var keys = await store.ListAsync(CancellationToken.None);
         if (keys.Count == 0)
@@ -124,6 +152,6 @@ public sealed class CursorKey(KeyStores stores, TimeProvider time)
                 CancellationToken.None);
             keys = await store.ListAsync(CancellationToken.None);
         }
-        return Convert.FromBase64String(keys[0].Secret);
+        return [.. keys.Select(k => Convert.FromBase64String(k.Secret))];
     }
 }
