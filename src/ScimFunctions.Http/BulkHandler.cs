@@ -167,12 +167,15 @@ public sealed class BulkHandler(ScimPipeline pipeline, UserHandlers users, Group
     {
         IResourceHandlers? handlers = segments.Length is 1 or 2 ? segments[0].ToLowerInvariant() switch { "users" => users, "groups" => groups, _ => null } : null;
         var (collection, resource) = handlers == users ? ("Users", "User") : ("Groups", "Group");
+        (string, Func<ScimRequest, Task<IResult>>) Checked(string name, Func<ScimRequest, Task<IResult>> handler) =>
+            // A users-only tenant refuses each group operation as it refuses the /Groups routes (403).
+            (name, handlers == groups ? r => { r.RequireGroupProvisioning(); return handler(r); } : handler);
         return (handlers, segments.Length == 2 ? segments[1] : null, method) switch
         {
-            ({ } h, null, "POST") => (collection, h.CreateAsync),
-            ({ } h, { } id, "PUT") => (resource, r => h.ReplaceAsync(r, id)),
-            ({ } h, { } id, "PATCH") => (resource, r => h.PatchAsync(r, id)),
-            ({ } h, { } id, "DELETE") => (resource, r => h.DeleteAsync(r, id)),
+            ({ } h, null, "POST") => Checked(collection, h.CreateAsync),
+            ({ } h, { } id, "PUT") => Checked(resource, r => h.ReplaceAsync(r, id)),
+            ({ } h, { } id, "PATCH") => Checked(resource, r => h.PatchAsync(r, id)),
+            ({ } h, { } id, "DELETE") => Checked(resource, r => h.DeleteAsync(r, id)),
             _ => throw ScimException.BadRequest(ScimType.InvalidValue,
                 $"{method} {"/" + string.Join('/', segments)} is not a Bulk operation: POST /Users or /Groups; PUT, PATCH or DELETE /Users/{{id}} or /Groups/{{id}}."),
         };

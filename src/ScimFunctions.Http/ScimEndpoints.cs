@@ -31,13 +31,16 @@ public sealed class ScimEndpoints(ScimPipeline pipeline, UserHandlers users, Gro
     });
 
     /// <summary>Each type's query is read from the one SearchRequest against its own schema, so filters,
-    /// projection and paging mean what they mean at /Users/.search and /Groups/.search.</summary>
+    /// projection and paging mean what they mean at /Users/.search and /Groups/.search. A users-only tenant
+    /// (group provisioning off) searches its users only.</summary>
     async Task<IResult> SearchAllAsync(ScimRequest request)
     {
         var body = await request.ReadJsonObjectAsync();
+        var userSource = users.Source(request, ListQuery.FromSearchRequest(body, request.Schema.User, limits));
+        if (request.Settings.GroupProvisioning == Storage.Tenants.GroupProvisioningState.Off)
+            return new ScimJsonResult(HttpStatusCode.OK, await queries.ListAsync(request, [userSource]));
         var groupQuery = ListQuery.FromSearchRequest(body, request.Schema.Group, limits);
-        var list = await queries.ListAsync(request, [users.Source(request, ListQuery.FromSearchRequest(body, request.Schema.User, limits)),
-            groups.Source(request, groupQuery)]);
+        var list = await queries.ListAsync(request, [userSource, groups.Source(request, groupQuery)]);
         return groups.ListResult(request, groupQuery.Projection, list);
     }
 

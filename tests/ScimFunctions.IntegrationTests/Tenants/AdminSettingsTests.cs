@@ -156,6 +156,18 @@ public sealed class AdminSettingsTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Contains(GroupOffDetail, error.GetString("detail"));
         }
         Assert.Equal(HttpStatusCode.OK, (await tenant.GetAsync("Users")).StatusCode);
+        // Bulk refuses each group operation the same way and runs the user operations; the root search lists users only.
+        var bulk = await tenant.PostJsonAsync("Bulk", new JsonObject
+        {
+            ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:BulkRequest"),
+            ["Operations"] = new JsonArray(
+                new JsonObject { ["method"] = "POST", ["path"] = "/Groups", ["bulkId"] = "g", ["data"] = group.DeepClone() },
+                new JsonObject { ["method"] = "POST", ["path"] = "/Users", ["bulkId"] = "u", ["data"] = new JsonObject { ["userName"] = "duo@contoso.test" } }),
+        });
+        Assert.Equal(["403", "201"], bulk["Operations"]!.AsArray().Select(o => o!["status"]!.GetValue<string>()));
+        Assert.Contains(GroupOffDetail, bulk["Operations"]![0]!["response"]!.GetString("detail"));
+        var everything = await tenant.PostJsonAsync(".search", new JsonObject { ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:SearchRequest") });
+        Assert.Equal(2, everything.GetInt32("totalResults"));
 
         // On again: the next write is honoured at once (writes read the settings fresh).
         await Admin.Tenants.ChangeSettingsAsync(tenant.Tenant, new SettingsChange(GroupProvisioning: GroupProvisioningState.On), Caller, default);
