@@ -16,8 +16,7 @@ public sealed record KeyRing(string SecretName, string Partition, string Content
     /// <summary>The self-service page's link, session and CSRF keys (HMAC-SHA256; the secret is 32 random bytes in base64).</summary>
     public static readonly KeyRing PortalLinks = new("scim-portal-link-key", "~portal-link-keys", "application/octet-stream;base64");
 
-    /// <summary>The key that seals RFC 9865 paging cursors (the secret is 256 random bits, base64): every instance
-    /// uses the oldest key of the ring, so instances that start together converge on one.</summary>
+    /// <summary>The keys of RFC 9865 paging cursors (the secret is 256 random bits, base64): the oldest seals, any opens.</summary>
     public static readonly KeyRing PagingCursors = new("scim-cursor-key", "~cursor-keys", "application/octet-stream;base64");
 }
 
