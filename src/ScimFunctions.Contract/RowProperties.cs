@@ -43,6 +43,15 @@ public static class RowProperties
     /// <summary>User rows: the user is in no group (the service's shortcut, not for the application).</summary>
     public const string NoGroups = "NoGroups";
 
+    /// <summary><c>memberof</c> rows: the group's displayName, kept with the membership so a user's <c>groups</c> cost one
+    /// range query whatever their number. Written with the membership; a rename rewrites it (see <see cref="RenamePending"/>).
+    /// Absent on rows written before it existed: read the group row then.</summary>
+    public const string Display = "Display";
+
+    /// <summary>Group rows: the displayName changed and the group's <c>memberof</c> rows may still carry the old one
+    /// (the service's, not for the application; cleared when every row has the new name).</summary>
+    public const string RenamePending = "RenamePending";
+
     /// <summary>Feed rows: the event's type.</summary>
     public const string EventType = "Type";
 

@@ -68,7 +68,8 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
         {
             try
             {
-                written = Applied(request, group, await membership.EditAsync(request.Tenant, group.Id, ids, [], ETag.All, request.Write, request.Aborted, LiveUsersOnly(request)));
+                written = Applied(request, group, await membership.EditAsync(request.Tenant, group.Id, ids, [], ETag.All, request.Write, request.Aborted, LiveUsersOnly(request),
+                    DisplayName(group)));
             }
             catch (Exception e) when (e is not ScimException)
             {
@@ -152,13 +153,34 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
             var updated = document is null || JsonNode.DeepEquals(document, current.Document)
                 ? current
                 : await store.ReplaceAsync(request.Tenant, current, document, request.Write, request.Aborted, request.Indexed(ResourceKind.Group, document));
-            if (edit is null || edit.IsEmpty) return new Written(updated, []);
-            var etag = request.HasIfMatch && ReferenceEquals(updated, current) ? current.ETag : ETag.All;
-            var result = edit.ClearAll
-                ? await membership.ReplaceAllAsync(request.Tenant, id, edit.Add, etag, request.Write, request.Aborted, LiveUsersOnly(request))
-                : await membership.EditAsync(request.Tenant, id, edit.Add, edit.Remove, etag, request.Write, request.Aborted, LiveUsersOnly(request));
-            return Applied(request, updated, result);
+            var written = new Written(updated, []);
+            if (edit is { IsEmpty: false })
+            {
+                var etag = request.HasIfMatch && ReferenceEquals(updated, current) ? current.ETag : ETag.All;
+                var result = edit.ClearAll
+                    ? await membership.ReplaceAllAsync(request.Tenant, id, edit.Add, etag, request.Write, request.Aborted, LiveUsersOnly(request), DisplayName(updated))
+                    : await membership.EditAsync(request.Tenant, id, edit.Add, edit.Remove, etag, request.Write, request.Aborted, LiveUsersOnly(request), DisplayName(updated));
+                written = Applied(request, updated, result);
+            }
+            if (updated.RenamePending) await PropagateNameAsync(request, id);
+            return written;
         });
+
+    /// <summary>A rename (or one an earlier request left unfinished) reaches the members' memberof rows. After the
+    /// write committed, so a storage failure here is logged, not answered: the flag stays, the next write resumes.</summary>
+    async Task PropagateNameAsync(ScimRequest request, string id)
+    {
+        try
+        {
+            await membership.PropagateNameAsync(request.Tenant, id, request.Aborted);
+        }
+        catch (Exception e) when (ScimPipeline.IsTransient(e))
+        {
+            log.LogWarning(e, "Tenant {Tenant} group {GroupId}: renamed; its members' group names are updated by its next write", request.Tenant.Value, id);
+        }
+    }
+
+    static string? DisplayName(StoredResource group) => ScimJson.GetString(group.Document, "displayName");
 
     /// <summary>Deletes a group this request created, with its member rows, on its own time limit (the
     /// request's may be what ran out). If storage refuses this too, the group stays as the failure left it.</summary>

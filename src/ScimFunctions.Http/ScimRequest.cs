@@ -47,6 +47,10 @@ public sealed class ScimRequest(HttpContext http, TenantSettings tenant, WriteCo
     /// <summary>The write context of this request (request id, operation, client) for the stores' audit and feed rows.</summary>
     public WriteContext Write => write ?? throw new InvalidOperationException($"{http.Request.Method} is not a write: it has no write context.");
 
+    /// <summary>A write of this request has committed: from here on a storage failure must not answer 503 (the
+    /// client would send the applied write again).</summary>
+    public bool HasCommitted => write is { Committed: > 0 };
+
     /// <summary>The request's CPU work budget, which also stops CPU work at the deadline.</summary>
     public WorkBudget Budget { get; } = new(limits.MaxWorkSteps, aborted);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using ScimFunctions.Protocol;
 using ScimFunctions.Protocol.Patching;
 using ScimFunctions.Protocol.Resources;
@@ -11,7 +12,7 @@ using ScimFunctions.Storage.Tenants;
 namespace ScimFunctions.Http;
 
 /// <summary>/Users and /Users/{id} (RFC 7644 §3.2-§3.6).</summary>
-public sealed class UserHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits) : IResourceHandlers
+public sealed class UserHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits, ILogger<UserHandlers> log) : IResourceHandlers
 {
     public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, request.Schema.User, limits));
 
@@ -25,7 +26,8 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
     public QueryExecutor.Source Source(ScimRequest request, ListQuery query) => new(ResourceKind.User, query,
         query.Projection.Includes("groups") ? (rendered, stored) => AddGroupsAsync(request, rendered, stored) : null);
 
-    /// <summary>The read-only <c>groups</c> attribute, from the user's reverse membership rows: not read at all
+    /// <summary>The read-only <c>groups</c> attribute, from the user's reverse membership rows (one range query, the
+    /// names on the rows): not read at all
     /// for a user known to be in no group (a new user, or one never added to a group), so creating, reading
     /// and patching such a user costs no range query.</summary>
     async Task AddGroupsAsync(ScimRequest request, JsonObject rendered, StoredResource user)
@@ -109,7 +111,18 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
     {
         var projection = AttributeProjection.Parse(request.Schema.User, request.Query("attributes"), request.Query("excludedAttributes"));
         var rendered = ResourceRenderer.Render(user, request.BaseUrl);
-        if (projection.Includes("groups")) await AddGroupsAsync(request, rendered, user);
+        if (projection.Includes("groups"))
+        {
+            try
+            {
+                await AddGroupsAsync(request, rendered, user);
+            }
+            catch (Exception e) when (ScimPipeline.IsTransient(e) && request.HasCommitted && !request.Aborted.IsCancellationRequested)
+            {
+                // The write is applied: a 503 would make the client send it again. The response goes without groups.
+                log.LogWarning(e, "Tenant {Tenant} user {UserId}: written; its groups could not be read for the response", request.Tenant.Value, user.Id);
+            }
+        }
         var body = projection.Apply(rendered);
         return new ScimJsonResult(status, body,
             location: status == HttpStatusCode.Created ? ResourceRenderer.Location(request.BaseUrl, ResourceKind.User, user.Id) : null,

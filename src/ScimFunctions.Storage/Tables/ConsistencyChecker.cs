@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
+using ScimFunctions.Protocol.Resources;
 
 namespace ScimFunctions.Storage.Tables;
 
@@ -24,6 +25,10 @@ public enum FindingKind
 
     /// <summary>A resource row whose document cannot be read or lacks its unique attribute.</summary>
     InvalidDocument,
+
+    /// <summary>A memberof row whose group name (<see cref="RowProperties.Display"/>) is not its group's displayName,
+    /// while the group has no rename in progress.</summary>
+    StaleGroupName,
 }
 
 /// <summary>One problem: what kind, which row, and why.</summary>
@@ -37,7 +42,8 @@ public sealed record ConsistencyReport(string Tenant, int RowsScanned, int Users
 /// <summary>
 /// Checks one tenant's partition against the invariants the stores keep with their transactions: every
 /// index row belongs to a live resource whose document has that value, every live resource has all its
-/// index rows, and membership rows come in pairs between a live user and a live group. One scan of the
+/// index rows, membership rows come in pairs between a live user and a live group, and a memberof row's group
+/// name is its group's (rows without one, written before names were kept, are read through to the group). One scan of the
 /// partition; memory holds row keys, never documents. Run it on a quiet tenant: writes in flight between
 /// two of their transactions (a group's member batches, a delete's clean-up) can show up as findings that
 /// the write itself then resolves.
@@ -52,6 +58,8 @@ public sealed class ConsistencyChecker(TableClient table)
         var deleted = new HashSet<string>(StringComparer.Ordinal);                // soft-deleted (Disable mode) rows
         var index = new List<(string RowKey, string? Id, string ResourceKey)>();
         var membership = new HashSet<string>(StringComparer.Ordinal);
+        var shownNames = new Dictionary<string, string>(StringComparer.Ordinal);   // memberof row key → the group name it carries
+        var groupNames = new Dictionary<string, string?>(StringComparer.Ordinal);  // "group|id" → displayName, of groups with no rename in progress
         int rows = 0, users = 0, groups = 0;
 
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value}");
@@ -74,6 +82,7 @@ public sealed class ConsistencyChecker(TableClient table)
                 try
                 {
                     var resource = ResourceStore.ToResource(k, entity);
+                    if (k == ResourceKind.Group && !resource.RenamePending) groupNames[key] = ScimJson.GetString(resource.Document, "displayName");
                     var keys = IndexKeys.For(k, resource.Id, resource.Document);
                     foreach (var needed in keys.Lookups.Prepend(keys.UniqueClaim).Concat(resource.ExtensionIndexKeys)) expected[needed] = resource.Id;
                 }
@@ -94,6 +103,7 @@ public sealed class ConsistencyChecker(TableClient table)
                     break;
                 case RowKind.Member or RowKind.MemberOf:
                     membership.Add(key);
+                    if (entity.GetString(RowProperties.Display) is { } shown) shownNames[key] = shown;
                     break;
                 case RowKind.EventReceiver or RowKind.EventPoll:
                     break; // the events' delivery state: its cursors are feed keys, not resources
@@ -131,6 +141,8 @@ public sealed class ConsistencyChecker(TableClient table)
             var (groupId, userId) = isMember ? (parts[1], parts[2]) : (parts[2], parts[1]);
             var pair = isMember ? RowKeys.MemberOf(userId, groupId) : RowKeys.Member(groupId, userId);
             if (!membership.Contains(pair)) findings.Add(new(FindingKind.UnpairedMembership, key, $"has no {pair}"));
+            if (shownNames.TryGetValue(key, out var shown) && groupNames.TryGetValue(RowKeys.Group(groupId), out var name) && shown != name)
+                findings.Add(new(FindingKind.StaleGroupName, key, $"shows the group as \"{shown}\", its displayName is \"{name}\""));
             foreach (var resourceKey in new[] { RowKeys.User(userId), RowKeys.Group(groupId) })
             {
                 if (!live.Contains(resourceKey))

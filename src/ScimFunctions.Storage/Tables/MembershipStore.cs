@@ -57,17 +57,20 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
     /// with 404), and only then is the chunk's rows read once to drop what does not apply. Entra's usual
     /// requests (new members, removal of members) so cost one transaction per chunk.
     /// <paramref name="groupETag"/> makes the first transaction conditional on the group's version (If-Match).
-    /// <paramref name="liveUsersOnly"/>: see <see cref="DropDeletedUsersAsync"/>.</summary>
+    /// <paramref name="liveUsersOnly"/>: see <see cref="DropDeletedUsersAsync"/>.
+    /// <paramref name="displayName"/>: the group's displayName as the caller read it, stored on the new memberof rows
+    /// (see <see cref="CheckNamesAsync"/>).</summary>
     public async Task<MembershipChange> EditAsync(TenantId tenant, string groupId, IReadOnlyList<string> add, IReadOnlyList<string> remove,
-        ETag groupETag, WriteContext write, CancellationToken ct, bool liveUsersOnly = false)
+        ETag groupETag, WriteContext write, CancellationToken ct, bool liveUsersOnly = false, string? displayName = null)
     {
-        var batch = new Batch(this, tenant, write, groupId, groupETag);
+        var batch = new Batch(this, tenant, write, groupId, groupETag, displayName);
         batch.Unapplied.AddRange(add.Where(id => !ResourceIds.IsWellFormed(id)));
         // Distinct: one transaction cannot name a row twice. Already a member: the repair drops it, nothing is
         // written (Entra re-sends existing members), so LastModified stays.
         var removing = remove.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal);
         var adding = await DropDeletedUsersAsync(tenant, [.. add.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal)], liveUsersOnly, batch.Unapplied, ct);
         await batch.SubmitAsync([.. removing.Select(u => Pair.Remove(u, groupId)), .. adding.Select(u => Pair.Add(u, groupId))], ct);
+        await CheckNamesAsync(tenant, groupId, displayName, batch.Added, ct);
         return batch.Result;
     }
 
@@ -75,9 +78,9 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
     /// current member rows once, deleting those not wanted as it goes, then adds the missing ones.
     /// Memory holds the requested ids, never the current members.</summary>
     public async Task<MembershipChange> ReplaceAllAsync(TenantId tenant, string groupId, IReadOnlyList<string> members, ETag groupETag, WriteContext write,
-        CancellationToken ct, bool liveUsersOnly = false)
+        CancellationToken ct, bool liveUsersOnly = false, string? displayName = null)
     {
-        var batch = new Batch(this, tenant, write, groupId, groupETag);
+        var batch = new Batch(this, tenant, write, groupId, groupETag, displayName);
         batch.Unapplied.AddRange(members.Where(id => !ResourceIds.IsWellFormed(id)));
         members = await DropDeletedUsersAsync(tenant, [.. members.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal)], liveUsersOnly, batch.Unapplied, ct);
         var missing = members.ToHashSet(StringComparer.Ordinal);
@@ -94,6 +97,7 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
         }
         await batch.SubmitAsync(unwanted, ct);
         await batch.SubmitAsync([.. members.Where(missing.Contains).Distinct(StringComparer.Ordinal).Select(u => Pair.Add(u, groupId))], ct);
+        await CheckNamesAsync(tenant, groupId, displayName, batch.Added, ct);
         return batch.Result;
     }
 
@@ -101,29 +105,98 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
     /// row is not touched, so the caller's conditional delete fails only if another request wrote to it.</summary>
     public async Task RemoveAllMembersAsync(TenantId tenant, string groupId, WriteContext write, CancellationToken ct)
     {
-        var batch = new Batch(this, tenant, write, touchGroup: null, ETag.All);
+        var batch = new Batch(this, tenant, write, touchGroup: null, ETag.All, displayName: null);
         await batch.SubmitStreamAsync(MembersAsync(tenant, groupId, ct), u => Pair.Remove(u, groupId), Pair.RemoveCost, ct);
     }
 
-    /// <summary>The groups a user belongs to, with their display names (one point read per group, for
-    /// the first <see cref="MaxNamedGroups"/>; later groups come without a display name).</summary>
+    /// <summary>The groups a user belongs to, with their display names: one range query over the user's memberof
+    /// rows, which carry the name (<see cref="RowProperties.Display"/>), whatever the number of groups. Rows written
+    /// before the name was kept there cost a point read of their group (the first <see cref="MaxNamedGroups"/> of them;
+    /// later ones come without a display name): the read fallback for older data, no migration needed.</summary>
     public async IAsyncEnumerable<GroupReference> GroupsOfUserAsync(TenantId tenant, string userId, [EnumeratorCancellation] CancellationToken ct)
     {
         if (!ResourceIds.IsWellFormed(userId)) yield break;
-        var seen = 0;
-        var pending = new List<string>();
-        await foreach (var groupId in IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(userId), ct))
+        var prefix = RowKeys.MemberOfPrefix(userId);
+        var unnamed = 0;
+        await foreach (var page in _table.QueryAsync<TableEntity>(RowKeys.RangeFilter(tenant, prefix), maxPerPage: 1000, select: ["RowKey", RowProperties.Display], cancellationToken: ct).AsPages())
         {
-            if (++seen <= MaxNamedGroups)
-            {
-                pending.Add(groupId);
-                if (pending.Count < ReadParallelism) continue;
-            }
-            foreach (var group in await NameAsync(tenant, pending, ct)) yield return group;
-            pending.Clear();
-            if (seen > MaxNamedGroups) yield return new GroupReference(groupId, null);
+            var groups = page.Values.Select(row => new GroupReference(row.RowKey[prefix.Length..], row.GetString(RowProperties.Display))).ToList();
+            var legacy = groups.Where(g => g.DisplayName is null).Take(Math.Max(0, MaxNamedGroups - unnamed)).Select(g => g.GroupId).ToList();
+            unnamed += legacy.Count;
+            var named = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var chunk in legacy.Chunk(ReadParallelism))
+                foreach (var group in await NameAsync(tenant, [.. chunk], ct)) named[group.GroupId] = group.DisplayName;
+            foreach (var group in groups) yield return named.TryGetValue(group.GroupId, out var name) ? group with { DisplayName = name } : group;
         }
-        foreach (var group in await NameAsync(tenant, pending, ct)) yield return group;
+    }
+
+    /// <summary>After members were added with the displayName the caller read: one point read of the group, and when a
+    /// rename committed in between (its own pass over the members may have run before these rows existed), the
+    /// new rows get the current name. Closes the race between a rename and a member add; a storage failure here,
+    /// after the membership committed, is not the write's failure (the rows keep the name the request read).</summary>
+    async Task CheckNamesAsync(TenantId tenant, string groupId, string? written, IReadOnlyList<string> added, CancellationToken ct)
+    {
+        if (added.Count == 0) return;
+        try
+        {
+            var group = await resources.GetAsync(tenant, ResourceKind.Group, groupId, ct);
+            if (group is null || ScimJson.GetString(group.Document, "displayName") is not { } current || current == written) return;
+            await WriteNamesAsync(tenant, groupId, current, added.ToAsyncEnumerable(), ct);
+        }
+        catch (RequestFailedException)
+        {
+        }
+    }
+
+    /// <summary>Brings a renamed group's memberof rows to its displayName, then clears its
+    /// <see cref="RowProperties.RenamePending"/> flag. Cost: one read of the group, the member rows streamed
+    /// (1,000 a page), one transaction per 100 members, one read and one merge of the group: ⌈M/1000⌉ + ⌈M/100⌉ + 3
+    /// requests for M members. A rename during the pass (the document's version moved) starts it again with the
+    /// newer name; a failure leaves the flag set, and the group's next write (or maintenance) runs it again.</summary>
+    public async Task PropagateNameAsync(TenantId tenant, string groupId, CancellationToken ct)
+    {
+        for (var attempt = 1; attempt <= MaxRepairs; attempt++)
+        {
+            if (await resources.GetAsync(tenant, ResourceKind.Group, groupId, ct) is not { RenamePending: true } group) return;
+            var name = ScimJson.GetString(group.Document, "displayName") ?? "";
+            await WriteNamesAsync(tenant, groupId, name, MembersAsync(tenant, groupId, ct), ct);
+            // Membership writes move the ETag without changing the name: re-read once and clear on the same version.
+            for (var current = group; current is not null && current.Version == group.Version; current = await resources.GetAsync(tenant, ResourceKind.Group, groupId, ct))
+            {
+                try
+                {
+                    await _table.UpdateEntityAsync(new TableEntity(tenant, RowKeys.Group(groupId)) { [RowProperties.RenamePending] = false }, current.ETag, TableUpdateMode.Merge, ct);
+                    return;
+                }
+                catch (RequestFailedException e) when (e.Status == 412)
+                {
+                }
+            }
+        }
+    }
+
+    /// <summary>Sets the Display of the memberof rows (user → <paramref name="groupId"/>) of <paramref name="userIds"/>,
+    /// 100 rows a transaction. A Merge, never an insert: a member removed meanwhile fails its transaction (404) and is
+    /// dropped, so no memberof row is ever written without its member row.</summary>
+    async Task WriteNamesAsync(TenantId tenant, string groupId, string name, IAsyncEnumerable<string> userIds, CancellationToken ct)
+    {
+        await foreach (var chunk in userIds.Chunk(100).WithCancellation(ct))
+        {
+            var rows = chunk.ToList();
+            for (var attempt = 1; rows.Count > 0; attempt++)
+            {
+                try
+                {
+                    await _table.SubmitTransactionAsync(rows.Select(u => new TableTransactionAction(TableTransactionActionType.UpdateMerge,
+                        new TableEntity(tenant, RowKeys.MemberOf(u, groupId)) { [RowProperties.Display] = name }, ETag.All)), ct);
+                    break;
+                }
+                catch (TableTransactionFailedException e) when (e.Status == 404 && e.FailedTransactionActionIndex is { } failed && failed < rows.Count && attempt < rows.Count + 1)
+                {
+                    rows.RemoveAt(failed);
+                }
+            }
+        }
     }
 
     /// <summary>Removes the user from every group (before the user row is deleted), in batches, moving
@@ -131,7 +204,7 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
     public async Task RemoveUserFromAllGroupsAsync(TenantId tenant, string userId, WriteContext write, CancellationToken ct)
     {
         if (!ResourceIds.IsWellFormed(userId)) return;
-        var batch = new Batch(this, tenant, write, touchGroup: null, ETag.All);
+        var batch = new Batch(this, tenant, write, touchGroup: null, ETag.All, displayName: null);
         await batch.SubmitStreamAsync(IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(userId), ct), g => Pair.RemoveTouchingGroup(userId, g), Pair.RemoveTouchingGroupCost, ct);
     }
 
@@ -187,10 +260,11 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
 
         public int Cost => Kind == PairKind.Remove ? RemoveCost : AddCost;
 
-        public IEnumerable<TableTransactionAction> Actions(TenantId tenant, DateTimeOffset now)
+        public IEnumerable<TableTransactionAction> Actions(TenantId tenant, DateTimeOffset now, string? displayName)
         {
             var member = new TableEntity(tenant, RowKeys.Member(GroupId, UserId)) { [RowProperties.Id] = UserId };
             var memberOf = new TableEntity(tenant, RowKeys.MemberOf(UserId, GroupId)) { [RowProperties.Id] = GroupId };
+            if (Kind == PairKind.Add && displayName is not null) memberOf[RowProperties.Display] = displayName;
             if (Kind == PairKind.Add)
             {
                 // Insert, not upsert: an existing member fails the transaction (409), which tells EditAsync the
@@ -215,12 +289,15 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
 
     /// <summary>Packs pairs into transactions and submits them, repairing a transaction that failed because
     /// a concurrent request changed its rows (a user deleted, a member already removed) and trying again.</summary>
-    sealed class Batch(MembershipStore store, TenantId tenant, WriteContext write, string? touchGroup, ETag groupETag)
+    sealed class Batch(MembershipStore store, TenantId tenant, WriteContext write, string? touchGroup, ETag groupETag, string? displayName)
     {
         DateTimeOffset? _lastModified;
         bool _membersSeen;
 
         public List<string> Unapplied { get; } = [];
+
+        /// <summary>The users whose membership this batch added (committed).</summary>
+        public List<string> Added { get; } = [];
         public MembershipChange Result => new(_lastModified, Unapplied);
 
         public static int Capacity(int pairCost, bool withGroupMerge) => (MaxOperations - (withGroupMerge ? 1 : 0)) / pairCost;
@@ -272,7 +349,7 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
                 var owners = new List<int>();
                 foreach (var (pair, index) in chunk.Select((p, i) => (p, i)))
                 {
-                    foreach (var action in pair.Actions(tenant, now))
+                    foreach (var action in pair.Actions(tenant, now, displayName))
                     {
                         actions.Add(action);
                         owners.Add(index);
@@ -288,9 +365,7 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
                 try
                 {
                     await store._table.SubmitTransactionAsync(actions, ct);
-                    write.MarkCommitted();
-                    _lastModified = now;
-                    groupETag = ETag.All; // If-Match is checked once, by the first write.
+                    Committed(chunk, now);
                     return;
                 }
                 catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex is { } failed)
@@ -308,13 +383,19 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
                     _membersSeen = true;
                     if (await DropPresentMembersAsync(chunk, audit, ct))
                     {
-                        write.MarkCommitted();
-                        _lastModified = now;
-                        groupETag = ETag.All;
+                        Committed(chunk, now);
                         return;
                     }
                 }
             }
+        }
+
+        void Committed(List<Pair> chunk, DateTimeOffset now)
+        {
+            write.MarkCommitted();
+            _lastModified = now;
+            groupETag = ETag.All; // If-Match is checked once, by the first write.
+            Added.AddRange(chunk.Where(p => p.Kind == PairKind.Add).Select(p => p.UserId));
         }
 
         /// <summary>After a 409 on a member row: reads the chunk's member rows (and this attempt's audit row) once

@@ -79,6 +79,11 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         CarryFlags(entity, existing);
         // Safe to carry: a membership added since the read moved the ETag, so this replace fails and is retried.
         if (existing.NoGroups) entity[RowProperties.NoGroups] = true;
+        // A rename is marked in its own transaction, so the members' memberof rows are brought to the new name
+        // even when the request stops after this commit (the group's next write or maintenance resumes it).
+        var renamed = existing.Kind == ResourceKind.Group && (existing.RenamePending
+            || !string.Equals(ScimJson.GetString(existing.Document, "displayName"), ScimJson.GetString(document, "displayName"), StringComparison.Ordinal));
+        if (renamed) entity[RowProperties.RenamePending] = true;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, entity, existing.ETag) };
         int? claimIndex = null;
         if (!string.Equals(oldKeys.UniqueClaim, newKeys.UniqueClaim, StringComparison.Ordinal))
@@ -98,7 +103,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             DeleteIndexRows(actions, tenant, existing.Id, existing.ExtensionIndexKeys.Except(extensionKeys));
             claims = AddExtensionRows(actions, tenant, existing.Id, [.. extension.Where(r => !existing.ExtensionIndexKeys.Contains(r.RowKey))]);
         }
-        var updated = existing with { Document = document, Version = existing.Version + 1, LastModified = now, ETag = ETag.All, ExtensionIndexKeys = extensionKeys };
+        var updated = existing with { Document = document, Version = existing.Version + 1, LastModified = now, ETag = ETag.All, ExtensionIndexKeys = extensionKeys, RenamePending = renamed };
         AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
         AddFeed(actions, tenant, write, now, FeedEventFactory.Replaced(existing, updated, write.Method));
         await SubmitAsync(actions, write, existing.Kind, claimIndex, ct, extensionClaims: claims);
@@ -446,6 +451,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             AppKey = entity.GetString(RowProperties.AppKey),
             AwaitingActivation = entity.GetBoolean(RowProperties.AwaitingActivation) == true,
             NoGroups = entity.GetBoolean(RowProperties.NoGroups) == true,
+            RenamePending = entity.GetBoolean(RowProperties.RenamePending) == true,
             ExtensionIndexKeys = ExtensionRows.Recorded(entity),
         };
     }

@@ -31,6 +31,10 @@ public sealed record StoredResource(
     /// rows written before the flag existed).</summary>
     public bool NoGroups { get; init; }
 
+    /// <summary>A group renamed whose members' <c>memberof</c> rows may still carry the old displayName
+    /// (<see cref="MembershipStore.PropagateNameAsync"/> finishes the job and clears it).</summary>
+    public bool RenamePending { get; init; }
+
     /// <summary>The row keys of the extension index rows this resource owns (see <see cref="ExtensionRows"/>).</summary>
     public IReadOnlyList<string> ExtensionIndexKeys { get; init; } = [];
 }

@@ -1,9 +1,10 @@
+using ScimFunctions.IntegrationTests.Reliability;
 using Azure.Data.Tables;
 
 namespace ScimFunctions.IntegrationTests.Groups;
 
 /// <summary>A fresh host and tenant per test, over the shared Azurite.</summary>
-public abstract class GroupTestBase(AzuriteFixture azurite) : TenantTestBase(azurite)
+public abstract class GroupTestBase(AzuriteFixture azurite, StorageFaultOptions? faults = null) : TenantTestBase(azurite, faults: faults)
 {
 
     protected async Task<JsonObject> CreateGroupAsync(string displayName, params IReadOnlyList<string> members)
