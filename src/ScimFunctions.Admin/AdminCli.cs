@@ -65,6 +65,7 @@ public static partial class AdminCli
         root.Subcommands.Add(TenantCommands(output));
         root.Subcommands.Add(TokenCommands(output));
         root.Subcommands.Add(PendingCommands(output));
+        root.Subcommands.Add(HeldCommands(output));
         root.Subcommands.Add(MaintenanceCommands(output));
         root.Subcommands.Add(AuditCommand(output));
         root.Subcommands.Add(ImportCommand(output, error));
@@ -146,18 +147,22 @@ public static partial class AdminCli
         var provisioning = EnumOption<ProvisioningState>("--provisioning", "Off refuses every SCIM request of the tenant (403), touching nothing");
         var activation = EnumOption<UserActivation>("--activation", "Manual holds users created by SCIM for an admin's activation (`users activate`)");
         var groups = EnumOption<GroupProvisioningState>("--group-provisioning", "Off makes the tenant users-only (/Groups refused with 403)");
+        var brake = new Option<int?>("--brake") { Description = "Deprovisionings (user deletes and deactivations) per window past which they are held for review (`held list`); 0 turns the brake off. Default 100." };
+        var brakeWindow = new Option<int?>("--brake-window") { Description = "The brake's window in minutes (1-10080). Default 60." };
         var settingsCommand = new Command("settings", "Change a tenant's settings (writes honour them at once on every instance, reads within 30 s).")
-            { Tenant, deprovision, mode, provisioning, activation, groups };
+            { Tenant, deprovision, mode, provisioning, activation, groups, brake, brakeWindow };
         settingsCommand.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
-            var change = new SettingsChange(parse.GetValue(deprovision), parse.GetValue(mode), parse.GetValue(provisioning), parse.GetValue(activation), parse.GetValue(groups));
+            var change = new SettingsChange(parse.GetValue(deprovision), parse.GetValue(mode), parse.GetValue(provisioning), parse.GetValue(activation), parse.GetValue(groups),
+                parse.GetValue(brake), parse.GetValue(brakeWindow));
             if (change == new SettingsChange())
-                throw AdminException.Invalid("give at least one of --deprovision, --mode, --provisioning, --activation, --group-provisioning (see `tenant show`).");
+                throw AdminException.Invalid("give at least one of --deprovision, --mode, --provisioning, --activation, --group-provisioning, --brake, --brake-window (see `tenant show`).");
             var tenantId = TenantOf(parse);
             var (settings, before, promoted) = await core.Tenants.ChangeSettingsAsync(tenantId, change, Caller, ct);
             var leftDryRun = before.Mode == OperationMode.DryRun && settings.Mode == OperationMode.Sync;
             await WriteAsync(output, parse, new { tenant = settings.Tenant, deprovision = settings.Deprovision.ToString(), mode = settings.Mode.ToString(),
-                    provisioning = settings.Provisioning.ToString(), activation = settings.Activation.ToString(), groupProvisioning = settings.GroupProvisioning.ToString(), promoted },
+                    provisioning = settings.Provisioning.ToString(), activation = settings.Activation.ToString(), groupProvisioning = settings.GroupProvisioning.ToString(),
+                    brakeThreshold = settings.BrakeThreshold, brakeWindowMinutes = settings.BrakeWindowMinutes, promoted },
                 SettingsText(settings) + (leftDryRun ? $"\n{promoted} pending users and groups are now live." : ""));
             return Success;
         }));
@@ -396,10 +401,13 @@ public static partial class AdminCli
     {
         tenant = s.Tenant, deprovision = s.Deprovision.ToString(), mode = s.Mode.ToString(), provisioning = s.Provisioning.ToString(),
         activation = s.Activation.ToString(), groupProvisioning = s.GroupProvisioning.ToString(), groupRoles = s.GroupRoles, created = s.Created,
+        brakeThreshold = s.BrakeThreshold, brakeWindowMinutes = s.BrakeWindowMinutes,
     };
 
     static string SettingsText(TenantSettings s) =>
-        $"Provisioning: {s.Provisioning}\nDeprovisioning: {s.Deprovision}\nMode: {s.Mode}\nUser activation: {s.Activation}\nGroup provisioning: {s.GroupProvisioning}";
+        $"Provisioning: {s.Provisioning}\nDeprovisioning: {s.Deprovision}\nMode: {s.Mode}\nUser activation: {s.Activation}\nGroup provisioning: {s.GroupProvisioning}\nBrake: {Brake(s)}";
+
+    static string Brake(TenantSettings s) => s.BrakeThreshold == 0 ? "off" : $"{s.BrakeThreshold} deprovisionings per {s.BrakeWindowMinutes} min";
 
     static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

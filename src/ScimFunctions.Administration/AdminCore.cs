@@ -13,8 +13,11 @@ namespace ScimFunctions.Administration;
 /// on top of AddScimStorage.
 /// </summary>
 public sealed class AdminCore(TenantAdmin tenants, TokenAdmin tokens, ReviewAdmin review, AuditAdmin audit, ResourceStore resources, ScimTables tables,
-    ActivationAdmin activation, SchemaAdmin schemas, PortalLinks portal)
+    ActivationAdmin activation, SchemaAdmin schemas, PortalLinks portal, BrakeAdmin brake)
 {
+    /// <summary>The deprovisioning brake: what it holds, release, discard.</summary>
+    public BrakeAdmin Brake => brake;
+
     public TenantAdmin Tenants => tenants;
 
     /// <summary>Manual user activation: users awaiting an admin, activating one or all.</summary>
@@ -49,5 +52,6 @@ public static class AdminServiceCollectionExtensions
         // The page's signing keys: their ring beside the token hashes (Key Vault, or the tokens table locally).
         .AddSingleton(sp => new PortalLinks(sp.GetRequiredService<KeyStores>().For(KeyRing.PortalLinks), sp.GetRequiredService<ScimTables>(),
             sp.GetRequiredService<TenantStore>(), sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PortalLinkOptions>()))
+        .AddSingleton<BrakeAdmin>()
         .AddSingleton<AdminCore>();
 }

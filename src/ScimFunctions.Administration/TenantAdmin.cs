@@ -7,8 +7,9 @@ using ScimFunctions.Storage.Tenants;
 namespace ScimFunctions.Administration;
 
 /// <summary>A change to a tenant's settings; null leaves a setting as it is.</summary>
+/// <param name="BrakeThreshold">Deprovisionings per window past which the brake holds them; 0 turns it off.</param>
 public sealed record SettingsChange(DeprovisionMode? Deprovision = null, OperationMode? Mode = null, ProvisioningState? Provisioning = null,
-    UserActivation? Activation = null, GroupProvisioningState? GroupProvisioning = null);
+    UserActivation? Activation = null, GroupProvisioningState? GroupProvisioning = null, int? BrakeThreshold = null, int? BrakeWindowMinutes = null);
 
 /// <summary>The settings after a change, those before, and how many pending users and groups leaving dry-run made live.</summary>
 public sealed record SettingsChanged(TenantSettings Settings, TenantSettings Previous, int Promoted);
@@ -40,11 +41,15 @@ public sealed class TenantAdmin(TenantStore tenants, ResourceStore resources, Au
             Provisioning = change.Provisioning ?? current.Provisioning,
             Activation = change.Activation ?? current.Activation,
             GroupProvisioning = change.GroupProvisioning ?? current.GroupProvisioning,
+            BrakeThreshold = change.BrakeThreshold ?? current.BrakeThreshold,
+            BrakeWindowMinutes = change.BrakeWindowMinutes ?? current.BrakeWindowMinutes,
         };
+        if (settings.BrakeThreshold < 0 || settings.BrakeWindowMinutes is < 1 or > 10_080)
+            throw AdminException.Invalid("the brake's threshold is 0 (off) or more, its window 1 to 10080 minutes.");
         var write = caller.Write("SET Settings");
         await tenants.UpdateAsync(settings, ct, write.RequestId);
         await audit.RecordAppliedAsync(tenant, write, "Settings",
-            $"Deprovision={settings.Deprovision};Mode={settings.Mode};Provisioning={settings.Provisioning};Activation={settings.Activation};GroupProvisioning={settings.GroupProvisioning}", ct);
+            $"Deprovision={settings.Deprovision};Mode={settings.Mode};Provisioning={settings.Provisioning};Activation={settings.Activation};GroupProvisioning={settings.GroupProvisioning};Brake={settings.BrakeThreshold}/{settings.BrakeWindowMinutes}min", ct);
         // Leaving dry-run makes everything provisioned meanwhile live.
         var promoted = current.Mode == OperationMode.DryRun && settings.Mode == OperationMode.Sync
             ? await resources.PromotePendingAsync(tenant, ct)

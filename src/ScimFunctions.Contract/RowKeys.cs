@@ -31,6 +31,13 @@ public static class RowKeys
     /// <summary>The tenant's SET poll stream (RFC 8936): one row, its cursor and acknowledgements.</summary>
     public const string EventPoll = "eventpoll";
 
+    /// <summary>The tenant's deprovisioning brake: one row, its window counts and whether it holds (see <see cref="HeldPrefix"/>).</summary>
+    public const string DeprovisionBrake = "brake";
+
+    /// <summary>Prefix of the deprovisionings held by the brake: <c>held|{user id}</c>, one per user, until the admin
+    /// releases or discards it.</summary>
+    public const string HeldPrefix = "held|";
+
     /// <summary>A partition no tenant can have (tenant ids are lowercase letters, digits and hyphens): one row per
     /// event receiver of any tenant (<see cref="EventReceiverIndex"/>), so the delivery sweep finds them without scanning tenants.</summary>
     public const string EventReceiversPartition = "~event-receivers";
@@ -58,6 +65,7 @@ public static class RowKeys
         [UserExtensionClaimRows] = RowKind.UserExtensionClaim, [UserExtensionIndexRows] = RowKind.UserExtensionIndex,
         [GroupExtensionClaimRows] = RowKind.GroupExtensionClaim, [GroupExtensionIndexRows] = RowKind.GroupExtensionIndex,
         [EventReceiverPrefix] = RowKind.EventReceiver, [EventPoll] = RowKind.EventPoll,
+        [DeprovisionBrake] = RowKind.DeprovisionBrake, [HeldPrefix] = RowKind.Held,
     }.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The kind of a row, from its key: its prefix, or the whole key of a single-row kind.</summary>
@@ -129,6 +137,9 @@ public static class RowKeys
 
     /// <summary>The key of a feed event stamped <paramref name="stamp"/>.</summary>
     public static string Feed(DateTimeOffset stamp, string unique) => FeedAt(stamp) + Separator + unique;
+
+    /// <summary>The key of a user's held deprovisioning.</summary>
+    public static string Held(string userId) => HeldPrefix + userId;
 
     /// <summary>The key of a tenant's event receiver row.</summary>
     public static string EventReceiver(string id) => EventReceiverPrefix + id;

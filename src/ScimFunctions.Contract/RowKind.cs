@@ -56,4 +56,10 @@ public enum RowKind
 
     /// <summary><c>eventpoll</c>: the tenant's SET poll stream.</summary>
     EventPoll,
+
+    /// <summary><c>brake</c>: the tenant's deprovisioning brake (window counts, engaged or not).</summary>
+    DeprovisionBrake,
+
+    /// <summary><c>held|{user}</c>: a user's deprovisioning held by the brake (action, when, by which request).</summary>
+    Held,
 }

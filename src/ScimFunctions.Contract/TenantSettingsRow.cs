@@ -53,6 +53,13 @@ public static class TenantSettingsRow
     /// <summary>The tenant's declared schema (extensions, undeclared mode, available roles), JSON; absent when none.</summary>
     public const string Schema = "Schema";
 
+    /// <summary>The deprovisioning brake's threshold: user deletes and deactivations per window past which they are
+    /// held for the admin (<c>held|{user}</c> rows); 0 turns it off. Absent on older rows: the default, 100.</summary>
+    public const string BrakeThreshold = "BrakeThreshold";
+
+    /// <summary>The deprovisioning brake's window in minutes. Absent on older rows: the default, 60.</summary>
+    public const string BrakeWindowMinutes = "BrakeWindowMinutes";
+
     /// <summary>When the tenant was created.</summary>
     public const string Created = "Created";
 

@@ -12,7 +12,8 @@ using ScimFunctions.Storage.Tenants;
 namespace ScimFunctions.Http;
 
 /// <summary>/Users and /Users/{id} (RFC 7644 §3.2-§3.6).</summary>
-public sealed class UserHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits, ILogger<UserHandlers> log) : IResourceHandlers
+public sealed class UserHandlers(ResourceStore store, MembershipStore membership, QueryExecutor queries, ScimLimits limits, DeprovisionBrake brake, ILogger<UserHandlers> log)
+    : IResourceHandlers
 {
     public Task<IResult> ListAsync(ScimRequest request) => RunQueryAsync(request, ListQuery.FromQueryString(request, request.Schema.User, limits));
 
@@ -74,34 +75,60 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
         return await WriteAsync(request, id, current => PatchEngine.Apply(request.Schema.User, current.Document, body, request.Budget) is { Changed: true } outcome ? outcome.Resource : null);
     }
 
-    public Task<IResult> DeleteAsync(ScimRequest request, string id) => ConditionalWrite.RunAsync<IResult>(request, async attempt =>
+    public Task<IResult> DeleteAsync(ScimRequest request, string id)
     {
-        // Gone after a conflict: our own delete committed and its response was lost (the SDK sent it
-        // again and found the row missing), or a concurrent delete won. Either way it is deleted.
-        var found = await store.GetAsync(request.Tenant, ResourceKind.User, id, request.Aborted);
-        if (found is null && attempt > 1) return new ScimEmptyResult(HttpStatusCode.NoContent);
-        var user = found ?? throw ScimException.NotFound($"User {id} not found.");
-        request.CheckIfMatch(user);
-        // Memberships first: a retry after an interruption finds the user and finishes the job. A user in no
-        // group has none (a membership added since the read moves the ETag: the delete below fails and retries).
-        if (!user.NoGroups) await membership.RemoveUserFromAllGroupsAsync(request.Tenant, user.Id, request.Write, request.Aborted);
-        if (request.Settings.Deprovision == DeprovisionMode.Disable)
-            await store.SoftDeleteAsync(request.Tenant, user, request.Write, request.Aborted);
-        else
-            await store.DeleteAsync(request.Tenant, user, request.Write, request.Aborted);
-        return new ScimEmptyResult(HttpStatusCode.NoContent);
-    });
+        bool? hold = null; // counted by the brake once per request, not once per attempt
+        return ConditionalWrite.RunAsync<IResult>(request, async attempt =>
+        {
+            // Gone after a conflict: our own delete committed and its response was lost (the SDK sent it
+            // again and found the row missing), or a concurrent delete won. Either way it is deleted.
+            var found = await store.GetAsync(request.Tenant, ResourceKind.User, id, request.Aborted);
+            if (found is null && attempt > 1) return new ScimEmptyResult(HttpStatusCode.NoContent);
+            var user = found ?? throw ScimException.NotFound($"User {id} not found.");
+            request.CheckIfMatch(user);
+            if (hold ??= await brake.ShouldHoldAsync(request.Settings, request.Aborted))
+            {
+                // Answered as applied (see DeprovisionBrake): the user stays as it is until the admin decides.
+                await brake.HoldAsync(request.Tenant, user, HeldAction.Delete, request.Write, request.Aborted);
+                return new ScimEmptyResult(HttpStatusCode.NoContent);
+            }
+            // Memberships first: a retry after an interruption finds the user and finishes the job. A user in no
+            // group has none (a membership added since the read moves the ETag: the delete below fails and retries).
+            if (!user.NoGroups) await membership.RemoveUserFromAllGroupsAsync(request.Tenant, user.Id, request.Write, request.Aborted);
+            if (request.Settings.Deprovision == DeprovisionMode.Disable)
+                await store.SoftDeleteAsync(request.Tenant, user, request.Write, request.Aborted);
+            else
+                await store.DeleteAsync(request.Tenant, user, request.Write, request.Aborted);
+            return new ScimEmptyResult(HttpStatusCode.NoContent);
+        });
+    }
 
-    /// <summary>Read, change, conditional write (see <see cref="ConditionalWrite"/>).</summary>
-    Task<IResult> WriteAsync(ScimRequest request, string id, Func<StoredResource, JsonObject?> change) => ConditionalWrite.RunAsync(request, async _ =>
+    /// <summary>Read, change, conditional write (see <see cref="ConditionalWrite"/>). A deactivation past the brake's
+    /// threshold is held: the rest of the change is written, <c>active</c> stays as it was.</summary>
+    Task<IResult> WriteAsync(ScimRequest request, string id, Func<StoredResource, JsonObject?> change)
     {
-        var current = await FindAsync(request, id);
-        request.CheckIfMatch(current);
-        var document = change(current);
-        if (document is null) return await Respond(request, current, HttpStatusCode.OK);
-        var updated = await store.ReplaceAsync(request.Tenant, current, document, request.Write, request.Aborted, request.Indexed(ResourceKind.User, document));
-        return await Respond(request, updated, HttpStatusCode.OK);
-    });
+        bool? hold = null;
+        var held = false;
+        return ConditionalWrite.RunAsync(request, async _ =>
+        {
+            var current = await FindAsync(request, id);
+            request.CheckIfMatch(current);
+            var document = change(current);
+            if (document is not null && DeprovisionBrake.IsInactive(document) && !DeprovisionBrake.IsInactive(current.Document)
+                && (hold ??= await brake.ShouldHoldAsync(request.Settings, request.Aborted)))
+            {
+                if (!held) await brake.HoldAsync(request.Tenant, current, HeldAction.Disable, request.Write, request.Aborted);
+                held = true;
+                document = document.DeepClone().AsObject();
+                if (ScimJson.Get(current.Document, "active") is { } active) ScimJson.Set(document, "active", active.DeepClone());
+                else ScimJson.Remove(document, "active");
+                if (JsonNode.DeepEquals(document, current.Document)) document = null;
+            }
+            if (document is null) return await Respond(request, current, HttpStatusCode.OK);
+            var updated = await store.ReplaceAsync(request.Tenant, current, document, request.Write, request.Aborted, request.Indexed(ResourceKind.User, document));
+            return await Respond(request, updated, HttpStatusCode.OK);
+        });
+    }
 
     async Task<StoredResource> FindAsync(ScimRequest request, string id) =>
         await store.GetAsync(request.Tenant, ResourceKind.User, id, request.Aborted)

@@ -30,6 +30,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<MembershipStore>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<TenantSchemaService>();
+        services.AddSingleton<DeprovisionBrake>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<FeedRows>();
         // Key Vault in Azure; without one (local development) the hashes go to a table beside the resources.

@@ -19,9 +19,10 @@ public sealed class AuditLog(ScimTables tables, TimeProvider time)
 
     const string Prefix = "audit|";
 
-    /// <summary>The audit row to add to a transaction that applies a change.</summary>
-    public static TableTransactionAction Entry(TenantId tenant, WriteContext write, string resourceType, string resourceId, DateTimeOffset now) =>
-        new(TableTransactionActionType.Add, Row(tenant, write, write.Next(), now, resourceType, resourceId, "applied"));
+    /// <summary>The audit row to add to a transaction that applies a change (or, <paramref name="outcome"/> <c>held</c>,
+    /// records one the deprovisioning brake holds).</summary>
+    public static TableTransactionAction Entry(TenantId tenant, WriteContext write, string resourceType, string resourceId, DateTimeOffset now, string outcome = "applied") =>
+        new(TableTransactionActionType.Add, Row(tenant, write, write.Next(), now, resourceType, resourceId, outcome));
 
     /// <summary>Whether a transaction action writes an audit row (see <see cref="Entry"/>).</summary>
     public static bool IsEntry(TableTransactionAction action) => action.Entity.RowKey.StartsWith(Prefix, StringComparison.Ordinal);

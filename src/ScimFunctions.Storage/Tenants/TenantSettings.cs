@@ -32,4 +32,15 @@ public sealed record TenantSettings(TenantId Tenant, DeprovisionMode Deprovision
     /// <summary>The tenant's declared extensions, undeclared-extension mode and roles (on the same row, so the
     /// request's one cached settings read brings it).</summary>
     public TenantSchema Schema { get; init; } = TenantSchema.Default;
+
+    /// <summary>The deprovisioning brake (<see cref="DeprovisionBrake"/>): more user deletes and deactivations than this
+    /// within <see cref="BrakeWindowMinutes"/> are held for the admin; 0 turns the brake off.</summary>
+    public int BrakeThreshold { get; init; } = DefaultBrakeThreshold;
+
+    /// <summary>The brake's sliding window, in minutes.</summary>
+    public int BrakeWindowMinutes { get; init; } = DefaultBrakeWindowMinutes;
+
+    /// <summary>On by default: a wrong scoping change in Entra deprovisions thousands in one cycle; 100 an hour is
+    /// far above what joiners and leavers of an ordinary tenant produce and far below such a mistake.</summary>
+    public const int DefaultBrakeThreshold = 100, DefaultBrakeWindowMinutes = 60;
 }

@@ -52,6 +52,7 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
     [
         TenantSettingsRow.Provisioning, TenantSettingsRow.Mode, TenantSettingsRow.Deprovision, TenantSettingsRow.Activation,
         TenantSettingsRow.GroupProvisioning, TenantSettingsRow.GroupRoles, TenantSettingsRow.Schema,
+        TenantSettingsRow.BrakeThreshold, TenantSettingsRow.BrakeWindowMinutes,
     ];
 
     public async Task<IReadOnlyList<TenantSettings>> ListAsync(CancellationToken ct)
@@ -75,6 +76,8 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
             [TenantSettingsRow.Activation] = s.Activation.ToString(),
             [TenantSettingsRow.GroupProvisioning] = s.GroupProvisioning.ToString(),
             [TenantSettingsRow.Created] = s.Created,
+            [TenantSettingsRow.BrakeThreshold] = s.BrakeThreshold,
+            [TenantSettingsRow.BrakeWindowMinutes] = s.BrakeWindowMinutes,
         };
         if (s.GroupRoles.Count > 0)
         {
@@ -105,5 +108,7 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
         Activation = Enum.TryParse<UserActivation>(e.GetString(TenantSettingsRow.Activation), out var a) ? a : UserActivation.Automatic,
         GroupProvisioning = Enum.TryParse<GroupProvisioningState>(e.GetString(TenantSettingsRow.GroupProvisioning), out var g) ? g : GroupProvisioningState.On,
         GroupRoles = GroupRoleMapping.Parse(e.GetString(TenantSettingsRow.GroupRoles)),
+        BrakeThreshold = e.GetInt32(TenantSettingsRow.BrakeThreshold) ?? TenantSettings.DefaultBrakeThreshold,
+        BrakeWindowMinutes = e.GetInt32(TenantSettingsRow.BrakeWindowMinutes) ?? TenantSettings.DefaultBrakeWindowMinutes,
     };
 }
