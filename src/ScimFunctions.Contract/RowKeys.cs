@@ -38,6 +38,10 @@ public static class RowKeys
     /// releases or discards it.</summary>
     public const string HeldPrefix = "held|";
 
+    /// <summary>A partition no tenant can have: the failed authentication attempts of the whole app, one row per client
+    /// address and per tenant and address (the service's, not for the application).</summary>
+    public const string AuthFailuresPartition = "~auth-failures";
+
     /// <summary>A partition no tenant can have (tenant ids are lowercase letters, digits and hyphens): one row per
     /// event receiver of any tenant (<see cref="EventReceiverIndex"/>), so the delivery sweep finds them without scanning tenants.</summary>
     public const string EventReceiversPartition = "~event-receivers";

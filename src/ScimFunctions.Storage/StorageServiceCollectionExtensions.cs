@@ -45,6 +45,7 @@ public static class StorageServiceCollectionExtensions
         }
         // The service's own keys (events signing, ...): in the same Key Vault as the token hashes, or beside them in the tokens table.
         services.AddSingleton(sp => new KeyStores(sp.GetRequiredService<ScimTables>().Tokens, sp.GetService<SecretClient>()));
+        services.AddSingleton<SharedFailureCount>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<MaintenanceJob>();
         // Provisioning events (RFC 9967 SETs): receivers and delivery state in the resource table.

@@ -64,6 +64,16 @@ public sealed class ScimHost(LocalScimHarness harness) : IAsyncDisposable
         return tenant;
     }
 
+    /// <summary>A tenant for the Entra-like cycle (<see cref="EntraCycle"/>): it deprovisions a quarter of its users, past
+    /// the deprovisioning brake's default in the longer runs, so the brake is off (it has its own tests).</summary>
+    public async Task<TenantClient> CycleTenantAsync()
+    {
+        var tenant = await CreateTenantAsync();
+        var store = Services.GetRequiredService<TenantStore>();
+        await store.UpdateAsync((await store.GetAsync(tenant.Tenant, CancellationToken.None))! with { BrakeThreshold = 0 }, CancellationToken.None);
+        return tenant;
+    }
+
     /// <summary>A client for a tenant made through another host over the same tables, sending to this host.</summary>
     public TenantClient ClientFor(TenantClient tenant) => new(tenant.Access with { BaseUrl = harness.TenantUrl(tenant.Tenant) });
 
@@ -71,7 +81,8 @@ public sealed class ScimHost(LocalScimHarness harness) : IAsyncDisposable
 }
 
 /// <summary>An HTTP client for one tenant's SCIM base URL, authenticated with its token.</summary>
-public sealed class TenantClient(TenantAccess access)
+/// <param name="handler">Sends the requests (default: straight to the base URL's host; see <c>SpreadingHandler</c>).</param>
+public sealed class TenantClient(TenantAccess access, HttpMessageHandler? handler = null)
 {
     public TenantAccess Access => access;
     public TenantId Tenant => access.Tenant;
@@ -79,11 +90,11 @@ public sealed class TenantClient(TenantAccess access)
     public string BaseUrl => access.BaseUrl;
 
     /// <summary>Sends to the host's origin, so requests name their whole path (<see cref="Path"/>).</summary>
-    public HttpClient Http { get; } = CreateClient(new Uri(access.BaseUrl), access.Token);
+    public HttpClient Http { get; } = CreateClient(new Uri(access.BaseUrl), access.Token, handler);
 
-    static HttpClient CreateClient(Uri baseUrl, string token)
+    static HttpClient CreateClient(Uri baseUrl, string token, HttpMessageHandler? handler)
     {
-        var client = new HttpClient { BaseAddress = new Uri(baseUrl.GetLeftPart(UriPartial.Authority)) };
+        var client = new HttpClient(handler ?? new SocketsHttpHandler()) { BaseAddress = new Uri(baseUrl.GetLeftPart(UriPartial.Authority)) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }

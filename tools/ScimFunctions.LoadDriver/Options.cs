@@ -25,12 +25,17 @@ public sealed record DriverOptions
     public int Runs { get; init; } = 5;
     public string? PublishDir { get; init; }
     public bool ReadyToRun { get; init; }
+    /// <summary>cycle: how many local hosts share the one Azurite (the cycle's requests go to each in turn).</summary>
+    public int Hosts { get; init; } = 1;
+    /// <summary>cycle against an external target: more base URLs of the same tenant (other instances), taken in turn with --url.</summary>
+    public IReadOnlyList<string> AlsoUrls { get; init; } = [];
 
     public const string Usage = """
         usage:
           ScimFunctions.LoadDriver [cycle] [--users N] [--groups G] [--largest-group L] [--concurrency C]
                                    [--manager-share 0.5] [--seed S] [--out DIR] [--no-floor] [--floor-iterations K]
-                                   [--url BASE --token TOKEN [--connection-string CS --table-prefix P]]
+                                   [--url BASE --token TOKEN [--also-url BASE2]... [--connection-string CS --table-prefix P]]
+                                   [--hosts N]   (local: N hosts over the one Azurite, requests spread over them in turn)
           ScimFunctions.LoadDriver cold-start [--runs 5] [--publish-dir DIR] [--ready-to-run] [--out DIR]
           ScimFunctions.LoadDriver report [--out DIR]     (rewrites cycle.md and the chart from DIR/cycle.json)
           ScimFunctions.LoadDriver alloc [--largest-group 10000] [--out DIR]   (allocation per request, small vs large group)
@@ -65,11 +70,14 @@ public sealed record DriverOptions
                 "--runs" => o with { Runs = Int() },
                 "--publish-dir" => o with { PublishDir = Next() },
                 "--ready-to-run" => o with { ReadyToRun = true },
+                "--hosts" => o with { Hosts = Int() },
+                "--also-url" => o with { AlsoUrls = [.. o.AlsoUrls, Next().TrimEnd('/')] },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
         if ((o.Url is null) != (o.Token is null)) throw new ArgumentException("--url and --token go together");
-        if (o.Users < 1 || o.Groups < 0 || o.Concurrency < 1) throw new ArgumentException("--users, --concurrency must be positive");
+        if (o.Users < 1 || o.Groups < 0 || o.Concurrency < 1 || o.Hosts < 1) throw new ArgumentException("--users, --concurrency, --hosts must be positive");
+        if (o.Hosts > 1 && o.Url is not null) throw new ArgumentException("--hosts starts local hosts; for an external target give each instance with --also-url");
         return o;
     }
 }

@@ -49,7 +49,9 @@ public sealed record IssuedToken(string Token, TokenRecord Record);
 /// carry 256 random bits, so a fast hash is enough); validation compares in constant time against a
 /// short-lived in-memory copy of the tenant's hashes, so no request waits on the store.
 /// </summary>
-public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOptions options)
+/// <param name="shared">Failed attempts counted for every instance together (the app's registration always gives one;
+/// without it the limit is this instance's own).</param>
+public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOptions options, SharedFailureCount? shared = null)
 {
     public const string Prefix = "scimf_";
 
@@ -147,7 +149,29 @@ public sealed class TokenService(ITokenStore store, TimeProvider time, TokenOpti
         using var address = _failures.AttemptAcquire(addressKey, 1);
         if (!address.IsAcquired) return TokenCheck.Throttled;
         using var perTenant = _failures.AttemptAcquire(tenantKey, 1);
-        return perTenant.IsAcquired ? TokenCheck.Invalid : TokenCheck.Throttled;
+        if (!perTenant.IsAcquired) return TokenCheck.Throttled;
+        if (shared is null) return TokenCheck.Invalid;
+        // The failures of every instance: past either limit, this instance's limiter is exhausted for the key too.
+        int[] counts;
+        try
+        {
+            counts = await Task.WhenAll(shared.AddAsync(addressKey, options.FailureWindow, ct), shared.AddAsync(tenantKey, options.FailureWindow, ct));
+        }
+        catch (Azure.RequestFailedException)
+        {
+            return TokenCheck.Invalid; // storage trouble: this instance's own limit decides (it was not exceeded)
+        }
+        var overAddress = counts[0] > options.MaxFailuresPerAddress;
+        var overTenant = counts[1] > options.MaxFailures;
+        if (overAddress) Exhaust(addressKey);
+        if (overTenant) Exhaust(tenantKey);
+        return overAddress || overTenant ? TokenCheck.Throttled : TokenCheck.Invalid;
+    }
+
+    /// <summary>Takes every permit left in the key's window (a fixed window does not give them back).</summary>
+    void Exhaust(string key)
+    {
+        if (_failures.GetStatistics(key) is { CurrentAvailablePermits: > 0 and var left }) _failures.AttemptAcquire(key, (int)left).Dispose();
     }
 
     static TokenRecord? Match(IReadOnlyList<TokenRecord> records, byte[] presented, DateTimeOffset now) =>
