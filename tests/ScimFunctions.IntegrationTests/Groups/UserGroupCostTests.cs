@@ -18,12 +18,12 @@ public sealed class UserGroupCostTests(AzuriteFixture azurite, ITestOutputHelper
     Task<ConsistencyReport> CheckAsync() => new ConsistencyChecker(Table).CheckAsync(Client.Tenant, CancellationToken.None);
 
     [Fact]
-    public async Task Get_filter_and_patch_of_a_user_in_1_12_or_100_groups_cost_the_same()
+    public async Task Get_filter_and_patch_of_a_user_in_1_10_or_100_groups_cost_the_same()
     {
         var groups = new List<string>();
         for (var i = 0; i < 100; i++) groups.Add((await CreateGroupAsync($"Team {i:D3}")).Id());
         var costs = new List<int[]>();
-        foreach (var count in new[] { 1, 12, 100 })
+        foreach (var count in new[] { 1, 10, 100 })
         {
             var userName = $"in{count}@example.com";
             var user = (await Client.CreateUserAsync(userName)).Id();
