@@ -66,6 +66,11 @@ public static class RowProperties
 
     static string Chunk(int index) => index == 0 ? "Doc" : "Doc" + index.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>Every column a document may span: a query's <c>select</c> that reads documents. Feed rows of an
+    /// event about one version of a resource (created, replaced, patched, promoted) carry that version's document in
+    /// them too, written in the change's transaction: RFC 9967 full events are built from it.</summary>
+    public static IReadOnlyList<string> DocumentColumns { get; } = [.. Enumerable.Range(0, MaxChunks).Select(Chunk)];
+
     /// <summary>Whether a resource row is a user deleted in "disable" mode.</summary>
     public static bool IsDeleted(TableEntity row) => row.GetBoolean(Deleted) == true;
 

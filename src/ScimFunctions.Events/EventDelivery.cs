@@ -77,12 +77,12 @@ public sealed class EventDelivery(EventReceivers receivers, SecurityEventSigner 
         var stopAt = until - options.Lease / 4;
         while (time.GetUtcNow() < stopAt)
         {
-            var page = await FeedReads.ReadAsync(resources, tenant, r.Cursor, time.GetUtcNow() - options.SettleWindow, options.PageSize, ct);
+            var page = await FeedReads.ReadAsync(resources, tenant, r.Cursor, time.GetUtcNow() - options.SettleWindow, options.PageSize, ct, snapshots: r.Full);
             if (page.Count == 0) break;
             var failed = false;
-            foreach (var (key, json) in page)
+            foreach (var (key, json, snapshot) in page)
             {
-                var result = await SendEventAsync(r, issuer, json, ct);
+                var result = await SendEventAsync(r, issuer, json, snapshot, ct);
                 if (result.Outcome == PushOutcome.Retry)
                 {
                     failed = true;
@@ -110,10 +110,10 @@ public sealed class EventDelivery(EventReceivers receivers, SecurityEventSigner 
 
     /// <summary>Sends every SET of one feed event: Retry as soon as one is not acknowledged (the event is sent
     /// again whole, with the same jti values); Rejected when one was refused for good.</summary>
-    async Task<PushResult> SendEventAsync(EventReceiver r, string issuer, string json, CancellationToken ct)
+    async Task<PushResult> SendEventAsync(EventReceiver r, string issuer, string json, string? snapshot, CancellationToken ct)
     {
         var outcome = new PushResult(PushOutcome.Delivered);
-        foreach (var set in SecurityEventMapper.Map(JsonNode.Parse(json)!.AsObject(), issuer, r.Audience))
+        foreach (var set in SecurityEventMapper.Map(JsonNode.Parse(json)!.AsObject(), issuer, r.Audience, r.Full, snapshot is null ? null : JsonNode.Parse(snapshot) as JsonObject))
         {
             var result = await push.PushAsync(r.Url, r.Secret, await signer.SignAsync(set, ct), options.AttemptTimeout, ct);
             if (result.Outcome == PushOutcome.Retry) return result;

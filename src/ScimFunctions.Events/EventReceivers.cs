@@ -10,10 +10,12 @@ namespace ScimFunctions.Events;
 /// <param name="Secret">The bearer secret the transmitter sends; the receiver checks it.</param>
 /// <param name="Cursor">Row key of the last change feed event fully delivered (every SET of it acknowledged or refused).</param>
 /// <param name="Attempts">Failed attempts in a row; sets the backoff before <paramref name="NextAttempt"/>.</param>
+/// <param name="Full">The receiver asked for full events (the resource's attributes in the SET, RFC 9967 §2.4), not
+/// notices (<see cref="SecurityEventMapper"/>).</param>
 public sealed record EventReceiver(
     string Tenant, string Id, Uri Url, string Audience, string Secret, DateTimeOffset Created,
     string Cursor, long Delivered, long Refused, int Attempts, DateTimeOffset? NextAttempt, string? LastError, DateTimeOffset? LastErrorAt,
-    DateTimeOffset? LastDeliveredAt, string? LeaseOwner, DateTimeOffset? LeaseUntil, ETag ETag);
+    DateTimeOffset? LastDeliveredAt, string? LeaseOwner, DateTimeOffset? LeaseUntil, ETag ETag, bool Full = false);
 
 /// <summary>What a receiver's admin sees: where delivery stands.</summary>
 /// <param name="Backlog">Events after the cursor, settled or not.</param>
@@ -27,13 +29,17 @@ public sealed record ReceiverStatus(EventReceiver Receiver, DateTimeOffset Curso
 /// </summary>
 public sealed class EventReceivers(TableClient resources, TimeProvider time)
 {
-    /// <summary>Adds a receiver that gets the events committed from now on.</summary>
-    public async Task<EventReceiver> SubscribeAsync(string tenant, Uri url, string? audience, CancellationToken ct)
+    /// <summary>Adds a receiver that gets the events committed from now on, as notices.</summary>
+    public Task<EventReceiver> SubscribeAsync(string tenant, Uri url, string? audience, CancellationToken ct) => SubscribeAsync(tenant, url, audience, full: false, ct);
+
+    /// <summary>Adds a receiver that gets the events committed from now on; <paramref name="full"/>: full events
+    /// (<see cref="EventReceiver.Full"/>).</summary>
+    public async Task<EventReceiver> SubscribeAsync(string tenant, Uri url, string? audience, bool full, CancellationToken ct)
     {
         if (url.Scheme is not ("https" or "http") || !url.IsAbsoluteUri) throw new ArgumentException("A receiver URL is an absolute http(s) URL.", nameof(url));
         var now = time.GetUtcNow();
         var receiver = new EventReceiver(tenant, Guid.CreateVersion7().ToString("N"), url, audience ?? url.ToString(),
-            Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32)), now, RowKeys.FeedAt(now), 0, 0, 0, null, null, null, null, null, null, default);
+            Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32)), now, RowKeys.FeedAt(now), 0, 0, 0, null, null, null, null, null, null, default, full);
         await resources.AddEntityAsync(ToEntity(receiver), ct);
         await resources.UpsertEntityAsync(new TableEntity(RowKeys.EventReceiversPartition, RowKeys.EventReceiverIndex(tenant, receiver.Id)), TableUpdateMode.Replace, ct);
         return receiver;
@@ -110,13 +116,14 @@ public sealed class EventReceivers(TableClient resources, TimeProvider time)
         ["LastDeliveredAt"] = r.LastDeliveredAt,
         ["LeaseOwner"] = r.LeaseOwner,
         ["LeaseUntil"] = r.LeaseUntil,
+        ["Full"] = r.Full,
     };
 
     static EventReceiver FromEntity(TableEntity e) => new(
         e.PartitionKey, e.RowKey[RowKeys.EventReceiverPrefix.Length..], new Uri(e.GetString("Url")!), e.GetString("Audience")!, e.GetString("Secret")!,
         e.GetDateTimeOffset("Created") ?? default, e.GetString("Cursor")!, e.GetInt64("Delivered") ?? 0, e.GetInt64("Refused") ?? 0,
         e.GetInt32("Attempts") ?? 0, e.GetDateTimeOffset("NextAttempt"), e.GetString("LastError"), e.GetDateTimeOffset("LastErrorAt"),
-        e.GetDateTimeOffset("LastDeliveredAt"), e.GetString("LeaseOwner"), e.GetDateTimeOffset("LeaseUntil"), e.ETag);
+        e.GetDateTimeOffset("LastDeliveredAt"), e.GetString("LeaseOwner"), e.GetDateTimeOffset("LeaseUntil"), e.ETag, e.GetBoolean("Full") ?? false);
 }
 
 /// <summary>Reads the change feed rows (docs/integrating.md, "Order"; the layout is ScimFunctions.Contract's
@@ -129,14 +136,17 @@ static class FeedReads
         await foreach (var e in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: ct)) yield return e.RowKey;
     }
 
-    /// <summary>Events after <paramref name="after"/> stamped before <paramref name="horizon"/>, in key order.</summary>
-    public static async Task<IReadOnlyList<(string Key, string Json)>> ReadAsync(TableClient table, string tenant, string after, DateTimeOffset horizon, int max, CancellationToken ct)
+    /// <summary>Events after <paramref name="after"/> stamped before <paramref name="horizon"/>, in key order;
+    /// <paramref name="snapshots"/>: with the resource's document kept in the row (for full events), else null.</summary>
+    public static async Task<IReadOnlyList<(string Key, string Json, string? Snapshot)>> ReadAsync(TableClient table, string tenant, string after, DateTimeOffset horizon, int max,
+        CancellationToken ct, bool snapshots = false)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey gt {after} and RowKey lt {RowKeys.FeedAt(horizon)}");
-        var rows = new List<(string, string)>();
-        await foreach (var e in table.QueryAsync<TableEntity>(filter, maxPerPage: max, select: ["RowKey", RowProperties.Event], cancellationToken: ct))
+        var rows = new List<(string, string, string?)>();
+        IEnumerable<string> select = snapshots ? ["RowKey", RowProperties.Event, .. RowProperties.DocumentColumns] : ["RowKey", RowProperties.Event];
+        await foreach (var e in table.QueryAsync<TableEntity>(filter, maxPerPage: max, select: select, cancellationToken: ct))
         {
-            rows.Add((e.RowKey, e.GetString(RowProperties.Event) ?? "{}"));
+            rows.Add((e.RowKey, e.GetString(RowProperties.Event) ?? "{}", snapshots && e.GetString(RowProperties.DocumentColumns[0]) is not null ? RowProperties.ReadDocument(e) : null));
             if (rows.Count == max) break;
         }
         return rows;

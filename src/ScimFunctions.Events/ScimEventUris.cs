@@ -16,6 +16,17 @@ public static class ScimEventUris
     /// <summary>A resource was replaced by PUT (RFC 9967 §2.4.3); <c>attributes</c> lists the paths whose values changed.</summary>
     public const string PutNotice = Prov + "put:notice";
 
+    /// <summary>A resource was created; <c>data</c> is the resource as created (RFC 9967 §2.4.1), for receivers that
+    /// asked for full events.</summary>
+    public const string CreateFull = Prov + "create:full";
+
+    /// <summary>A resource was changed by PATCH; <c>data</c> is a SCIM PatchOp message that takes the previous
+    /// version to this one (RFC 9967 §2.4.2).</summary>
+    public const string PatchFull = Prov + "patch:full";
+
+    /// <summary>A resource was replaced by PUT; <c>data</c> is the resource as replaced (RFC 9967 §2.4.3).</summary>
+    public const string PutFull = Prov + "put:full";
+
     /// <summary>A resource was deleted (no payload, no notice/full qualifier).</summary>
     public const string Delete = Prov + "delete";
 
@@ -27,5 +38,5 @@ public static class ScimEventUris
 
     /// <summary>The URIs this service issues: advertised as <c>securityEvents.eventUris</c> in
     /// ServiceProviderConfig (RFC 9967 §4).</summary>
-    public static IReadOnlyList<string> Issued { get; } = [CreateNotice, PatchNotice, PutNotice, Delete, Activate, Deactivate];
+    public static IReadOnlyList<string> Issued { get; } = [CreateNotice, PatchNotice, PutNotice, CreateFull, PatchFull, PutFull, Delete, Activate, Deactivate];
 }

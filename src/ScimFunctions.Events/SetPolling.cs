@@ -76,7 +76,7 @@ public sealed class SetPolling(TableClient resources, SecurityEventSigner signer
             var inWindow = new HashSet<string>(StringComparer.Ordinal);
             var movable = true;
             var more = false;
-            foreach (var (key, json) in window)
+            foreach (var (key, json, _) in window)
             {
                 var mapped = SecurityEventMapper.Map(JsonNode.Parse(json)!.AsObject(), issuer, Audience(issuer));
                 inWindow.UnionWith(mapped.Select(s => s.Jti));

@@ -165,8 +165,9 @@ public class SecurityEventMapperTests
     [Fact]
     public void Issued_uris_are_the_ones_the_mapping_uses()
     {
+        // Each event as a notice and as a full event (with a document for the resource events).
         var all = OneSetPerEvent.Select(row => (string)row[0])
-            .SelectMany(feed => SecurityEventMapper.Map(Feed(feed), Issuer, Audience))
+            .SelectMany(feed => SecurityEventMapper.Map(Feed(feed), Issuer, Audience).Concat(SecurityEventMapper.Map(Feed(feed), Issuer, Audience, full: true, Feed("""{"title":"t"}"""))))
             .SelectMany(set => set.Claims["events"]!.AsObject().Select(e => e.Key))
             .ToHashSet();
         Assert.Equal(ScimEventUris.Issued.Order(), all.Order());

@@ -25,7 +25,13 @@ public sealed class FeedRows(ScimTables tables)
     /// Adds under fresh keys: if the SDK re-sends a transaction that had in fact committed (its response was lost),
     /// the existing keys fail the re-sent copy, so no event is ever written twice. <paramref name="requestId"/>: the
     /// write's (see <see cref="WriteContext"/>), null for changes no request made.</summary>
-    public static IEnumerable<TableTransactionAction> Rows(TenantId tenant, DateTimeOffset stamp, string? requestId, params FeedEvent?[] events)
+    public static IEnumerable<TableTransactionAction> Rows(TenantId tenant, DateTimeOffset stamp, string? requestId, params FeedEvent?[] events) =>
+        Rows(tenant, stamp, requestId, snapshot: null, events);
+
+    /// <summary>As above; <paramref name="snapshot"/>, the resource's document at the version the events describe, is
+    /// kept with them (<see cref="RowProperties.DocumentColumns"/>), so a full event carries that version's attributes
+    /// however often it is delivered, whatever happened to the resource since.</summary>
+    public static IEnumerable<TableTransactionAction> Rows(TenantId tenant, DateTimeOffset stamp, string? requestId, string? snapshot, params FeedEvent?[] events)
     {
         var unique = Guid.NewGuid().ToString("N");
         var sequence = 0;
@@ -33,11 +39,14 @@ public sealed class FeedRows(ScimTables tables)
         {
             if (e is null) continue;
             var id = unique + (sequence++).ToString(CultureInfo.InvariantCulture);
-            yield return new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tenant, RowKeys.Feed(stamp, id))
+            var row = new TableEntity(tenant, RowKeys.Feed(stamp, id))
             {
                 [RowProperties.EventType] = e.Type,
                 [RowProperties.Event] = e.ToJson(id, stamp, tenant, requestId).ToJsonString(),
-            });
+            };
+            // The resource row already passed the same size check, so the snapshot always fits.
+            if (snapshot is not null) RowProperties.TryWriteDocument(row, snapshot);
+            yield return new TableTransactionAction(TableTransactionActionType.Add, row);
         }
     }
 

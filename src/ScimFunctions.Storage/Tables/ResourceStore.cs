@@ -61,7 +61,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             Pending = pending, AppKey = appKey, AwaitingActivation = awaitingActivation, NoGroups = kind == ResourceKind.User, ExtensionIndexKeys = [.. extension.Select(r => r.RowKey)],
         };
         AddAudit(actions, tenant, write, kind, id, now);
-        AddFeed(actions, tenant, write, now, FeedEventFactory.Created(created));
+        AddFeed(actions, tenant, write, now, FeedEventFactory.Created(created), document);
         await SubmitAsync(actions, write, kind, uniqueClaimIndex: 1, ct, create: true, claims);
         return created;
     }
@@ -105,7 +105,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         }
         var updated = existing with { Document = document, Version = existing.Version + 1, LastModified = now, ETag = ETag.All, ExtensionIndexKeys = extensionKeys, RenamePending = renamed };
         AddAudit(actions, tenant, write, existing.Kind, existing.Id, now);
-        AddFeed(actions, tenant, write, now, FeedEventFactory.Replaced(existing, updated, write.Method));
+        AddFeed(actions, tenant, write, now, FeedEventFactory.Replaced(existing, updated, write.Method), document);
         await SubmitAsync(actions, write, existing.Kind, claimIndex, ct, extensionClaims: claims);
         return updated;
     }
@@ -225,7 +225,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             if (!RowProperties.IsDeleted(row) && KindOf(row.RowKey) is { } rowKind)
             {
                 var resource = ToResource(rowKind, row);
-                actions.AddRange(FeedRows.Rows(tenant, After(resource), requestId: null, FeedEventFactory.Promoted(resource)));
+                actions.AddRange(FeedRows.Rows(tenant, After(resource), requestId: null, resource.Document.ToJsonString(), FeedEventFactory.Promoted(resource)));
             }
             await table.SubmitTransactionAsync(actions, ct);
             count++;
@@ -372,9 +372,10 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         actions.Add(AuditLog.Entry(tenant, write, kind.ToString(), id, now));
 
     /// <summary>The change feed rows go after the audit row: the failed-action indexes keep their meaning, and a
-    /// re-sent transaction that had committed fails first on its audit row, which SubmitAsync recognises.</summary>
-    static void AddFeed(List<TableTransactionAction> actions, TenantId tenant, WriteContext write, DateTimeOffset stamp, FeedEvent? e) =>
-        actions.AddRange(FeedRows.Rows(tenant, stamp, write.RequestId, e));
+    /// re-sent transaction that had committed fails first on its audit row, which SubmitAsync recognises.
+    /// <paramref name="snapshot"/>: the document the change wrote, kept for full events (FeedRows.Rows).</summary>
+    static void AddFeed(List<TableTransactionAction> actions, TenantId tenant, WriteContext write, DateTimeOffset stamp, FeedEvent? e, JsonObject? snapshot = null) =>
+        actions.AddRange(FeedRows.Rows(tenant, stamp, write.RequestId, snapshot?.ToJsonString(), e));
 
     /// <summary>The instant of a write to <paramref name="existing"/>: now, but always after its previous write,
     /// so one resource's LastModified and feed stamps only grow even when instances' clocks disagree a little.</summary>
