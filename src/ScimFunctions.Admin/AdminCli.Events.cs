@@ -16,22 +16,24 @@ public static partial class AdminCli
         var events = new Command("events", "Provisioning events as signed RFC 9967 SETs: receivers, delivery state, signing keys.");
         var url = new Option<string>("--url") { Description = "The receiver's endpoint (RFC 8935 push): an absolute http(s) URL.", Required = true };
         var audience = new Option<string?>("--audience") { Description = "The aud claim the receiver expects (default: its URL)." };
+        var full = new Option<bool>("--full") { Description = "Full events: the resource's attributes in each SET (create/patch/put:full, RFC 9967 §2.4) instead of notices." };
         var receiverId = new Option<string>("--id") { Description = "The receiver's id (see `events list`).", Required = true };
 
-        var subscribe = new Command("subscribe", "Push the tenant's events to a receiver, from now on. Prints what the receiver needs to verify them.") { Tenant, url, audience };
+        var subscribe = new Command("subscribe", "Push the tenant's events to a receiver, from now on. Prints what the receiver needs to verify them.") { Tenant, url, audience, full };
         subscribe.SetAction(async (parse, ct) =>
         {
             var tenant = TenantOf(parse);
             await using var services = await BuildAsync(parse);
             if (await services.GetRequiredService<TenantStore>().GetAsync(tenant, ct) is null) throw AdminException.TenantNotFound(tenant);
-            var receiver = await services.GetRequiredService<EventReceivers>().SubscribeAsync(tenant, Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var receiverUrl) ? receiverUrl : throw AdminException.Invalid("--url is an absolute http(s) URL."), parse.GetValue(audience), ct);
+            var receiver = await services.GetRequiredService<EventReceivers>().SubscribeAsync(tenant, Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var receiverUrl) ? receiverUrl : throw AdminException.Invalid("--url is an absolute http(s) URL."), parse.GetValue(audience), parse.GetValue(full), ct);
             var issuer = services.GetRequiredService<EventIssuer>();
             var jwks = await services.GetRequiredService<SigningKeyRing>().GetJwksAsync(ct);
             await WriteAsync(output, parse,
-                new { id = receiver.Id, url = receiver.Url, audience = receiver.Audience, issuer = issuer.For(tenant), jwksUrl = issuer.JwksUrl, bearer = receiver.Secret, jwks },
+                new { id = receiver.Id, url = receiver.Url, audience = receiver.Audience, full = receiver.Full, issuer = issuer.For(tenant), jwksUrl = issuer.JwksUrl, bearer = receiver.Secret, jwks },
                 $"""
                 Receiver: {receiver.Id}
                 URL: {receiver.Url}
+                Events: {(receiver.Full ? "full (the resource's attributes in each SET)" : "notices")}
                 The receiver verifies each SET (typ secevent+jwt, ES256) with:
                   Issuer (iss): {issuer.For(tenant)}
                   Audience (aud): {receiver.Audience}
@@ -47,8 +49,8 @@ public static partial class AdminCli
         {
             await using var services = await BuildAsync(parse);
             var rows = (await services.GetRequiredService<EventReceivers>().ListAsync(TenantOf(parse), ct))
-                .Select(r => new { id = r.Id, url = r.Url, audience = r.Audience, created = r.Created, delivered = r.Delivered, lastError = r.LastError }).ToList();
-            await WriteAsync(output, parse, rows, string.Join(Environment.NewLine, rows.Select(r => $"{r.id}\t{r.url}\taudience {r.audience}\tdelivered {r.delivered}")));
+                .Select(r => new { id = r.Id, url = r.Url, audience = r.Audience, full = r.Full, created = r.Created, delivered = r.Delivered, lastError = r.LastError }).ToList();
+            await WriteAsync(output, parse, rows, string.Join(Environment.NewLine, rows.Select(r => $"{r.id}\t{r.url}\taudience {r.audience}\t{(r.full ? "full" : "notices")}\tdelivered {r.delivered}")));
             return 0;
         });
 
