@@ -73,11 +73,31 @@ public sealed class HostedDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscribe_with_full_gets_full_events_from_the_local_host()
+    {
+        var tenant = await _host.CreateTenantAsync();
+        var subscribed = await CliAsync("events", "subscribe", tenant.Tenant, "--url", _receivers.Url("cli-full").ToString(), "--full");
+        Assert.True(subscribed["full"]!.GetValue<bool>());
+        Assert.True(Assert.Single((await CliAsync("events", "list", tenant.Tenant)).AsArray())!["full"]!.GetValue<bool>());
+
+        var user = await tenant.CreateUserAsync("full@contoso.test");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (_receivers["cli-full"].Received.IsEmpty && DateTime.UtcNow < deadline) await Task.Delay(50);
+        using var http = new HttpClient();
+        var jwks = JsonNode.Parse(await http.GetStringAsync(subscribed["jwksUrl"]!.GetValue<string>()))!.AsObject();
+        var claims = await SetVerification.VerifyAsync(Assert.Single(_receivers["cli-full"].Received), jwks, tenant.BaseUrl, subscribed["audience"]!.GetValue<string>());
+        var data = claims["events"]![ScimFunctions.Events.ScimEventUris.CreateFull]!["data"]!;
+        Assert.Equal((user["id"]!.GetValue<string>(), "full@contoso.test"), (data["id"]!.GetValue<string>(), data["userName"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task ServiceProviderConfig_advertises_the_issued_event_uris()
     {
         var tenant = await _host.CreateTenantAsync();
         var config = await (await tenant.GetAsync("ServiceProviderConfig")).ReadJsonAsync();
         Assert.Equal("none", config["securityEvents"]!["asyncRequest"]!.GetValue<string>());
         Assert.Equal(ScimFunctions.Events.ScimEventUris.Issued, config["securityEvents"]!["eventUris"]!.AsArray().Select(u => u!.GetValue<string>()));
+        // Full events too, for receivers that ask for them.
+        Assert.Contains(ScimFunctions.Events.ScimEventUris.PatchFull, config["securityEvents"]!["eventUris"]!.AsArray().Select(u => u!.GetValue<string>()));
     }
 }
