@@ -46,6 +46,10 @@ public static class RowKeys
     /// event receiver of any tenant (<see cref="EventReceiverIndex"/>), so the delivery sweep finds them without scanning tenants.</summary>
     public const string EventReceiversPartition = "~event-receivers";
 
+    /// <summary>A partition no tenant can have: one row per scanned index-paged listing (<see cref="ScanBookmark"/>), where the
+    /// next page resumes, so any instance continues a listing another one served (the service's, not for the application).</summary>
+    public const string ScanBookmarksPartition = "~scan-bookmarks";
+
     const string UserNameRows = "username|";
     const string GroupNameRows = "groupname|";
     const string UserExternalIdRows = "userext|";
@@ -147,6 +151,10 @@ public static class RowKeys
 
     /// <summary>The key of a tenant's event receiver row.</summary>
     public static string EventReceiver(string id) => EventReceiverPrefix + id;
+
+    /// <summary>The key of a listing's row in <see cref="ScanBookmarksPartition"/>: the tenant, then the listing (resource
+    /// kind and canonical filter), encoded; one row per listing, so paging it again overwrites rather than adds.</summary>
+    public static string ScanBookmark(string tenant, string listing) => tenant + Separator + Encode(listing);
 
     /// <summary>The key of a receiver's row in <see cref="EventReceiversPartition"/>: <c>{tenant}|{id}</c>.</summary>
     public static string EventReceiverIndex(string tenant, string id) => tenant + Separator + id;

@@ -12,9 +12,9 @@ namespace ScimFunctions.Http;
 /// Answers list and search requests. Filters Entra and Okta send (userName/externalId/id/email/displayName
 /// equality, alone or and-ed with anything) are answered from index rows by point reads and short range
 /// queries; every other filter scans the tenant's resources of that kind page by page, evaluating in memory.
-/// A scan resumes where the previous page stopped: by index paging on the instance that served it (a per-instance
-/// <see cref="ScanBookmarks"/> entry), by cursor paging on any instance (the position sealed in the cursor,
-/// <see cref="PagingCursors"/>).
+/// A scan resumes where the previous page stopped on any instance: by index paging from a bookmark (this instance's
+/// memory, or one shared row: <see cref="ScanBookmarks"/>), by cursor paging from the position sealed in the cursor
+/// (<see cref="PagingCursors"/>).
 /// </summary>
 public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks, PagingCursors cursors)
 {
@@ -125,7 +125,7 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks, 
 
     /// <summary>One source's part of a page: <paramref name="count"/> matches from <paramref name="from"/>.</summary>
     /// <param name="knownTotal">The source's total from the listing's first page: given, a scan resumes at the position.</param>
-    /// <param name="indexPaging">Index paging: a scan resumes from, and leaves, a per-instance bookmark (<see cref="ScanBookmarks"/>).</param>
+    /// <param name="indexPaging">Index paging: a scan resumes from, and leaves, a bookmark (<see cref="ScanBookmarks"/>).</param>
     async Task<Part> PartAsync(ScimRequest request, Source source, Func<JsonObject, bool>? matches, PagePosition from, int count, int? knownTotal, bool indexPaging)
     {
         var (kind, query) = (source.Kind, source.Query);
@@ -176,13 +176,16 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks, 
         bool indexPaging)
     {
         var kind = source.Kind;
-        var key = $"{request.Tenant}|{kind}|{(source.Query.Filter is null ? "" : FilterParser.Format(source.Query.Filter))}";
+        var listing = $"{kind}|{(source.Query.Filter is null ? "" : FilterParser.Format(source.Query.Filter))}";
         var resume = knownTotal is null ? null : from;
         var total = knownTotal;
-        if (indexPaging && resume is null && bookmarks.Find(key, from.Index) is { } bookmark)
+        // The storage pages of the whole listing: counted by the scan that starts it, then carried by its bookmarks.
+        int? storagePages = null;
+        if (indexPaging && resume is null && await bookmarks.FindAsync(request.Tenant, listing, from.Index, request.Aborted) is { } bookmark)
         {
             resume = new PagePosition(bookmark.NextMatch, bookmark.PageToken, bookmark.SkipRows);
             total = bookmark.Total;
+            storagePages = bookmark.StoragePages;
         }
         if (resume is not null && count == 0) return new Part([], total!.Value, from.Index <= total ? resume : null);
         var matchNumber = resume is null ? 0 : resume.Index - 1;
@@ -190,8 +193,10 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks, 
         var page = new List<JsonObject>();
         var pageEnd = from.Index + count - 1;
         PagePosition? after = null;
+        var scanned = 0;
         await foreach (var scanPage in store.ScanPagesAsync(request.Tenant, kind, resume?.Token, request.Aborted))
         {
+            scanned++;
             for (var row = skip; row < scanPage.Rows.Count; row++)
             {
                 if (scanPage.Rows[row] is not { } stored) continue;
@@ -217,7 +222,8 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks, 
         if (count == 0 && from.Index <= counted && (from.Index == 1 || resume is not null)) after = resume ?? from;
         if (after is not null && (after.Index > counted || (after.Token is null && after.Skip == 0 && after.Index > 1))) after = null;
         if (indexPaging && after is not null && count > 0)
-            bookmarks.Save(key, new ScanBookmarks.Bookmark(after.Token, after.Skip, after.Index, counted));
+            await bookmarks.SaveAsync(request.Tenant, listing, new ScanBookmarks.Bookmark(after.Token, after.Skip, after.Index, counted, storagePages ?? scanned),
+                request.Aborted);
         return new Part(page, counted, after);
     }
 

@@ -1,30 +1,67 @@
+using Azure.Data.Tables;
 using Microsoft.Extensions.Caching.Memory;
+using ScimFunctions.Contract;
+using ScimFunctions.Protocol;
+using ScimFunctions.Storage;
 
 namespace ScimFunctions.Http;
 
 /// <summary>
 /// Where a scanned list stopped, so the next page resumes there instead of reading everything before it.
 /// A list answered by a scan (no index applies, no sortBy) counts every match once, on the request that
-/// starts the paging session; the total and a bookmark for the next startIndex are kept here for a few
-/// minutes, keyed by tenant, resource kind and filter. A following request for that startIndex reads only
-/// from the bookmark to the end of its page. The cache is per instance: a request that lands on another
-/// instance, or after expiry, scans again (correct, only slower). Totals are as of the scan that started the
-/// session, which RFC 7644 §3.4.2.4 allows for paging over changing data. Cursor paging (RFC 9865) carries the same
-/// position in the cursor instead, so it resumes on any instance.
+/// starts the paging session; the total and a bookmark for the next startIndex are kept for a few minutes, keyed by
+/// tenant, resource kind and filter: in the instance's memory, and, for a listing of more than
+/// <see cref="ShareAbovePages"/> storage pages, in one row of <see cref="RowKeys.ScanBookmarksPartition"/> shared by
+/// every instance. A following request for that startIndex finds it in memory, or else by one point read,
+/// and reads only from the bookmark to the end of its page. Without one (a jump, two clients paging one listing at
+/// once, expiry) it scans again: correct, only slower. Totals are as of the scan that started the session, which
+/// RFC 7644 §3.4.2.4 allows for paging over changing data. Cursor paging (RFC 9865) carries the same position in the
+/// cursor instead.
 /// </summary>
-public sealed class ScanBookmarks(TimeProvider time)
+public sealed class ScanBookmarks(ScimTables tables, TimeProvider time)
 {
     static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
+    /// <summary>Sharing costs a write on each page and a read on the instance that lacks the bookmark; scanning again
+    /// costs the listing's storage pages. Up to two pages, scanning again costs no more: nothing is shared.</summary>
+    public const int ShareAbovePages = 2;
+
     /// <summary>The page holding the next match starts at <see cref="PageToken"/> (null: the first page); skip
-    /// <see cref="SkipRows"/> raw rows in it; the next match there is number <see cref="NextMatch"/> (1-based).</summary>
-    public sealed record Bookmark(string? PageToken, int SkipRows, int NextMatch, int Total);
+    /// <see cref="SkipRows"/> raw rows in it; the next match there is number <see cref="NextMatch"/> (1-based).
+    /// <see cref="StoragePages"/> is what scanning the whole listing again costs.</summary>
+    public sealed record Bookmark(string? PageToken, int SkipRows, int NextMatch, int Total, int StoragePages);
 
     readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
-    public Bookmark? Find(string key, int startIndex) =>
-        _cache.TryGetValue((key, startIndex), out Bookmark? bookmark) ? bookmark : null;
+    /// <summary>The bookmark for <paramref name="startIndex"/> of the listing: this instance's, else the shared one.</summary>
+    public async Task<Bookmark?> FindAsync(TenantId tenant, string listing, int startIndex, CancellationToken ct)
+    {
+        if (_cache.TryGetValue((tenant, listing, startIndex), out Bookmark? bookmark)) return bookmark;
+        // The first page counts everything anyway: nothing to look up.
+        if (startIndex == 1) return null;
+        var response = await tables.Resources.GetEntityIfExistsAsync<TableEntity>(RowKeys.ScanBookmarksPartition,
+            RowKeys.ScanBookmark(tenant.Value, listing), cancellationToken: ct);
+        if (!response.HasValue || response.Value is not { } row) return null;
+        // The row is the listing's latest bookmark: it serves only the page it leads to, until it expires.
+        if (row.GetInt32(nameof(Bookmark.NextMatch)) != startIndex || row.GetDateTimeOffset("Expires") < time.GetUtcNow()) return null;
+        return new Bookmark(row.GetString(nameof(Bookmark.PageToken)), row.GetInt32(nameof(Bookmark.SkipRows)) ?? 0, startIndex,
+            row.GetInt32(nameof(Bookmark.Total)) ?? 0, row.GetInt32(nameof(Bookmark.StoragePages)) ?? 0);
+    }
 
-    public void Save(string key, Bookmark bookmark) =>
-        _cache.Set((key, bookmark.NextMatch), bookmark, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = time.GetUtcNow() + Lifetime });
+    /// <summary>Keeps the bookmark in memory, and in the shared row when the listing is large enough to be worth it.</summary>
+    public async Task SaveAsync(TenantId tenant, string listing, Bookmark bookmark, CancellationToken ct)
+    {
+        var expires = time.GetUtcNow() + Lifetime;
+        _cache.Set((tenant, listing, bookmark.NextMatch), bookmark, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = expires });
+        if (bookmark.StoragePages <= ShareAbovePages) return;
+        await tables.Resources.UpsertEntityAsync(new TableEntity(RowKeys.ScanBookmarksPartition, RowKeys.ScanBookmark(tenant.Value, listing))
+        {
+            [nameof(Bookmark.PageToken)] = bookmark.PageToken,
+            [nameof(Bookmark.SkipRows)] = bookmark.SkipRows,
+            [nameof(Bookmark.NextMatch)] = bookmark.NextMatch,
+            [nameof(Bookmark.Total)] = bookmark.Total,
+            [nameof(Bookmark.StoragePages)] = bookmark.StoragePages,
+            ["Expires"] = expires,
+        }, TableUpdateMode.Replace, ct);
+    }
 }

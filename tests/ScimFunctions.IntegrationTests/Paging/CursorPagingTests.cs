@@ -1,6 +1,3 @@
-using ScimFunctions.Storage.Audit;
-using ScimFunctions.Storage.Tables;
-
 namespace ScimFunctions.IntegrationTests.Paging;
 
 /// <summary>
@@ -9,28 +6,8 @@ namespace ScimFunctions.IntegrationTests.Paging;
 /// page only, and cursors are refused when tampered with, replayed elsewhere, or expired.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class CursorPagingTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class CursorPagingTests(AzuriteFixture azurite) : TwoHostsTestBase(azurite)
 {
-    readonly string _prefix = "c" + Guid.NewGuid().ToString("N")[..10];
-    ScimHost _first = null!;
-    ScimHost _second = null!;
-
-    public async Task InitializeAsync()
-    {
-        var settings = new Dictionary<string, string?> { ["Storage:TablePrefix"] = _prefix };
-        _first = await ScimHost.StartAsync(azurite, settings);
-        _second = await ScimHost.StartAsync(azurite, settings);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _first.DisposeAsync();
-        await _second.DisposeAsync();
-    }
-
-    static int Cost(HttpResponseMessage response) =>
-        int.Parse(response.Headers.GetValues("X-Storage-Requests").Single(), CultureInfo.InvariantCulture);
-
     static string Escaped(string text) => Uri.EscapeDataString(text);
 
     /// <summary>2,500 users are three storage pages (Azure returns 1,000 rows a page): the first cursor page counts
@@ -38,9 +15,9 @@ public sealed class CursorPagingTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Three_pages_alternating_instances_cost_one_storage_page_each_after_the_first()
     {
-        var onFirst = await _first.CreateTenantAsync();
-        var onSecond = _second.ClientFor(onFirst);
-        await SeedAsync(_first, onFirst, 2500);
+        var onFirst = await First.CreateTenantAsync();
+        var onSecond = Second.ClientFor(onFirst);
+        await SeedAsync(First, onFirst, 2500);
 
         var ids = new List<string>();
         var costs = new List<int>();
@@ -95,8 +72,8 @@ public sealed class CursorPagingTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Tampered_replayed_and_malformed_cursors_are_refused()
     {
-        var tenant = await _first.CreateTenantAsync();
-        var other = await _first.CreateTenantAsync();
+        var tenant = await First.CreateTenantAsync();
+        var other = await First.CreateTenantAsync();
         foreach (var name in new[] { "a", "b", "c" }) await tenant.CreateUserAsync($"{name}@example.com");
         var first = await tenant.GetJsonAsync("Users?cursor=&count=1");
         var cursor = first.GetString("nextCursor");
@@ -106,11 +83,11 @@ public sealed class CursorPagingTests(AzuriteFixture azurite) : IAsyncLifetime
         await tenant.GetAsync($"Users?cursor={Escaped(tampered)}&count=1").AssertScimErrorAsync(400, "invalidCursor");
         await tenant.GetAsync("Users?cursor=not-a-cursor&count=1").AssertScimErrorAsync(400, "invalidCursor");
         // Bound to the tenant and to the filter and sort of the listing that issued it.
-        await _second.ClientFor(other).GetAsync($"Users?cursor={Escaped(cursor)}&count=1").AssertScimErrorAsync(400, "invalidCursor");
+        await Second.ClientFor(other).GetAsync($"Users?cursor={Escaped(cursor)}&count=1").AssertScimErrorAsync(400, "invalidCursor");
         await tenant.GetAsync($"Users?cursor={Escaped(cursor)}&count=1&filter={Escaped("userName pr")}").AssertScimErrorAsync(400, "invalidCursor");
         await tenant.GetAsync($"Users?cursor={Escaped(cursor)}&count=1&sortBy=userName").AssertScimErrorAsync(400, "invalidCursor");
         // The same listing on the other instance continues.
-        var second = await _second.ClientFor(tenant).GetJsonAsync($"Users?cursor={Escaped(cursor)}&count=1");
+        var second = await Second.ClientFor(tenant).GetJsonAsync($"Users?cursor={Escaped(cursor)}&count=1");
         Assert.Equal(3, second.GetInt32("totalResults"));
         Assert.NotEqual(first.GetArray("Resources")[0]!.Id(), second.GetArray("Resources")[0]!.Id());
 
@@ -124,8 +101,8 @@ public sealed class CursorPagingTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_cursor_expires_after_cursorTimeout_on_every_instance()
     {
-        await using var shortLived = await ScimHost.StartAsync(azurite,
-            new Dictionary<string, string?> { ["Storage:TablePrefix"] = _prefix, ["Limits:CursorTimeoutSeconds"] = "1" });
+        await using var shortLived = await ScimHost.StartAsync(Azurite,
+            new Dictionary<string, string?> { ["Storage:TablePrefix"] = TablePrefix, ["Limits:CursorTimeoutSeconds"] = "1" });
         var tenant = await shortLived.CreateTenantAsync();
         foreach (var name in new[] { "a", "b" }) await tenant.CreateUserAsync($"{name}@example.com");
         var config = await tenant.GetJsonAsync("ServiceProviderConfig");
@@ -136,13 +113,13 @@ public sealed class CursorPagingTests(AzuriteFixture azurite) : IAsyncLifetime
         var expired = await shortLived.ClientFor(tenant).GetAsync($"Users?cursor={Escaped(cursor)}&count=1").AssertScimErrorAsync(400, "expiredCursor");
         Assert.Contains("1 seconds", expired.GetString("detail"), StringComparison.Ordinal);
         // Another instance (default timeout) shares the key, not the timeout of the issuer: the expiry is sealed in.
-        await _first.ClientFor(tenant).GetAsync($"Users?cursor={Escaped(cursor)}&count=1").AssertScimErrorAsync(400, "expiredCursor");
+        await First.ClientFor(tenant).GetAsync($"Users?cursor={Escaped(cursor)}&count=1").AssertScimErrorAsync(400, "expiredCursor");
     }
 
     [Fact]
     public async Task ServiceProviderConfig_advertises_both_paging_methods_with_index_as_default()
     {
-        var tenant = await _first.CreateTenantAsync();
+        var tenant = await First.CreateTenantAsync();
         var pagination = (await tenant.GetJsonAsync("ServiceProviderConfig"))["pagination"]!;
         Assert.True(pagination.GetBoolean("cursor"));
         Assert.True(pagination.GetBoolean("index"));
@@ -160,16 +137,5 @@ public sealed class CursorPagingTests(AzuriteFixture azurite) : IAsyncLifetime
         var indexed = await tenant.GetJsonAsync($"Users?filter={Escaped("userName eq \"x@example.com\"")}&cursor=&count=1");
         Assert.Equal(1, indexed.GetInt32("totalResults"));
         Assert.False(indexed.ContainsKey("nextCursor"));
-    }
-
-    static async Task SeedAsync(ScimHost host, TenantClient tenant, int count)
-    {
-        var store = host.Services.GetRequiredService<ResourceStore>();
-        var seeding = new WriteContext("seed-" + Guid.NewGuid().ToString("N")[..8], "SEED Users", "test");
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
-        {
-            var document = new JsonObject { ["userName"] = $"user{i}@example.com" };
-            await store.CreateAsync(tenant.Tenant, ResourceKind.User, document, seeding, ct);
-        });
     }
 }

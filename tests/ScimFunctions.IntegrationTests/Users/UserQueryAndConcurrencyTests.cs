@@ -148,7 +148,9 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : HostT
     }
 
     /// <summary>A scanned listing counts everything once, on its first page; each next page resumes from a
-    /// bookmark and reads only its own storage page (Azure returns 1,000 rows per page).</summary>
+    /// bookmark and reads only its own storage page (Azure returns 1,000 rows per page). Each page with a next one
+    /// also writes the bookmark to the shared row (+1: three storage pages are worth sharing), which another instance
+    /// would read; on this instance its memory serves it.</summary>
     [Fact]
     public async Task Paging_resumes_where_the_previous_page_stopped()
     {
@@ -165,7 +167,7 @@ public sealed class UserQueryAndConcurrencyTests(AzuriteFixture azurite) : HostT
             costs.Add(int.Parse(response.Headers.GetValues("X-Storage-Requests").Single(), System.Globalization.CultureInfo.InvariantCulture));
         }
         Assert.Equal(2500, ids.Count);
-        Assert.Equal([3, 1, 1], costs);
+        Assert.Equal([4, 2, 1], costs);
 
         // A filter that no index answers pages the same way, over its matches only.
         var filtered = new List<string>();
