@@ -1,5 +1,7 @@
+using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
 using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage;
@@ -18,7 +20,7 @@ namespace ScimFunctions.Http;
 /// RFC 7644 §3.4.2.4 allows for paging over changing data. Cursor paging (RFC 9865) carries the same position in the
 /// cursor instead.
 /// </summary>
-public sealed class ScanBookmarks(ScimTables tables, TimeProvider time)
+public sealed class ScanBookmarks(ScimTables tables, TimeProvider time, ILogger<ScanBookmarks> log)
 {
     static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
@@ -54,14 +56,22 @@ public sealed class ScanBookmarks(ScimTables tables, TimeProvider time)
         var expires = time.GetUtcNow() + Lifetime;
         _cache.Set((tenant, listing, bookmark.NextMatch), bookmark, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = expires });
         if (bookmark.StoragePages <= ShareAbovePages) return;
-        await tables.Resources.UpsertEntityAsync(new TableEntity(RowKeys.ScanBookmarksPartition, RowKeys.ScanBookmark(tenant.Value, listing))
+        try
         {
-            [nameof(Bookmark.PageToken)] = bookmark.PageToken,
-            [nameof(Bookmark.SkipRows)] = bookmark.SkipRows,
-            [nameof(Bookmark.NextMatch)] = bookmark.NextMatch,
-            [nameof(Bookmark.Total)] = bookmark.Total,
-            [nameof(Bookmark.StoragePages)] = bookmark.StoragePages,
-            ["Expires"] = expires,
-        }, TableUpdateMode.Replace, ct);
+            await tables.Resources.UpsertEntityAsync(new TableEntity(RowKeys.ScanBookmarksPartition, RowKeys.ScanBookmark(tenant.Value, listing))
+            {
+                [nameof(Bookmark.PageToken)] = bookmark.PageToken,
+                [nameof(Bookmark.SkipRows)] = bookmark.SkipRows,
+                [nameof(Bookmark.NextMatch)] = bookmark.NextMatch,
+                [nameof(Bookmark.Total)] = bookmark.Total,
+                [nameof(Bookmark.StoragePages)] = bookmark.StoragePages,
+                ["Expires"] = expires,
+            }, TableUpdateMode.Replace, ct);
+        }
+        catch (RequestFailedException e)
+        {
+            // The page is read and answered; without the shared row another instance only scans again.
+            log.LogWarning(e, "Scan bookmark not shared for tenant {Tenant}: status {Status}", tenant.Value, e.Status);
+        }
     }
 }

@@ -71,4 +71,24 @@ public sealed class IndexPagingAcrossInstancesTests(AzuriteFixture azurite) : Tw
         Assert.Equal(0, empty.GetInt32("totalResults"));
         Assert.Empty(empty.GetArray("Resources"));
     }
+
+    /// <summary>Sharing the bookmark is an optimisation: when storage refuses its write, the page is still answered
+    /// and the next page, on another instance, scans again and is still right.</summary>
+    [Fact]
+    public async Task A_bookmark_that_cannot_be_shared_leaves_the_page_answered()
+    {
+        var tenant = await First.CreateTenantAsync();
+        await SeedAsync(First, tenant, 2100);
+        await using var faulty = await ScimHost.StartAsync(Azurite, new Dictionary<string, string?> { ["Storage:TablePrefix"] = TablePrefix },
+            faults: new Reliability.StorageFaultOptions());
+        faulty.Faults.Schedule(Reliability.StorageFault.Error503, 50,
+            r => r.Method == Azure.Core.RequestMethod.Put && r.Uri.ToString().Contains("scan-bookmarks", StringComparison.Ordinal));
+
+        var first = await faulty.ClientFor(tenant).GetAsync("Users?startIndex=1&count=1000&attributes=id");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var ids = (await first.ReadJsonAsync()).GetArray("Resources").Select(r => r!.Id()).ToList();
+        var second = await tenant.GetJsonAsync("Users?startIndex=1001&count=1000&attributes=id");
+        ids.AddRange(second.GetArray("Resources").Select(r => r!.Id()));
+        Assert.Equal(2000, ids.Distinct().Count());
+    }
 }
