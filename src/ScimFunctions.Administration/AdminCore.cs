@@ -13,12 +13,19 @@ namespace ScimFunctions.Administration;
 /// on top of AddScimStorage.
 /// </summary>
 public sealed class AdminCore(TenantAdmin tenants, TokenAdmin tokens, ReviewAdmin review, AuditAdmin audit, ResourceStore resources, ScimTables tables,
-    ActivationAdmin activation, SchemaAdmin schemas, PortalLinks portal, BrakeAdmin brake)
+    ActivationAdmin activation, SchemaAdmin schemas, PortalLinks portal, BrakeAdmin brake,
+    CountAdmin counts, EventsAdmin events)
 {
     /// <summary>The deprovisioning brake: what it holds, release, discard.</summary>
     public BrakeAdmin Brake => brake;
 
     public TenantAdmin Tenants => tenants;
+
+    /// <summary>Users and groups by state (live, pending, awaiting activation, kept disabled), cached briefly per tenant.</summary>
+    public CountAdmin Counts => counts;
+
+    /// <summary>Push receivers of provisioning events: subscribe, list with delivery state, unsubscribe.</summary>
+    public EventsAdmin Events => events;
 
     /// <summary>Manual user activation: users awaiting an admin, activating one or all.</summary>
     public ActivationAdmin Activation => activation;
@@ -53,5 +60,7 @@ public static class AdminServiceCollectionExtensions
         .AddSingleton(sp => new PortalLinks(sp.GetRequiredService<KeyStores>().For(KeyRing.PortalLinks), sp.GetRequiredService<ScimTables>(),
             sp.GetRequiredService<TenantStore>(), sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PortalLinkOptions>()))
         .AddSingleton<BrakeAdmin>()
+        .AddSingleton<CountAdmin>()
+        .AddSingleton<EventsAdmin>()
         .AddSingleton<AdminCore>();
 }

@@ -11,6 +11,11 @@ using ScimFunctions.Storage.Feed;
 
 namespace ScimFunctions.Storage.Tables;
 
+/// <summary>A tenant's users or groups by state; each row in exactly one: <paramref name="Deprovisioned"/> (kept
+/// disabled after a delete), else <paramref name="Pending"/> (dry run), else <paramref name="AwaitingActivation"/>
+/// (manual activation), else <paramref name="Live"/>.</summary>
+public sealed record ResourceCounts(int Live, int Pending, int AwaitingActivation, int Deprovisioned);
+
 /// <summary>
 /// Users and groups in one Azure table, partition = tenant. Every write is one entity-group transaction
 /// that carries the resource row and its index rows together, so they cannot disagree, and uniqueness is
@@ -315,6 +320,23 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var filter = RowKeys.RangeFilter(tenant, prefix);
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
             if (!RowProperties.IsDeleted(entity)) yield return ToResource(kind, entity);
+    }
+
+    /// <summary>A tenant's users or groups by state: one range query over the kind's rows selecting only the key and the
+    /// flags (one storage request per 1,000 rows; no document is read).</summary>
+    public async Task<ResourceCounts> CountAsync(TenantId tenant, ResourceKind kind, CancellationToken ct)
+    {
+        var filter = RowKeys.RangeFilter(tenant, kind == ResourceKind.User ? RowKeys.UserPrefix : RowKeys.GroupPrefix);
+        int live = 0, pending = 0, awaiting = 0, deprovisioned = 0;
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000,
+            select: ["RowKey", RowProperties.Pending, RowProperties.Deleted, RowProperties.AwaitingActivation], cancellationToken: ct))
+        {
+            if (RowProperties.IsDeleted(row)) deprovisioned++;
+            else if (row.GetBoolean(RowProperties.Pending) == true) pending++;
+            else if (row.GetBoolean(RowProperties.AwaitingActivation) == true) awaiting++;
+            else live++;
+        }
+        return new ResourceCounts(live, pending, awaiting, deprovisioned);
     }
 
     /// <summary>One page of a scan: the resources in key order (null for rows SCIM no longer shows, so
