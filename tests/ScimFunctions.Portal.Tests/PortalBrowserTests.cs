@@ -7,7 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using ScimFunctions.Administration;
+using ScimFunctions.Events;
 using ScimFunctions.IntegrationTests;
+using ScimFunctions.IntegrationTests.Events;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
 
@@ -225,6 +227,57 @@ public sealed class PortalBrowserTests(PortalFixture fx, ITestOutputHelper outpu
         await Assertions.Expect(rows.Filter(new() { HasText = "POST User" })).ToHaveCountAsync(1);
         Assert.Equal(0, await rows.Filter(new() { HasText = "409" }).CountAsync());
         Assert.Contains("1 of 2 writes", await _page.Locator("#health").InnerTextAsync());
+        // The counts: the user created before the page was opened, live.
+        Assert.Contains("1 live, 0 pending, 0 awaiting activation", await _page.Locator("#health").InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task A_receiver_subscribed_on_the_page_shows_its_secret_once_then_its_delivery_state_and_is_unsubscribed()
+    {
+        var tenant = await fx.TenantAsync();
+        await using var receivers = await TestReceivers.StartAsync();
+        await OpenAsync(tenant);
+
+        await _page.GetByLabel("Receiver URL").FillAsync(receivers.Url("page").ToString());
+        await _page.GetByLabel("Audience (optional)").FillAsync("https://app.example.test");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Subscribe receiver" }).ClickAsync();
+        var secret = await _page.GetByLabel("Bearer secret").InputValueAsync();
+        Assert.True(secret.Length >= 40, secret);
+        Assert.Contains("cannot be shown again", await _page.Locator("#receiver-warning").InnerTextAsync());
+        var jwksUrl = await _page.GetByLabel("JWKS URL").InputValueAsync();
+        Assert.Equal(fx.Host.Services.GetRequiredService<EventIssuer>().JwksUrl, jwksUrl);
+        Assert.Contains(tenant.BaseUrl, await _page.Locator("#events").InnerTextAsync());
+
+        // A change waits in the backlog, then is pushed with the secret, and the page says where delivery stands.
+        await tenant.CreateUserAsync("pushed.person@contoso.com");
+        await _page.GotoAsync(new Uri(fx.Host.Origin, fx.PagePath(tenant.Tenant)).ToString());
+        Assert.Equal(0, await _page.GetByLabel("Bearer secret").CountAsync());
+        Assert.DoesNotContain(secret, await _page.ContentAsync());
+        var row = _page.Locator("#events tbody tr");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        var cells = row.Locator("td");
+        Assert.EndsWith("audience https://app.example.test; notices", await cells.Nth(0).InnerTextAsync());
+        Assert.Equal(("1", "0"), (await cells.Nth(2).InnerTextAsync(), await cells.Nth(4).InnerTextAsync()));
+        Assert.EndsWith("s ago", await cells.Nth(3).InnerTextAsync());
+        Assert.True(await fx.Host.Services.GetRequiredService<EventDelivery>().DeliverAsync(tenant.Tenant.Value,
+            Assert.Single(await fx.Admin.Events.ListAsync(tenant.Tenant, CancellationToken.None)).Id, CancellationToken.None));
+        Assert.Equal("Bearer " + secret, Assert.Single(receivers["page"].Authorization));
+        await _page.ReloadAsync();
+        Assert.Equal(("0", "none", "1", "none"), (await cells.Nth(2).InnerTextAsync(), await cells.Nth(3).InnerTextAsync(), await cells.Nth(4).InnerTextAsync(), await cells.Nth(5).InnerTextAsync()));
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Unsubscribe " + receivers.Url("page") }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("Receiver removed");
+        Assert.Empty(await fx.Admin.Events.ListAsync(tenant.Tenant, CancellationToken.None));
+        Assert.Contains("No receivers", await _page.Locator("#events").InnerTextAsync());
+
+        // A URL the admin core refuses is explained on the page, nothing subscribed; both actions audited with the link.
+        await _page.GetByLabel("Receiver URL").FillAsync("http://receiver.example.test/events");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Subscribe receiver" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Alert).First).ToContainTextAsync("https");
+        Assert.Empty(await fx.Admin.Events.ListAsync(tenant.Tenant, CancellationToken.None));
+        var audit = await fx.Admin.Audit.QueryAsync(tenant.Tenant, new AuditQuery(), CancellationToken.None);
+        Assert.Contains(audit, e => e.Operation == "SUBSCRIBE Receiver" && e.Client.StartsWith("page/", StringComparison.Ordinal));
+        Assert.Contains(audit, e => e.Operation == "UNSUBSCRIBE Receiver" && e.Client.StartsWith("page/", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -276,11 +329,17 @@ public sealed class PortalBrowserTests(PortalFixture fx, ITestOutputHelper outpu
     {
         var tenant = await fx.TenantAsync();
         await OpenAsync(tenant);
+        // The events section with a receiver and its secret shown once, then the page with a token shown once.
+        await _page.GetByLabel("Receiver URL").FillAsync("https://receiver.example.test/scim-events");
+        await _page.GetByLabel("Full events", new() { Exact = false }).CheckAsync();
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Subscribe receiver" }).ClickAsync();
+        await Assertions.Expect(_page.GetByLabel("Bearer secret")).ToBeVisibleAsync();
+        Assert.True(Assert.Single(await fx.Admin.Events.ListAsync(tenant.Tenant, CancellationToken.None)).Full);
+        await AssertNoAxeViolationsAsync();
         await _page.GetByRole(AriaRole.Button, new() { Name = "Generate token" }).ClickAsync();
         await Assertions.Expect(_page.GetByLabel("Secret Token")).ToBeVisibleAsync();
 
-        var axe = await _page.RunAxe();
-        Assert.True(axe.Violations.Length == 0, string.Join("\n", axe.Violations.Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")));
+        await AssertNoAxeViolationsAsync();
 
         // Keyboard: the first Tab reaches the skip link, which moves focus to the content; Tab then walks the controls in order.
         await _page.Keyboard.PressAsync("Tab");
@@ -311,5 +370,11 @@ public sealed class PortalBrowserTests(PortalFixture fx, ITestOutputHelper outpu
         var screenshot = Environment.GetEnvironmentVariable("SCIM_PORTAL_SCREENSHOT") ?? Path.Combine(AppContext.BaseDirectory, "portal-page.png");
         await _page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
         output.WriteLine("Screenshot: " + screenshot);
+    }
+
+    async Task AssertNoAxeViolationsAsync()
+    {
+        var axe = await _page.RunAxe();
+        Assert.True(axe.Violations.Length == 0, string.Join("\n", axe.Violations.Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")));
     }
 }

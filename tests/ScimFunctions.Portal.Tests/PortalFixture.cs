@@ -26,7 +26,8 @@ public sealed class PortalFixture : IAsyncLifetime
     {
         await _azurite.InitializeAsync();
         // Token validation reads fresh hashes, so a revocation is visible at once on this host.
-        _host = await ScimHost.StartAsync(_azurite, new Dictionary<string, string?> { ["Tokens:CacheSeconds"] = "0" });
+        // Events settle at once, so a test can deliver a change it just made (EventDelivery, called by the test).
+        _host = await ScimHost.StartAsync(_azurite, new Dictionary<string, string?> { ["Tokens:CacheSeconds"] = "0", ["Events:SettleSeconds"] = "0" });
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

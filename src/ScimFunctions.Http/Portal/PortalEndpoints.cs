@@ -90,6 +90,8 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
         var t = session.Tenant;
         var by = session.Caller;
         var ct = http.RequestAborted;
+        // An action may move users and groups between states: the next page counts them again.
+        admin.Counts.Forget(t);
         try
         {
             switch (action)
@@ -131,6 +133,13 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
                 case "group-role-unmap":
                     await admin.Tenants.UnmapGroupRoleAsync(t, Required(form["group"], "group"), Required(form["role"], "role"), by, ct);
                     return Done(t, "unmapped");
+                case "events-subscribe":
+                    var subscribed = await admin.Events.SubscribeAsync(t, Required(form["url"], "receiver URL"), form["audience"], form["full"] == "true", by, ct);
+                    // The bearer secret is shown in this response only, like a Secret Token.
+                    return await RenderAsync(http, session, new PortalNotice(Subscribed: subscribed));
+                case "events-unsubscribe":
+                    await admin.Events.UnsubscribeAsync(t, Required(form["id"], "receiver"), by, ct);
+                    return Done(t, "unsubscribed");
                 default:
                     return Html(http, HttpStatusCode.NotFound, PortalPage.Refusal("The page has no such action."));
             }
@@ -180,6 +189,8 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
             log.Apply(await admin.Audit.QueryAsync(t, log.Query, ct)),
             log,
             await PortalHealth.ReadAsync(admin, t, time.GetUtcNow(), ct),
+            await admin.Counts.GetAsync(t, ct),
+            await admin.Events.ListAsync(t, ct),
             await admin.Portal.CsrfTokenAsync(session, ct),
             notice,
             time.GetUtcNow());
@@ -219,6 +230,7 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
             "users-activated" => $"{count} users activated: the application treats them as active now.",
             "mapped" => "Mapping saved: the group's members get the role in the application.",
             "unmapped" => "Mapping removed.",
+            "unsubscribed" => "Receiver removed: no more events are pushed to it.",
             _ => null,
         };
     }

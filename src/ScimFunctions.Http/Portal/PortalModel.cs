@@ -9,19 +9,20 @@ using ScimFunctions.Storage.Tenants;
 namespace ScimFunctions.Http.Portal;
 
 /// <summary>What one response of the page says beyond the tenant's state: a token shown once, a result, an error.</summary>
-public sealed record PortalNotice(IssuedTokenView? Issued = null, string? Done = null, string? Error = null);
+public sealed record PortalNotice(IssuedTokenView? Issued = null, string? Done = null, string? Error = null, SubscribedReceiver? Subscribed = null);
 
 /// <summary>Everything the page shows, read for one response.</summary>
 public sealed record PortalModel(
     PortalSession Session, string TenantUrl, TenantSettings Settings, IReadOnlyList<TokenView> Tokens, IReadOnlyList<PendingItem> Pending, IReadOnlyList<AwaitingUser> Awaiting,
-    IReadOnlyList<AuditEntry> Log, LogFilter Filter, PortalHealth Health, string Csrf, PortalNotice Notice, DateTimeOffset Now);
+    IReadOnlyList<AuditEntry> Log, LogFilter Filter, PortalHealth Health, TenantCounts Counts, IReadOnlyList<ReceiverView> Receivers, string Csrf,
+    PortalNotice Notice, DateTimeOffset Now);
 
 /// <summary>The provisioning log's filter, from the page's query string (times are UTC, as the form says).</summary>
 public sealed record LogFilter(string Outcome, string ResourceType, string ResourceId, DateTimeOffset? Since, DateTimeOffset? Until)
 {
     public const int Shown = 200;
     public static readonly string[] Outcomes = ["", "failures", "applied", "400", "403", "404", "409", "412", "413", "429", "500", "503"];
-    public static readonly string[] ResourceTypes = ["", "User", "Group", "Token", "Settings", "GroupRole", "PortalLink"];
+    public static readonly string[] ResourceTypes = ["", "User", "Group", "Token", "Settings", "GroupRole", "PortalLink", "Receiver"];
 
     public static LogFilter From(IQueryCollection q, DateTimeOffset now) => new(
         Outcomes.Contains(q["outcome"].ToString()) ? q["outcome"].ToString() : "",

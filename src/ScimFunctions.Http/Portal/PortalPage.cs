@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using ScimFunctions.Administration;
 using ScimFunctions.Protocol;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
@@ -67,7 +68,7 @@ public static class PortalPage
             <p class="session">This session ends at {Time(m.Session.Expires)}.</p>
             <nav aria-label="Sections"><ul>
             <li><a href="#health">Health</a></li><li><a href="#connection">Connection</a></li><li><a href="#tokens">Tokens</a></li>
-            <li><a href="#settings">Settings</a></li><li><a href="#log">Provisioning log</a></li>
+            <li><a href="#settings">Settings</a></li><li><a href="#events">Events</a></li><li><a href="#log">Provisioning log</a></li>
             </ul></nav>
             </header>
             <main id="main">
@@ -77,7 +78,7 @@ public static class PortalPage
 
         // Health at a glance.
         var h = m.Health;
-        var pendingUsers = m.Pending.Count(p => p.Kind == ResourceKind.User);
+        var (users, groups) = (m.Counts.Users, m.Counts.Groups);
         var risk = h.FailureRate > PortalHealth.QuarantineRate
             ? h.Failures >= PortalHealth.QuarantineFailures ? "Entra may quarantine the provisioning job: fix the failures below." : "Many requests fail: look at the failures below before they accrue."
             : "Within Entra's thresholds.";
@@ -87,12 +88,13 @@ public static class PortalPage
             <dl class="facts">
             <dt>Provisioning</dt><dd>{(m.Settings.Provisioning == ProvisioningState.On ? "On" : "Off: every request is refused")}</dd>
             <dt>Mode</dt><dd>{(m.Settings.Mode == OperationMode.Sync ? "Sync" : "Dry run")}</dd>
-            <dt>Pending</dt><dd>{pendingUsers} users, {m.Pending.Count - pendingUsers} groups</dd>
-            <dt>Awaiting activation</dt><dd>{m.Awaiting.Count} users</dd>
+            <dt>Users</dt><dd>{users.Live} live, {users.Pending} pending, {users.AwaitingActivation} awaiting activation{(users.Deprovisioned > 0 ? $", {users.Deprovisioned} kept disabled" : "")}</dd>
+            <dt>Groups</dt><dd>{groups.Live} live, {groups.Pending} pending</dd>
             <dt>Last request</dt><dd>{(h.LastRequest is { } last ? $"{Time(last)} from {E(h.LastClient)}" : "none in the last 24 hours")}</dd>
             <dt>Failures, last 24 hours</dt><dd>{h.Failures} of {(h.Capped ? "at least " : "")}{h.Requests} writes ({h.FailureRate:P0}). {E(risk)}
             <span class="hint">Entra quarantines a job when more than 40% of its requests fail once 5,000 failures have accrued.</span></dd>
             </dl>
+            <p class="hint">Users and groups counted at {Time(m.Counts.CountedAt)}; counted again at most every {CountAdmin.CacheFor.TotalSeconds:0} seconds.</p>
             </section>
             """);
 
@@ -235,6 +237,8 @@ public static class PortalPage
         b.Append($"""<p>Undeclared extensions are {(schema.Undeclared.ToString() == "Keep" ? "kept" : "refused")}. {(schema.Roles.Count == 0 ? "No roles declared." : "Roles: " + string.Join(", ", schema.Roles.Select(r => E(r.Display ?? r.Value))) + ".")}</p>""");
         b.Append("""<p class="hint">Declarations are changed by the application's operator (<code>scim-admin schema</code>).</p></section></section>""");
 
+        b.Append(EventsSection(m, action, csrf));
+
         // Provisioning log.
         var f = m.Filter;
         b.Append($"""
@@ -267,6 +271,67 @@ public static class PortalPage
         }
         b.Append("</section></main>");
         return Layout($"Provisioning for {tenant.Value}", b.ToString());
+    }
+
+    /// <summary>The tenant's push receivers with their delivery state, subscribing (what the receiver needs shown once) and unsubscribing.</summary>
+    static string EventsSection(PortalModel m, Func<string, string> action, string csrf)
+    {
+        var b = new StringBuilder($"""
+            <section id="events" aria-labelledby="events-h">
+            <h2 id="events-h">Events</h2>
+            <p>Your application can be told of each provisioning change: signed Security Event Tokens (RFC 9967) pushed to its receiver (RFC 8935), in order, until it acknowledges them.</p>
+            """);
+        if (m.Notice.Subscribed is { } s)
+            b.Append($"""
+                <div class="secret" role="group" aria-labelledby="subscribed-h">
+                <h3 id="subscribed-h">What the receiver verifies with</h3>
+                <dl class="facts">
+                <dt>Issuer (iss)</dt><dd><code>{E(s.Issuer)}</code></dd>
+                <dt>Audience (aud)</dt><dd><code>{E(s.Receiver.Audience)}</code></dd>
+                <dt>Events</dt><dd>{(s.Receiver.Full ? "Full: the resource's attributes in each SET" : "Notices: what changed, without the values")}</dd>
+                </dl>
+                <div class="copyable">
+                <label for="jwks-url">JWKS URL</label>
+                <input id="jwks-url" readonly value="{E(s.JwksUrl)}">
+                <button type="button" data-copy="jwks-url">Copy JWKS URL</button>
+                </div>
+                <div class="copyable">
+                <label for="receiver-secret">Bearer secret</label>
+                <input id="receiver-secret" readonly value="{E(s.Bearer)}" aria-describedby="receiver-warning">
+                <button type="button" data-copy="receiver-secret">Copy bearer secret</button>
+                </div>
+                <p id="receiver-warning" class="warning" role="alert">Copy the bearer secret now into the receiver's configuration: it cannot be shown again.
+                Each push carries it as <code>Authorization: Bearer</code>; the receiver refuses pushes without it.</p>
+                </div>
+                """);
+        if (m.Receivers.Count == 0) b.Append("<p>No receivers: events are not pushed anywhere.</p>");
+        else
+        {
+            b.Append("""<div class="scroll"><table class="receivers"><caption>Receivers and where delivery stands</caption><thead><tr><th scope="col">Receiver</th><th scope="col">Delivered up to</th><th scope="col">Backlog</th><th scope="col">Oldest undelivered</th><th scope="col">Delivered</th><th scope="col">Last error</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>""");
+            foreach (var r in m.Receivers)
+            {
+                var age = r.OldestUndeliveredAge is { } a ? $"{Math.Max(0, a.TotalSeconds):0} s ago" : "none";
+                var error = r.LastError is null ? "none"
+                    : $"{E(r.LastError)} ({(r.LastErrorAt is { } at ? Time(at) : "")}){(r.Attempts > 0 ? $"; {r.Attempts} failed attempts in a row" + (r.NextAttempt is { } next ? $", next {Time(next)}" : "") : "")}";
+                b.Append($"""<tr><td><code>{E(r.Url.ToString())}</code><br><span class="hint">audience {E(r.Audience)}; {(r.Full ? "full events" : "notices")}</span></td><td>{Time(r.Cursor)}</td><td>{r.Backlog}</td><td>{age}</td><td>{r.Delivered}{(r.Refused > 0 ? $" ({r.Refused} refused)" : "")}</td><td{(r.Attempts > 0 ? " class=\"warning\"" : "")}>{error}</td>""");
+                b.Append($"""<td><form method="post" action="{action("events-unsubscribe")}">{csrf}<input type="hidden" name="id" value="{E(r.Id)}"><button type="submit" aria-label="Unsubscribe {E(r.Url.ToString())}">Unsubscribe</button></form></td></tr>""");
+            }
+            b.Append("</tbody></table></div>");
+        }
+        b.Append($"""
+            <form method="post" action="{action("events-subscribe")}" class="inline">
+            {csrf}
+            <label for="receiver-url">Receiver URL</label>
+            <input id="receiver-url" name="url" type="url" required maxlength="2048" placeholder="https://">
+            <label for="receiver-audience">Audience (optional)</label>
+            <input id="receiver-audience" name="audience" maxlength="{EventsAdmin.MaxAudienceLength}" aria-describedby="receiver-hint">
+            <div class="check"><input type="checkbox" id="receiver-full" name="full" value="true"><label for="receiver-full">Full events: the resource's attributes in each SET</label></div>
+            <button type="submit">Subscribe receiver</button>
+            <p id="receiver-hint" class="hint">An https URL. The audience is the <code>aud</code> the receiver expects; by default its URL. Events committed from now on are pushed.</p>
+            </form>
+            </section>
+            """);
+        return b.ToString();
     }
 
     static string AwaitingTable(PortalModel m, Func<string, string> action, string csrf)
