@@ -58,7 +58,8 @@ public sealed class EventsAdmin(EventReceivers receivers, EventIssuer issuer, Si
     public Task UnsubscribeAsync(TenantId tenant, string id, AdminCaller caller, CancellationToken ct) => StorageGuard.RunAsync(async () =>
     {
         await RequireTenantAsync(tenant, ct);
-        if (!await receivers.UnsubscribeAsync(tenant, id, ct))
+        // Receiver ids are 32 hex digits; anything else (a '/' would be refused by storage) names no receiver.
+        if (!Guid.TryParseExact(id, "N", out _) || !await receivers.UnsubscribeAsync(tenant, id, ct))
             throw AdminException.NotFound($"Tenant {tenant} has no receiver {id}: see `events list {tenant}`.");
         await audit.RecordAppliedAsync(tenant, caller.Write("UNSUBSCRIBE Receiver"), "Receiver", id, ct);
     });

@@ -58,6 +58,30 @@ public sealed partial class PortalHttpTests(PortalFixture fx)
     }
 
     [Fact]
+    public async Task Events_subscribe_and_unsubscribe_need_the_sessions_csrf_proof()
+    {
+        var tenant = (await fx.TenantAsync()).Tenant;
+        var (client, csrf) = await SessionAsync(tenant);
+        var subscribe = fx.PagePath(tenant) + "/do/events-subscribe";
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync(subscribe, Form(("url", "https://receiver.example.test/")))).StatusCode);
+        Assert.Empty(await fx.Admin.Events.ListAsync(tenant, CancellationToken.None));
+
+        var shown = await client.PostAsync(subscribe, Form(("url", "https://receiver.example.test/"), ("csrf", csrf)));
+        Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
+        var receiver = Assert.Single(await fx.Admin.Events.ListAsync(tenant, CancellationToken.None));
+        Assert.Contains("Bearer secret", await shown.Content.ReadAsStringAsync());
+
+        var unsubscribe = fx.PagePath(tenant) + "/do/events-unsubscribe";
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync(unsubscribe, Form(("id", receiver.Id)))).StatusCode);
+        Assert.Single(await fx.Admin.Events.ListAsync(tenant, CancellationToken.None));
+        // An id the tenant does not have is a readable 400; the right one removes the receiver.
+        foreach (var id in new[] { "0197a0c2e5d47c3f9a1b2c3d4e5f6a7b", "a/b#?" })
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync(unsubscribe, Form(("id", id), ("csrf", csrf)))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.PostAsync(unsubscribe, Form(("id", receiver.Id), ("csrf", csrf)))).StatusCode);
+        Assert.Empty(await fx.Admin.Events.ListAsync(tenant, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Wrong_methods_get_405_and_the_assets_come_from_the_same_origin()
     {
         var tenant = (await fx.TenantAsync()).Tenant;
