@@ -120,27 +120,16 @@ public sealed class TableSigningKeyStoreTests(AzuriteFixture azurite) : SigningK
 
 public sealed class KeyVaultSigningKeyStoreTests : SigningKeyStoreContract
 {
-    readonly List<KeyVaultStandIn> _vaults = [];
+    readonly KeyVaultStandIns _vaults = new();
 
-    /// <summary>A vault per store: the secret name is fixed, as it is in a real deployment's vault.</summary>
-    protected override async Task<IKeyStore> CreateStoreAsync()
-    {
-        var vault = await KeyVaultStandIn.StartAsync();
-        _vaults.Add(vault);
-        return new KeyVaultKeyStore(vault.CreateClient(), KeyRing.EventSigning);
-    }
+    protected override async Task<IKeyStore> CreateStoreAsync() => new KeyVaultKeyStore((await _vaults.StartAsync()).CreateClient(), KeyRing.EventSigning);
 
-    public override async Task DisposeAsync()
-    {
-        foreach (var vault in _vaults) await vault.DisposeAsync();
-    }
+    public override async Task DisposeAsync() => await _vaults.DisposeAsync();
 
     [Fact]
     public async Task A_retired_key_is_a_disabled_version_whose_value_the_vault_no_longer_returns()
     {
-        var vault = await KeyVaultStandIn.StartAsync();
-        _vaults.Add(vault);
-        var client = vault.CreateClient();
+        var client = (await _vaults.StartAsync()).CreateClient();
         var store = new KeyVaultKeyStore(client, KeyRing.EventSigning);
         var key = SigningKey.Create(Time.GetUtcNow());
         await store.AddAsync(key.ToStored(), CancellationToken.None);

@@ -332,3 +332,22 @@ public sealed class FakeVaultCredential : TokenCredential
     public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
         new(GetToken(requestContext, cancellationToken));
 }
+
+/// <summary>Stand-ins started by one test class, a fresh vault each (a key ring's secret name is fixed, as in a real
+/// deployment's vault), all stopped with the class.</summary>
+public sealed class KeyVaultStandIns : IAsyncDisposable
+{
+    readonly List<KeyVaultStandIn> _started = [];
+
+    public async Task<KeyVaultStandIn> StartAsync()
+    {
+        var vault = await KeyVaultStandIn.StartAsync();
+        _started.Add(vault);
+        return vault;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var vault in _started) await vault.DisposeAsync();
+    }
+}

@@ -163,27 +163,16 @@ public sealed class TablePortalLinksTests(AzuriteFixture azurite) : PortalLinksC
 [Collection(AzuriteCollection.Name)]
 public sealed class KeyVaultPortalLinksTests(AzuriteFixture azurite) : PortalLinksContract(azurite)
 {
-    readonly List<KeyVaultStandIn> _vaults = [];
+    readonly KeyVaultStandIns _vaults = new();
 
-    /// <summary>A vault per store: the secret name is fixed, as in a real deployment's vault.</summary>
-    protected override async Task<IKeyStore> CreateStoreAsync()
-    {
-        var vault = await KeyVaultStandIn.StartAsync();
-        _vaults.Add(vault);
-        return new KeyVaultKeyStore(vault.CreateClient(), KeyRing.PortalLinks);
-    }
+    protected override async Task<IKeyStore> CreateStoreAsync() => new KeyVaultKeyStore((await _vaults.StartAsync()).CreateClient(), KeyRing.PortalLinks);
 
-    public override async Task DisposeAsync()
-    {
-        foreach (var vault in _vaults) await vault.DisposeAsync();
-    }
+    public override async Task DisposeAsync() => await _vaults.DisposeAsync();
 
     [Fact]
     public async Task The_key_is_a_version_of_its_secret_and_a_retired_one_is_disabled_so_the_vault_no_longer_returns_it()
     {
-        var vault = await KeyVaultStandIn.StartAsync();
-        _vaults.Add(vault);
-        var client = vault.CreateClient();
+        var client = (await _vaults.StartAsync()).CreateClient();
         var links = new PortalLinks(new KeyVaultKeyStore(client, KeyRing.PortalLinks), Tables, Tenants, new ScimFunctions.Storage.Audit.AuditLog(Tables, Time), Time, new PortalLinkOptions());
         await links.CreateAsync(Tenant, "https://scim.example.com", null, AdminCaller.Cli, CancellationToken.None);
         var first = Assert.Single(await client.GetPropertiesOfSecretVersionsAsync(KeyRing.PortalLinks.SecretName).ToListAsync());
