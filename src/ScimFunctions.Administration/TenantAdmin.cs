@@ -44,8 +44,8 @@ public sealed class TenantAdmin(TenantStore tenants, ResourceStore resources, Au
             BrakeThreshold = change.BrakeThreshold ?? current.BrakeThreshold,
             BrakeWindowMinutes = change.BrakeWindowMinutes ?? current.BrakeWindowMinutes,
         };
-        if (settings.BrakeThreshold < 0 || settings.BrakeWindowMinutes is < 1 or > 10_080)
-            throw AdminException.Invalid("the brake's threshold is 0 (off) or more, its window 1 to 10080 minutes.");
+        if (settings.BrakeThreshold < 0 || settings.BrakeWindowMinutes < 1 || settings.BrakeWindowMinutes > TenantSettings.MaxBrakeWindowMinutes)
+            throw AdminException.Invalid($"the brake's threshold is 0 (off) or more, its window 1 to {TenantSettings.MaxBrakeWindowMinutes} minutes.");
         var write = caller.Write("SET Settings");
         await tenants.UpdateAsync(settings, ct, write.RequestId);
         await audit.RecordAppliedAsync(tenant, write, "Settings",

@@ -43,4 +43,7 @@ public sealed record TenantSettings(TenantId Tenant, DeprovisionMode Deprovision
     /// <summary>On by default: a wrong scoping change in Entra deprovisions thousands in one cycle; 100 an hour is
     /// far above what joiners and leavers of an ordinary tenant produce and far below such a mistake.</summary>
     public const int DefaultBrakeThreshold = 100, DefaultBrakeWindowMinutes = 60;
+
+    /// <summary>The longest brake window: a week.</summary>
+    public const int MaxBrakeWindowMinutes = 10_080;
 }
