@@ -12,6 +12,7 @@ using ScimFunctions.IntegrationTests;
 using ScimFunctions.IntegrationTests.Events;
 using ScimFunctions.Storage.Tables;
 using ScimFunctions.Storage.Tenants;
+using static ScimFunctions.IntegrationTests.ScimBodies;
 
 namespace ScimFunctions.Portal.Tests;
 
@@ -199,6 +200,67 @@ public sealed class PortalBrowserTests(PortalFixture fx, ITestOutputHelper outpu
         await _page.GetByRole(AriaRole.Button, new() { Name = "Save group provisioning" }).ClickAsync();
         await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("Settings saved");
         Assert.Equal(GroupProvisioningState.Off, (await fx.Admin.Tenants.GetAsync(tenant.Tenant, CancellationToken.None)).GroupProvisioning);
+    }
+
+    [Fact]
+    public async Task A_mass_deactivation_past_the_threshold_set_on_the_page_is_held_there_and_one_is_released_and_one_discarded()
+    {
+        var tenant = await fx.TenantAsync();
+        await OpenAsync(tenant);
+        Assert.Contains($"Not engaged (0 in the current window; holds beyond {TenantSettings.DefaultBrakeThreshold} per", await _page.Locator("#health").InnerTextAsync());
+
+        await _page.GetByLabel("Threshold (deletes and deactivations)").FillAsync("2");
+        await _page.GetByLabel("Window (minutes)").FillAsync("30");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Save brake" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("Settings saved");
+        var settings = await fx.Admin.Tenants.GetAsync(tenant.Tenant, CancellationToken.None);
+        Assert.Equal((2, 30), (settings.BrakeThreshold, settings.BrakeWindowMinutes));
+
+        // Entra deactivates four users in one cycle: two applied, then the brake holds the rest; every request succeeds.
+        var users = new List<string>();
+        for (var i = 0; i < 4; i++) users.Add((await tenant.CreateUserAsync($"leaver{i}@contoso.com"))["id"]!.GetValue<string>());
+        foreach (var user in users)
+            Assert.Equal(HttpStatusCode.OK, (await tenant.PatchAsync($"Users/{user}", Patch(Op("replace", "active", false)))).StatusCode);
+
+        await _page.ReloadAsync();
+        Assert.Contains("Engaged: 2 deletes and deactivations held.", await _page.Locator("#health").InnerTextAsync());
+        Assert.Contains("The brake is engaged", await _page.Locator("#held").InnerTextAsync());
+        var rows = _page.Locator("#held tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        var held = (await fx.Admin.Brake.ListAsync(tenant.Tenant, CancellationToken.None)).Held;
+        Assert.Equal(users.Skip(2).Order(), held.Select(h => h.UserId).Order());
+        foreach (var h in held)
+        {
+            var text = await rows.Filter(new() { HasText = h.UserId }).InnerTextAsync();
+            Assert.Contains($"leaver{users.IndexOf(h.UserId)}@contoso.com", text);
+            Assert.Contains("Deactivate", text);
+            Assert.Contains("deactivated (active: false)", text);
+            Assert.Contains(h.Client, text);
+        }
+        Assert.Contains("all 2 held users are deactivated or deleted now", await _page.Locator("label[for=confirm-release-all]").InnerTextAsync());
+        await AssertNoAxeViolationsAsync();
+
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Release leaver2@contoso.com" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("1 held deprovisionings released");
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Discard the held request for leaver3@contoso.com" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("1 held deprovisionings discarded");
+        Assert.Contains("Nothing is held.", await _page.Locator("#held").InnerTextAsync());
+        Assert.Contains("The brake is not engaged: 0 deletes and deactivations", await _page.Locator("#held").InnerTextAsync());
+
+        // In storage: the applied and the released users deactivated, the discarded one unchanged and active, nothing held.
+        var store = fx.Host.Services.GetRequiredService<ResourceStore>();
+        foreach (var (user, i) in users.Select((u, i) => (u, i)))
+        {
+            var stored = await store.GetAsync(tenant.Tenant, ResourceKind.User, user, CancellationToken.None);
+            Assert.Equal(i != 3, DeprovisionBrake.IsInactive(stored!.Document));
+        }
+        var brake = await fx.Admin.Brake.ListAsync(tenant.Tenant, CancellationToken.None);
+        Assert.Empty(brake.Held);
+        Assert.False(brake.State.Engaged);
+        var audit = await fx.Admin.Audit.QueryAsync(tenant.Tenant, new AuditQuery(), CancellationToken.None);
+        Assert.Contains(audit, e => e.Operation == "RELEASE User" && e.ResourceId == users[2] && e.Client.StartsWith("page/", StringComparison.Ordinal));
+        Assert.Contains(audit, e => e.Operation == "DISCARD User" && e.ResourceId == users[3] && e.Client.StartsWith("page/", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using ScimFunctions.Administration;
 using ScimFunctions.Http.Portal;
+using ScimFunctions.IntegrationTests;
 using ScimFunctions.Storage.Tenants;
 
 namespace ScimFunctions.Portal.Tests;
@@ -79,6 +81,41 @@ public sealed partial class PortalHttpTests(PortalFixture fx)
             Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync(unsubscribe, Form(("id", id), ("csrf", csrf)))).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await client.PostAsync(unsubscribe, Form(("id", receiver.Id), ("csrf", csrf)))).StatusCode);
         Assert.Empty(await fx.Admin.Events.ListAsync(tenant, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Releasing_or_discarding_every_held_deprovisioning_needs_the_ticked_confirmation_and_the_csrf_proof()
+    {
+        var tenant = await fx.TenantAsync();
+        await fx.Admin.Tenants.ChangeSettingsAsync(tenant.Tenant, new SettingsChange(BrakeThreshold: 1), AdminCaller.Cli, CancellationToken.None);
+        var users = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = (await tenant.CreateUserAsync($"mover{i}@contoso.com"))["id"]!.GetValue<string>();
+            Assert.Equal(HttpStatusCode.NoContent, (await tenant.DeleteAsync($"Users/{id}")).StatusCode);
+            users.Add(id);
+        }
+        Assert.Equal(2, (await fx.Admin.Brake.ListAsync(tenant.Tenant, CancellationToken.None)).Held.Count);
+        var (client, csrf) = await SessionAsync(tenant.Tenant);
+        var release = fx.PagePath(tenant.Tenant) + "/do/held-release";
+        var discard = fx.PagePath(tenant.Tenant) + "/do/held-discard";
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync(release, Form(("all", "true"), ("confirm", "release")))).StatusCode);
+        var unconfirmed = await client.PostAsync(release, Form(("all", "true"), ("csrf", csrf)));
+        Assert.Equal(HttpStatusCode.BadRequest, unconfirmed.StatusCode);
+        Assert.Contains("Tick the confirmation to release every held deprovisioning.", await unconfirmed.Content.ReadAsStringAsync());
+        // The other form's confirmation does not stand in for this one's; a user with nothing held is a readable 400.
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync(discard, Form(("all", "true"), ("confirm", "release"), ("csrf", csrf)))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync(discard, Form(("id", users[0]), ("csrf", csrf)))).StatusCode);
+        Assert.Equal(2, (await fx.Admin.Brake.ListAsync(tenant.Tenant, CancellationToken.None)).Held.Count);
+
+        var done = await client.PostAsync(discard, Form(("all", "true"), ("confirm", "discard"), ("csrf", csrf)));
+        Assert.Equal(HttpStatusCode.Redirect, done.StatusCode);
+        Assert.Equal(fx.PagePath(tenant.Tenant) + "?done=discarded&n=2", done.Headers.Location!.OriginalString);
+        Assert.Empty((await fx.Admin.Brake.ListAsync(tenant.Tenant, CancellationToken.None)).Held);
+        // The first delete applied; the two discarded users are still there for SCIM clients.
+        await tenant.GetAsync($"Users/{users[0]}").AssertScimErrorAsync(404);
+        foreach (var user in users.Skip(1)) Assert.Equal(HttpStatusCode.OK, (await tenant.GetAsync($"Users/{user}")).StatusCode);
     }
 
     [Fact]

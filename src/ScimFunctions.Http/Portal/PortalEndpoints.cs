@@ -113,7 +113,9 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
                         Mode: Enum<OperationMode>(form["mode"]),
                         Provisioning: Enum<ProvisioningState>(form["provisioning"]),
                         Activation: Enum<UserActivation>(form["activation"]),
-                        GroupProvisioning: Enum<GroupProvisioningState>(form["groups"]));
+                        GroupProvisioning: Enum<GroupProvisioningState>(form["groups"]),
+                        BrakeThreshold: Number(form["brake-threshold"]),
+                        BrakeWindowMinutes: Number(form["brake-window"]));
                     if (change.Provisioning == ProvisioningState.Off && form["confirm"] != "off")
                         throw AdminException.Invalid("Tick the confirmation to turn provisioning off.");
                     var changed = await admin.Tenants.ChangeSettingsAsync(t, change, by, ct);
@@ -133,6 +135,16 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
                 case "group-role-unmap":
                     await admin.Tenants.UnmapGroupRoleAsync(t, Required(form["group"], "group"), Required(form["role"], "role"), by, ct);
                     return Done(t, "unmapped");
+                case "held-release":
+                case "held-discard":
+                    var release = action == "held-release";
+                    string? heldUser = null;
+                    // One user from its row; all only with the ticked confirmation that says what it does.
+                    if (form["all"] != "true") heldUser = Required(form["id"], "held user");
+                    else if (form["confirm"] != (release ? "release" : "discard"))
+                        throw AdminException.Invalid($"Tick the confirmation to {(release ? "release" : "discard")} every held deprovisioning.");
+                    var decided = release ? await admin.Brake.ReleaseAsync(t, heldUser, by, ct) : await admin.Brake.DiscardAsync(t, heldUser, by, ct);
+                    return Done(t, release ? "released" : "discarded", decided);
                 case "events-subscribe":
                     var subscribed = await admin.Events.SubscribeAsync(t, Required(form["url"], "receiver URL"), form["audience"], form["full"] == "true", by, ct);
                     // The bearer secret is shown in this response only, like a Secret Token.
@@ -186,6 +198,7 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
             await admin.Tokens.ListAsync(t, ct),
             await admin.Review.ListPendingAsync(t, ct),
             await admin.Activation.ListAwaitingUsersAsync(t, ct),
+            await admin.Brake.ListAsync(t, ct),
             log.Apply(await admin.Audit.QueryAsync(t, log.Query, ct)),
             log,
             await PortalHealth.ReadAsync(admin, t, time.GetUtcNow(), ct),
@@ -231,6 +244,8 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
             "mapped" => "Mapping saved: the group's members get the role in the application.",
             "unmapped" => "Mapping removed.",
             "unsubscribed" => "Receiver removed: no more events are pushed to it.",
+            "released" => $"{count} held deprovisionings released: those users are deleted or deactivated now, as Entra asked.",
+            "discarded" => $"{count} held deprovisionings discarded: those users stay as they are.",
             _ => null,
         };
     }
@@ -261,7 +276,10 @@ public sealed class PortalEndpoints(AdminCore admin, ScimEdgeOptions edge, Token
     /// <summary>Secure unless plain HTTP on the machine itself (the local host); anything else is served over HTTPS.</summary>
     static bool IsSecure(HttpContext http) => http.Request.IsHttps || !(http.Request.Host.Host is "localhost" || IPAddress.TryParse(http.Request.Host.Host, out var ip) && IPAddress.IsLoopback(ip));
 
-    static int Int(string? value, int fallback) => string.IsNullOrEmpty(value) ? fallback
+    static int Int(string? value, int fallback) => Number(value) ?? fallback;
+
+    /// <summary>A whole number from a form field; null when the field is absent or empty (the setting stays as it is).</summary>
+    static int? Number(string? value) => string.IsNullOrEmpty(value) ? null
         : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw AdminException.Invalid($"'{value}' is not a whole number.");
 
     static T? Enum<T>(string? value) where T : struct, System.Enum => string.IsNullOrEmpty(value) ? null

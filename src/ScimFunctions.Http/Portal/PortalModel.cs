@@ -14,7 +14,7 @@ public sealed record PortalNotice(IssuedTokenView? Issued = null, string? Done =
 /// <summary>Everything the page shows, read for one response.</summary>
 public sealed record PortalModel(
     PortalSession Session, string TenantUrl, TenantSettings Settings, IReadOnlyList<TokenView> Tokens, IReadOnlyList<PendingItem> Pending, IReadOnlyList<AwaitingUser> Awaiting,
-    IReadOnlyList<AuditEntry> Log, LogFilter Filter, PortalHealth Health, TenantCounts Counts, IReadOnlyList<ReceiverView> Receivers, string Csrf,
+    BrakeReport Brake, IReadOnlyList<AuditEntry> Log, LogFilter Filter, PortalHealth Health, TenantCounts Counts, IReadOnlyList<ReceiverView> Receivers, string Csrf,
     PortalNotice Notice, DateTimeOffset Now);
 
 /// <summary>The provisioning log's filter, from the page's query string (times are UTC, as the form says).</summary>

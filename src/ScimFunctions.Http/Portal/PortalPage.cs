@@ -68,7 +68,8 @@ public static class PortalPage
             <p class="session">This session ends at {Time(m.Session.Expires)}.</p>
             <nav aria-label="Sections"><ul>
             <li><a href="#health">Health</a></li><li><a href="#connection">Connection</a></li><li><a href="#tokens">Tokens</a></li>
-            <li><a href="#settings">Settings</a></li><li><a href="#events">Events</a></li><li><a href="#log">Provisioning log</a></li>
+            <li><a href="#settings">Settings</a></li><li><a href="#held">Held deprovisioning</a></li><li><a href="#events">Events</a></li>
+            <li><a href="#log">Provisioning log</a></li>
             </ul></nav>
             </header>
             <main id="main">
@@ -90,6 +91,7 @@ public static class PortalPage
             <dt>Mode</dt><dd>{(m.Settings.Mode == OperationMode.Sync ? "Sync" : "Dry run")}</dd>
             <dt>Users</dt><dd>{users.Live} live, {users.Pending} pending, {users.AwaitingActivation} awaiting activation{(users.Deprovisioned > 0 ? $", {users.Deprovisioned} kept disabled" : "")}</dd>
             <dt>Groups</dt><dd>{groups.Live} live, {groups.Pending} pending</dd>
+            <dt>Deprovisioning brake</dt><dd>{BrakeAtAGlance(m.Brake)}</dd>
             <dt>Last request</dt><dd>{(h.LastRequest is { } last ? $"{Time(last)} from {E(h.LastClient)}" : "none in the last 24 hours")}</dd>
             <dt>Failures, last 24 hours</dt><dd>{h.Failures} of {(h.Capped ? "at least " : "")}{h.Requests} writes ({h.FailureRate:P0}). {E(risk)}
             <span class="hint">Entra quarantines a job when more than 40% of its requests fail once 5,000 failures have accrued.</span></dd>
@@ -183,6 +185,7 @@ public static class PortalPage
             {SettingForm(action("settings"), csrf, "When Entra deletes a user", "deprovision", "Save deprovisioning",
                 ("Delete", s.Deprovision == DeprovisionMode.Delete, "Delete the user for good."),
                 ("Disable", s.Deprovision == DeprovisionMode.Disable, "Keep the user, disabled: gone for Entra, still visible to the application."))}
+            <p class="hint">Deletes and deactivations beyond the brake's threshold are held for you: see <a href="#held">Held deprovisioning</a>.</p>
             </section>
             <section aria-labelledby="activation-h"><h3 id="activation-h">User activation</h3>
             {SettingForm(action("settings"), csrf, "When Entra creates a user", "activation", "Save activation",
@@ -237,6 +240,7 @@ public static class PortalPage
         b.Append($"""<p>Undeclared extensions are {(schema.Undeclared.ToString() == "Keep" ? "kept" : "refused")}. {(schema.Roles.Count == 0 ? "No roles declared." : "Roles: " + string.Join(", ", schema.Roles.Select(r => E(r.Display ?? r.Value))) + ".")}</p>""");
         b.Append("""<p class="hint">Declarations are changed by the application's operator (<code>scim-admin schema</code>).</p></section></section>""");
 
+        b.Append(HeldSection(m, action, csrf));
         b.Append(EventsSection(m, action, csrf));
 
         // Provisioning log.
@@ -330,6 +334,75 @@ public static class PortalPage
             <p id="receiver-hint" class="hint">An https URL. The audience is the <code>aud</code> the receiver expects; by default its URL. Events committed from now on are pushed.</p>
             </form>
             </section>
+            """);
+        return b.ToString();
+    }
+
+    /// <summary>Most held deprovisionings listed (a mass deprovisioning holds thousands); "all" still acts on every one.</summary>
+    public const int HeldShown = 200;
+
+    static string BrakeAtAGlance(BrakeReport brake) =>
+        brake.State.Engaged ? $"""<span class="warning">Engaged: {brake.Held.Count} deletes and deactivations held.</span> <a href="#held">Release or discard them</a>"""
+        : brake.Threshold == 0 ? "Off: deletes and deactivations are applied at once"
+        : $"Not engaged ({brake.State.InWindow} in the current window; holds beyond {brake.Threshold} per {brake.WindowMinutes} minutes)";
+
+    /// <summary>The deprovisioning brake: its state, what it holds with release and discard (one, or all after a ticked
+    /// confirmation that says what it does), and its threshold setting.</summary>
+    static string HeldSection(PortalModel m, Func<string, string> action, string csrf)
+    {
+        var (brake, s) = (m.Brake, m.Settings);
+        var b = new StringBuilder("""<section id="held" aria-labelledby="held-h"><h2 id="held-h">Held deprovisioning</h2>""");
+        b.Append(brake.State.Engaged
+            ? $"""<p><strong class="warning">The brake is engaged</strong> since {Time(brake.State.EngagedAt ?? m.Now)}: more than {brake.Threshold} users were deleted or deactivated within {brake.WindowMinutes} minutes. Entra was told the held requests succeeded; those users stay as they are until you decide. Until nothing is held, every further delete and deactivation is held too.</p>"""
+            : brake.Threshold == 0 ? "<p>The brake is off: every delete and deactivation from Entra is applied at once.</p>"
+            : $"<p>The brake is not engaged: {brake.State.InWindow} deletes and deactivations in the current window. More than {brake.Threshold} within {brake.WindowMinutes} minutes engages it; further ones are then held here for you instead of applied (Entra is told they succeeded).</p>");
+        var held = brake.Held;
+        if (held.Count == 0) b.Append("<p>Nothing is held.</p>");
+        else
+        {
+            var deleted = s.Deprovision == DeprovisionMode.Delete ? "deleted for good" : "deleted for Entra, kept disabled for the application";
+            b.Append($"""
+                <p>Release applies a held request now, as Entra asked. Discard drops it and keeps the user as it is: after a scoping
+                mistake, fix the scope in Entra and its next cycles match these users again. Each decision is recorded in the provisioning log.</p>
+                <div class="scroll"><table><caption>Held deletes and deactivations{(held.Count > HeldShown ? $": the first {HeldShown} of {held.Count}" : "")}</caption><thead><tr><th scope="col">User name</th><th scope="col">Entra asked to</th><th scope="col">Held at</th><th scope="col">Client</th><th scope="col">On release the user is</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>
+                """);
+            foreach (var h in held.Take(HeldShown))
+            {
+                var name = h.UserName.Length > 0 ? h.UserName : h.UserId;
+                var released = h.Action == HeldAction.Disable ? "deactivated (active: false)" : deleted;
+                var id = $"""<input type="hidden" name="id" value="{E(h.UserId)}">""";
+                b.Append($"""<tr><td>{E(h.UserName)}<br><code>{E(h.UserId)}</code></td><td>{(h.Action == HeldAction.Disable ? "Deactivate" : "Delete")}</td><td>{Time(h.HeldAt)}</td><td>{E(h.Client)}</td><td>{released}</td><td class="actions">""");
+                b.Append($"""<form method="post" action="{action("held-release")}">{csrf}{id}<button type="submit" aria-label="Release {E(name)}: {released} now">Release</button></form>""");
+                b.Append($"""<form method="post" action="{action("held-discard")}">{csrf}{id}<button type="submit" aria-label="Discard the held request for {E(name)}: the user stays as it is">Discard</button></form></td></tr>""");
+            }
+            b.Append($"""
+                </tbody></table></div>
+                <form method="post" action="{action("held-release")}">
+                {csrf}<input type="hidden" name="all" value="true">
+                <div class="check"><input type="checkbox" id="confirm-release-all" name="confirm" value="release" required>
+                <label for="confirm-release-all">I understand: all {held.Count} held users are deactivated or deleted now, as Entra asked (a held delete leaves the user {deleted}, as the Deprovisioning setting says).</label></div>
+                <button type="submit" class="danger">Release all {held.Count}</button>
+                </form>
+                <form method="post" action="{action("held-discard")}">
+                {csrf}<input type="hidden" name="all" value="true">
+                <div class="check"><input type="checkbox" id="confirm-discard-all" name="confirm" value="discard" required>
+                <label for="confirm-discard-all">I understand: all {held.Count} held requests are dropped and those users stay as they are. Entra considers them deprovisioned: fix its scope, and its next cycles match the users again.</label></div>
+                <button type="submit">Discard all {held.Count}</button>
+                </form>
+                """);
+        }
+        b.Append($"""
+            <section aria-labelledby="brake-h"><h3 id="brake-h">Brake threshold</h3>
+            <form method="post" action="{action("settings")}" class="inline">
+            {csrf}
+            <label for="brake-threshold">Threshold (deletes and deactivations)</label>
+            <input id="brake-threshold" name="brake-threshold" type="number" min="0" required value="{s.BrakeThreshold}" aria-describedby="brake-hint">
+            <label for="brake-window">Window (minutes)</label>
+            <input id="brake-window" name="brake-window" type="number" min="1" max="{TenantSettings.MaxBrakeWindowMinutes}" required value="{s.BrakeWindowMinutes}">
+            <button type="submit">Save brake</button>
+            <p id="brake-hint" class="hint">More than the threshold within the window engages the brake; 0 turns it off. The default, {TenantSettings.DefaultBrakeThreshold} in {TenantSettings.DefaultBrakeWindowMinutes} minutes, is far above an ordinary tenant's leavers and far below a scoping mistake in Entra.</p>
+            </form>
+            </section></section>
             """);
         return b.ToString();
     }
