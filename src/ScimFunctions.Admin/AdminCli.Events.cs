@@ -12,12 +12,12 @@ public static partial class AdminCli
     static Command EventsCommands(TextWriter output)
     {
         var events = new Command("events", "Provisioning events as signed RFC 9967 SETs: receivers, delivery state, signing keys.");
-        var url = new Option<string>("--url") { Description = "The receiver's endpoint (RFC 8935 push): an absolute http(s) URL.", Required = true };
+        var url = new Option<string>("--url") { Description = "The receiver's endpoint (RFC 8935 push): an absolute https URL on a public address.", Required = true };
         var audience = new Option<string?>("--audience") { Description = "The aud claim the receiver expects (default: its URL)." };
         var full = new Option<bool>("--full") { Description = "Full events: the resource's attributes in each SET (create/patch/put:full, RFC 9967 §2.4) instead of notices." };
         var receiverId = new Option<string>("--id") { Description = "The receiver's id (see `events list`).", Required = true };
 
-        var subscribe = new Command("subscribe", "Push the tenant's events to a receiver, from now on. Prints what the receiver needs to verify them.") { Tenant, url, audience, full };
+        var subscribe = new Command("subscribe", "Push the tenant's events to a receiver, from now on. Prints what the receiver needs to verify them.") { Tenant, url, audience, full, AllowPrivateReceivers };
         subscribe.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
             var tenant = TenantOf(parse);

@@ -22,7 +22,8 @@ public static partial class AdminCli
 {
     /// <summary>Exit codes (README, Operating): 0 success; 1 the command ran and failed (unknown or malformed tenant,
     /// unknown token/user/group id, storage unreachable or refusing access, `check` found problems, an import was
-    /// refused); 2 usage (unknown command or option, missing argument, a bad enum, date or number, a value out of range).</summary>
+    /// refused); 2 usage (unknown command or option, missing argument, a bad enum, date or number, a value out of range,
+    /// a receiver URL that is not https or whose host is a private address).</summary>
     public const int Success = 0, Failure = 1, Usage = 2;
 
     static readonly Option<string?> ConnectionString = new("--connection-string")
@@ -44,6 +45,11 @@ public static partial class AdminCli
         DefaultValueFactory = _ => "http://localhost:7071",
     };
     static readonly Option<bool> Json = new("--json") { Description = "Machine-readable JSON output." };
+    /// <summary><c>events subscribe</c>'s switch for <see cref="ScimFunctions.Events.ReceiverAddressPolicy.AllowPrivateSetting"/>.</summary>
+    static readonly Option<bool> AllowPrivateReceivers = new("--allow-private-receivers")
+    {
+        Description = "Accept a receiver on a private, loopback or link-local address (development only: the service delivers there only with the same setting). Env: Events__AllowPrivateReceivers.",
+    };
     static readonly Argument<string> Tenant = new("tenant") { Description = "Tenant id: 1-63 lowercase letters, digits, hyphens." };
 
     /// <summary>The tenant argument as a <see cref="TenantId"/>: a malformed id names no tenant (exit code 1).</summary>
@@ -355,6 +361,7 @@ public static partial class AdminCli
         Set("Storage:TablePrefix", parse.GetValue(TablePrefix));
         Set("KeyVault:Uri", parse.GetValue(KeyVaultUri));
         Set("Events:Origin", parse.GetValue(BaseUrl));
+        if (parse.GetResult(AllowPrivateReceivers) is not null && parse.GetValue(AllowPrivateReceivers)) Set(ScimFunctions.Events.ReceiverAddressPolicy.AllowPrivateSetting, "true");
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(values).Build();
         if (string.IsNullOrEmpty(configuration["Storage:ConnectionString"]) && string.IsNullOrEmpty(configuration["Storage:TableEndpoint"]))
             throw new AdminException(AdminErrorKind.StorageUnavailable,

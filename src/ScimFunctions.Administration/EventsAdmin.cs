@@ -24,19 +24,23 @@ public sealed record SubscribedReceiver(ReceiverView Receiver, string Issuer, st
 /// A tenant's push receivers of provisioning events (RFC 8935, on <see cref="EventReceivers"/>): subscribe, list with
 /// their delivery state, unsubscribe. Each change is audited with its caller (<c>SUBSCRIBE Receiver</c>,
 /// <c>UNSUBSCRIBE Receiver</c>). A receiver URL is https; plain http only to this machine (loopback, for development),
-/// since the bearer secret and the users' data travel in each push.
+/// since the bearer secret and the users' data travel in each push. Its host must resolve to public addresses only
+/// (<see cref="ReceiverAddressPolicy"/>, unless the deployment allows private receivers): refused here, readably,
+/// and again at every connection.
 /// </summary>
-public sealed class EventsAdmin(EventReceivers receivers, EventIssuer issuer, SigningKeyRing keys, TenantStore tenants, AuditLog audit, TimeProvider time)
+public sealed class EventsAdmin(EventReceivers receivers, EventIssuer issuer, SigningKeyRing keys, TenantStore tenants, AuditLog audit, TimeProvider time,
+    ReceiverAddressPolicy addresses)
 {
     public const int MaxAudienceLength = 512;
 
     /// <param name="full">Full events (RFC 9967 §2.4: the resource's attributes in each SET) instead of notices.</param>
-    public Task<SubscribedReceiver> SubscribeAsync(TenantId tenant, string url, string? audience, bool full, AdminCaller caller, CancellationToken ct)
+    public async Task<SubscribedReceiver> SubscribeAsync(TenantId tenant, string url, string? audience, bool full, AdminCaller caller, CancellationToken ct)
     {
         var endpoint = ReceiverUrl(url);
         if (string.IsNullOrWhiteSpace(audience)) audience = null;
         else if (audience.Length > MaxAudienceLength) throw AdminException.Invalid($"The audience is at most {MaxAudienceLength} characters.");
-        return StorageGuard.RunAsync(async () =>
+        if (await addresses.RefusalAsync(endpoint, ct) is { } refusal) throw AdminException.Invalid(refusal);
+        return await StorageGuard.RunAsync(async () =>
         {
             await RequireTenantAsync(tenant, ct);
             var receiver = await receivers.SubscribeAsync(tenant, endpoint, audience, full, ct);

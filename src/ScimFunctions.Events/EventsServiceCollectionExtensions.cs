@@ -50,8 +50,9 @@ public static class EventsServiceCollectionExtensions
         services.AddSingleton<SecurityEventSigner>();
         services.AddSingleton(sp => new EventReceivers(resources(sp), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new EventIssuer(configuration));
-        // No redirects: a receiver URL is configured, and the bearer secret goes to it alone.
-        services.AddSingleton(new SetPushClient(new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })));
+        var addresses = new ReceiverAddressPolicy(configuration.GetValue(ReceiverAddressPolicy.AllowPrivateSetting, false));
+        services.AddSingleton(addresses);
+        services.AddSingleton(SetPushClient.Create(addresses));
         services.AddSingleton(sp => new EventDelivery(sp.GetRequiredService<EventReceivers>(), sp.GetRequiredService<SecurityEventSigner>(),
             sp.GetRequiredService<SetPushClient>(), resources(sp), sp.GetRequiredService<EventIssuer>().For, sp.GetRequiredService<DeliveryOptions>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventDelivery>>()));

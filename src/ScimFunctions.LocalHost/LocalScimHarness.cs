@@ -34,13 +34,15 @@ public sealed class LocalScimHarness : IAsyncDisposable
     public Uri Origin => new(Address);
 
     /// <summary>Settings for a host inside another process (tests, load driver, benchmark): a free port on
-    /// 127.0.0.1, and warnings only, since one console line per request would put console I/O into every timing.</summary>
+    /// 127.0.0.1, warnings only, since one console line per request would put console I/O into every timing, and
+    /// event receivers on private addresses allowed, since their receivers listen on 127.0.0.1.</summary>
     public static Dictionary<string, string?> InProcessSettings(string connectionString, string tablePrefix) => new()
     {
         ["Urls"] = "http://127.0.0.1:0",
         ["Storage:ConnectionString"] = connectionString,
         ["Storage:TablePrefix"] = tablePrefix,
         ["Logging:LogLevel:Default"] = "Warning",
+        [ScimFunctions.Events.ReceiverAddressPolicy.AllowPrivateSetting] = "true",
     };
 
     /// <param name="ownedAzurite">Azurite started for this host alone: stopped with it, also when the start fails.</param>

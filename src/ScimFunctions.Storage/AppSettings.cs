@@ -86,11 +86,15 @@ public static class AppSettings
     /// <summary>Days change feed events are kept before maintenance purges them.</summary>
     public const string FeedRetentionDays = "Feed__RetentionDays";
 
+    /// <summary>Push receivers on private, loopback and link-local addresses allowed (development and tests only;
+    /// default false, and the template never sets it): <see cref="ScimFunctions.Events.ReceiverAddressPolicy"/>.</summary>
+    public static readonly string EventsAllowPrivateReceivers = ScimFunctions.Events.ReceiverAddressPolicy.AllowPrivateSetting.Replace(":", "__", StringComparison.Ordinal);
+
     /// <summary>Settings the deployment template sets: the function app cannot serve without the first two.</summary>
     public static readonly IReadOnlyList<string> RequiredInAzure = [StorageTableEndpoint, KeyVaultUri, TokenCacheSeconds, MaintenanceSchedule, EventDeliverySchedule, AzureTokenCredentials];
 
     /// <summary>Optional settings: each has a default documented in the README.</summary>
     public static readonly IReadOnlyList<string> Optional = [StorageConnectionString, StorageTablePrefix, MaxBodyBytes, MaxPageSize, DefaultPageSize, CursorTimeoutSeconds, MaxBulkOperations,
         MaxFilterLength, MaxFilterDepth, MaxJsonDepth, MaxPatchOperations, MaxMembersPerPatch, RequestTimeoutSeconds, MaxWorkSteps,
-        MaxConcurrentRequestsPerTenant, MaxQueuedRequestsPerTenant, PublicBaseUrl, TrustedProxy, AuditRetentionDays, FeedRetentionDays];
+        MaxConcurrentRequestsPerTenant, MaxQueuedRequestsPerTenant, PublicBaseUrl, TrustedProxy, AuditRetentionDays, FeedRetentionDays, EventsAllowPrivateReceivers];
 }

@@ -57,6 +57,13 @@ public sealed class CompositionTests : IDisposable
         Assert.All(AppSettings.RequiredInAzure, name => Assert.Contains(name, Production.Keys));
     }
 
+    [Fact]
+    public void Push_receivers_on_private_addresses_are_refused_with_the_template_settings()
+    {
+        // The function app's delivery and its page share this policy; only Events__AllowPrivateReceivers turns it off.
+        Assert.False(_host.Services.GetRequiredService<ScimFunctions.Events.ReceiverAddressPolicy>().AllowPrivate);
+    }
+
     static Type[] FunctionTypes => [.. typeof(FunctionAppHost).Assembly.GetTypes()
         .Where(t => t.GetMethods().Any(m => m.GetCustomAttribute<FunctionAttribute>() is not null))];
 

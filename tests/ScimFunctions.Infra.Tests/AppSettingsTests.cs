@@ -35,6 +35,14 @@ public sealed class AppSettingsTests
     }
 
     [Fact]
+    public void Template_does_not_allow_push_receivers_on_private_addresses()
+    {
+        // Local development and the tests deliver to 127.0.0.1; a deployment must never (docs/security.md, "Push receivers").
+        Assert.DoesNotContain(AppSettings.EventsAllowPrivateReceivers, ArmTemplate.AppSettings().Keys);
+        Assert.DoesNotContain("AllowPrivateReceivers", File.ReadAllText(RepoPaths.MainBicep), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Platform_settings_are_exactly_the_identity_and_telemetry_ones()
     {
         Assert.Equal(

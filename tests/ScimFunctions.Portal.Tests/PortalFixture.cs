@@ -19,6 +19,8 @@ public sealed class PortalFixture : IAsyncLifetime
     IPlaywright? _playwright;
 
     public ScimHost Host => _host ?? throw new InvalidOperationException("The host is not started.");
+    /// <summary>The Azurite under <see cref="Host"/>, for a test that needs a host configured otherwise.</summary>
+    public AzuriteFixture Azurite => _azurite;
     public IBrowser Browser { get; private set; } = null!;
     public AdminCore Admin => Host.Services.GetRequiredService<AdminCore>();
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using ScimFunctions.Administration;
 using ScimFunctions.Http.Portal;
 using ScimFunctions.IntegrationTests;
@@ -12,11 +13,13 @@ namespace ScimFunctions.Portal.Tests;
 [Collection(PortalCollection.Name)]
 public sealed partial class PortalHttpTests(PortalFixture fx)
 {
-    /// <summary>A client with its own cookie jar, not following redirects, with a session opened from a new link.</summary>
-    async Task<(HttpClient Client, string Csrf)> SessionAsync(ScimFunctions.Protocol.TenantId tenant)
+    /// <summary>A client with its own cookie jar, not following redirects, with a session opened from a new link
+    /// (on <paramref name="host"/>, else the fixture's).</summary>
+    async Task<(HttpClient Client, string Csrf)> SessionAsync(ScimFunctions.Protocol.TenantId tenant, ScimHost? host = null)
     {
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = fx.Host.Origin };
-        var link = await fx.LinkAsync(tenant);
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = (host ?? fx.Host).Origin };
+        var link = host is null ? await fx.LinkAsync(tenant)
+            : await host.Services.GetRequiredService<AdminCore>().Portal.CreateAsync(tenant, host.Origin.ToString(), null, AdminCaller.Application("tests"), CancellationToken.None);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(link.Url)).StatusCode);
         var page = await client.GetAsync(fx.PagePath(tenant));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
@@ -116,6 +119,22 @@ public sealed partial class PortalHttpTests(PortalFixture fx)
         // The first delete applied; the two discarded users are still there for SCIM clients.
         await tenant.GetAsync($"Users/{users[0]}").AssertScimErrorAsync(404);
         foreach (var user in users.Skip(1)) Assert.Equal(HttpStatusCode.OK, (await tenant.GetAsync($"Users/{user}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_receiver_on_a_private_address_is_refused_on_the_page_with_the_reason()
+    {
+        // A host configured as a deployment is (the fixture's, like every test host, allows private receivers).
+        await using var host = await ScimHost.StartAsync(fx.Azurite, new Dictionary<string, string?> { [ScimFunctions.Events.ReceiverAddressPolicy.AllowPrivateSetting] = "false" });
+        var tenant = (await host.CreateTenantAsync()).Tenant;
+        var (client, csrf) = await SessionAsync(tenant, host);
+
+        var refused = await client.PostAsync(fx.PagePath(tenant) + "/do/events-subscribe", Form(("url", "https://169.254.169.254/metadata/instance"), ("csrf", csrf)));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var page = WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync());
+        Assert.Contains("The receiver's address 169.254.169.254 is in the link-local range 169.254.0.0/16: events are pushed only to public internet addresses.", page);
+        Assert.Contains("An https URL on the public internet", page);
+        Assert.Empty(await host.Services.GetRequiredService<AdminCore>().Events.ListAsync(tenant, CancellationToken.None));
     }
 
     [Fact]

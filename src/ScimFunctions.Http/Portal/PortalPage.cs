@@ -331,7 +331,7 @@ public static class PortalPage
             <input id="receiver-audience" name="audience" maxlength="{EventsAdmin.MaxAudienceLength}" aria-describedby="receiver-hint">
             <div class="check"><input type="checkbox" id="receiver-full" name="full" value="true"><label for="receiver-full">Full events: the resource's attributes in each SET</label></div>
             <button type="submit">Subscribe receiver</button>
-            <p id="receiver-hint" class="hint">An https URL. The audience is the <code>aud</code> the receiver expects; by default its URL. Events committed from now on are pushed.</p>
+            <p id="receiver-hint" class="hint">An https URL on the public internet: addresses inside a private network (such as 10.0.0.0/8, 192.168.0.0/16 or 169.254.0.0/16) are refused. The audience is the <code>aud</code> the receiver expects; by default its URL. Events committed from now on are pushed.</p>
             </form>
             </section>
             """);

@@ -42,7 +42,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     string Issuer(string tenant) => new Uri(_host.Origin, $"/scim/v2/{tenant}").ToString();
 
     /// <summary>A worker instance. No settle window: each request has answered (committed) before a sweep.</summary>
-    EventDelivery Worker(TimeSpan? timeout = null) => new(_registry, new SecurityEventSigner(_ring), new SetPushClient(new HttpClient()), _host.Resources(), Issuer,
+    EventDelivery Worker(TimeSpan? timeout = null) => new(_registry, new SecurityEventSigner(_ring), TestReceivers.PushClient(), _host.Resources(), Issuer,
         new DeliveryOptions { SettleWindow = TimeSpan.Zero, AttemptTimeout = timeout ?? TimeSpan.FromSeconds(10), FirstBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(200) },
         TimeProvider.System, NullLogger<EventDelivery>.Instance);
 
@@ -196,7 +196,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         var options = new TableClientOptions();
         options.AddPolicy(faults, HttpPipelinePosition.PerRetry);
         var table = new TableClient(azurite.ConnectionString, _host.Resources().Name, options);
-        var worker = new EventDelivery(new EventReceivers(table, TimeProvider.System), new SecurityEventSigner(_ring), new SetPushClient(new HttpClient()), table,
+        var worker = new EventDelivery(new EventReceivers(table, TimeProvider.System), new SecurityEventSigner(_ring), TestReceivers.PushClient(), table,
             Issuer, new DeliveryOptions { SettleWindow = TimeSpan.Zero, AttemptTimeout = TimeSpan.FromMilliseconds(500), FirstBackoff = TimeSpan.FromMilliseconds(20),
                 MaxBackoff = TimeSpan.FromMilliseconds(200) }, TimeProvider.System, NullLogger<EventDelivery>.Instance);
         async Task Sweep()

@@ -43,7 +43,7 @@ public sealed class DotNetReceiverPushTests(AzuriteFixture azurite) : IAsyncLife
         var url = $"http://127.0.0.1:{port}/";
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await AdminCli.RunAsync(["events", "subscribe", tenant.Tenant.Value, "--url", url, "--audience", "https://app.example.test", "--json",
+        var exit = await AdminCli.RunAsync(["events", "subscribe", tenant.Tenant.Value, "--url", url, "--audience", "https://app.example.test", "--allow-private-receivers", "--json",
             "--connection-string", azurite.ConnectionString, "--table-prefix", _prefix, "--base-url", _host.Origin.ToString()], output, error);
         Assert.True(exit == 0, $"exit {exit}: {error}");
         var subscribed = JsonNode.Parse(output.ToString())!;
@@ -66,7 +66,7 @@ public sealed class DotNetReceiverPushTests(AzuriteFixture azurite) : IAsyncLife
             {"v":1,"id":"{{first["jti"]}}","type":"user.created","time":"2025-01-14T09:30:02Z","tenant":"{{tenant.Tenant}}","userId":"{{alice.Id()}}","version":1}
             """)!.AsObject(), options.Issuer, options.Audience));
         var signed = await _host.Services.GetRequiredService<SecurityEventSigner>().SignAsync(redelivered, CancellationToken.None);
-        var push = new SetPushClient(new HttpClient());
+        var push = TestReceivers.PushClient();
         Assert.Equal(new PushResult(PushOutcome.Delivered), await push.PushAsync(new Uri(url), options.Bearer, signed, TimeSpan.FromSeconds(10), CancellationToken.None));
         Assert.Equal(2, _handled.Count);
         Assert.Equal(2, File.ReadAllLines(_seenFile).Length);

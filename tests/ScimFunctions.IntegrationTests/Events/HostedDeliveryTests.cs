@@ -45,7 +45,8 @@ public sealed class HostedDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Subscribe_prints_what_the_receiver_verifies_with_and_the_local_host_delivers()
     {
         var tenant = await _host.CreateTenantAsync();
-        var subscribed = await CliAsync("events", "subscribe", tenant.Tenant, "--url", _receivers.Url("cli").ToString(), "--audience", "https://app.example.test");
+        // The receivers listen on 127.0.0.1: the CLI's development switch accepts them (this host, as a test host, delivers there).
+        var subscribed = await CliAsync("events", "subscribe", tenant.Tenant, "--url", _receivers.Url("cli").ToString(), "--audience", "https://app.example.test", "--allow-private-receivers");
         Assert.Equal(tenant.BaseUrl, subscribed["issuer"]!.GetValue<string>());
         var jwksUrl = subscribed["jwksUrl"]!.GetValue<string>();
         Assert.StartsWith(_host.Origin.ToString().TrimEnd('/'), jwksUrl, StringComparison.Ordinal);
@@ -76,7 +77,7 @@ public sealed class HostedDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Subscribe_with_full_gets_full_events_from_the_local_host()
     {
         var tenant = await _host.CreateTenantAsync();
-        var subscribed = await CliAsync("events", "subscribe", tenant.Tenant, "--url", _receivers.Url("cli-full").ToString(), "--full");
+        var subscribed = await CliAsync("events", "subscribe", tenant.Tenant, "--url", _receivers.Url("cli-full").ToString(), "--full", "--allow-private-receivers");
         Assert.True(subscribed["full"]!.GetValue<bool>());
         Assert.True(Assert.Single((await CliAsync("events", "list", tenant.Tenant)).AsArray())!["full"]!.GetValue<bool>());
 

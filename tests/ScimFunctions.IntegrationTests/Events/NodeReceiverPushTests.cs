@@ -27,7 +27,7 @@ public sealed class NodeReceiverPushTests(AzuriteFixture azurite) : IAsyncLifeti
     static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     readonly ConcurrentQueue<string> _handled = new();
-    readonly SetPushClient _push = new(new HttpClient());
+    readonly SetPushClient _push = TestReceivers.PushClient();
     WebApplication _keys = null!;
     SigningKeyRing _ring = null!;
     Process _node = null!;

@@ -7,19 +7,23 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ScimFunctions.Events;
 
 namespace ScimFunctions.IntegrationTests.Events;
 
 /// <summary>How a test receiver answers a push.</summary>
-public enum ReceiverMode { Acknowledge, Fail500, AcknowledgeTooLate, Drop, Gate }
+public enum ReceiverMode { Acknowledge, Fail500, AcknowledgeTooLate, Drop, Gate, Redirect }
 
 /// <summary>RFC 8935 receivers on one Kestrel at 127.0.0.1: <c>POST /{name}</c>. Each keeps the SETs it
 /// handled, in order, and notes when two pushes to it overlapped (a receiver must be served by one
-/// instance at a time).</summary>
+/// instance at a time). <see cref="Connections"/> counts the TCP connections Kestrel accepted, whatever came of them.</summary>
 public sealed class TestReceivers : IAsyncDisposable
 {
-    readonly WebApplication _app;
+    WebApplication _app = null!;
     readonly ConcurrentDictionary<string, Receiver> _receivers = new();
+    int _connections;
+
+    public int Connections => Volatile.Read(ref _connections);
 
     public sealed class Receiver
     {
@@ -30,6 +34,8 @@ public sealed class TestReceivers : IAsyncDisposable
         public int Attempts;
         public bool Overlapped { get; private set; }
         public ConcurrentQueue<string?> Authorization { get; } = new();
+        /// <summary>Where <see cref="ReceiverMode.Redirect"/> sends the push (307, so a client that follows posts again).</summary>
+        public Uri? RedirectTo { get; set; }
 
         internal IDisposable Enter()
         {
@@ -43,15 +49,21 @@ public sealed class TestReceivers : IAsyncDisposable
         }
     }
 
-    TestReceivers(WebApplication app) => _app = app;
+    /// <summary>The push client as the service builds it (<see cref="SetPushClient.Create"/>), with receivers on private
+    /// addresses allowed as in the tests' hosts, since these listen on 127.0.0.1.</summary>
+    public static SetPushClient PushClient() => SetPushClient.Create(new ReceiverAddressPolicy(allowPrivate: true));
 
     public static async Task<TestReceivers> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var receivers = new TestReceivers(app);
+        var receivers = new TestReceivers();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.Use(next => connection =>
+        {
+            Interlocked.Increment(ref receivers._connections);
+            return next(connection);
+        })));
+        var app = receivers._app = builder.Build();
         app.MapPost("/{name}", receivers.ReceiveAsync);
         await app.StartAsync();
         return receivers;
@@ -85,6 +97,8 @@ public sealed class TestReceivers : IAsyncDisposable
             case ReceiverMode.Drop:
                 context.Abort();
                 return Results.Empty;
+            case ReceiverMode.Redirect:
+                return Results.Redirect(r.RedirectTo!.ToString(), permanent: false, preserveMethod: true);
             case ReceiverMode.Gate:
                 await r.Gate.Task.WaitAsync(context.RequestAborted);
                 break;
