@@ -40,11 +40,15 @@ public static class RowProperties
     /// write deletes the rows written, not those a changed declaration would write (the service's, not for the application).</summary>
     public const string Indexed = "Indexed";
 
-    /// <summary>User rows: the user is in no group (the service's shortcut, not for the application).</summary>
+    /// <summary>User rows: the user's groups, ids and displayNames (<see cref="UserGroups"/>), kept with every
+    /// membership change; "" when the user is in too many groups to keep them there.</summary>
+    public const string Groups = "Groups";
+
+    /// <summary>User rows written before <see cref="Groups"/> existed: true when the user was in no group (read only).</summary>
     public const string NoGroups = "NoGroups";
 
-    /// <summary><c>memberof</c> rows: the group's displayName, kept with the membership so a user's <c>groups</c> cost one
-    /// range query whatever their number. Written with the membership; a rename rewrites it (see <see cref="RenamePending"/>).
+    /// <summary><c>memberof</c> rows: the group's displayName, kept with the membership so the groups of a user whose row
+    /// does not keep them (<see cref="UserGroups"/>) cost one range query whatever their number. Written with the membership; a rename rewrites it (see <see cref="RenamePending"/>).
     /// Absent on rows written before it existed: read the group row then.</summary>
     public const string Display = "Display";
 

@@ -61,6 +61,10 @@ public sealed record DirectoryUser(
     /// <summary>The user arrived while the tenant's user activation was Manual and an admin has not activated it yet:
     /// the identity provider sees it normally, but do not let it in. A <c>user.activated</c> event clears it.</summary>
     public bool AwaitingActivation { get; init; }
+
+    /// <summary>The groups the user is in (id and displayName), as its row keeps them: no further read. Null for a user
+    /// in so many groups that its row does not keep them (about 300): use <see cref="DirectoryReader.ListGroupsOfUserAsync"/>.</summary>
+    public IReadOnlyList<GroupReference>? Groups { get; init; }
 }
 
 /// <summary>A tenant's provisioning settings, as the service applies them (README, Operating). A change is a

@@ -97,10 +97,12 @@ public sealed class DirectoryReader
         await foreach (var id in IdsUnderAsync(tenant, RowKeys.MemberPrefix(groupId), ct)) yield return id;
     }
 
-    /// <summary>The groups a user belongs to (one point read per group).</summary>
+    /// <summary>The groups a user belongs to, whole (the user row, then one point read per group). Their ids and names
+    /// alone come with the user: <see cref="DirectoryUser.Groups"/>.</summary>
     public async IAsyncEnumerable<DirectoryGroup> ListGroupsOfUserAsync(string tenant, string userId, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        foreach (var chunk in (await GroupIdsOfUserAsync(tenant, userId, ct)).Chunk(ReadParallelism))
+        if (await GetUserAsync(tenant, userId, ct) is not { } user) yield break;
+        foreach (var chunk in (await GroupIdsOfUserAsync(tenant, user, ct)).Chunk(ReadParallelism))
             foreach (var group in await Task.WhenAll(chunk.Select(id => GetGroupAsync(tenant, id, ct))))
                 if (group is not null) yield return group;
     }
@@ -115,8 +117,8 @@ public sealed class DirectoryReader
     /// <summary>
     /// A user's effective application roles: its own <see cref="DirectoryUser.Roles"/>, then the roles its groups map
     /// to (<see cref="DirectoryTenantSettings.GroupRoles"/>), each value once. Null when there is no such user.
-    /// Cost, whatever the size of its groups: the user row, the settings row, one range query over the user's own
-    /// memberships (as many rows as groups the user is in), and one point read per mapping by displayName.
+    /// Cost, whatever the size of its groups and the number of groups it is in: the user row (which keeps its groups),
+    /// the settings row, and one point read per mapping by displayName.
     /// </summary>
     public async Task<IReadOnlyList<DirectoryRole>?> GetEffectiveRolesAsync(string tenant, string userId, CancellationToken ct = default)
     {
@@ -126,7 +128,7 @@ public sealed class DirectoryReader
         var mappings = (await settingsTask)?.GroupRoles ?? [];
         var roles = new List<DirectoryRole>(user.Roles);
         if (mappings.Count == 0) return roles;
-        var groups = (await GroupIdsOfUserAsync(tenant, userId, ct)).ToHashSet(StringComparer.Ordinal);
+        var groups = (await GroupIdsOfUserAsync(tenant, user, ct)).ToHashSet(StringComparer.Ordinal);
         if (groups.Count == 0) return roles;
         // A mapping names a group by id (a well-formed id is taken as one), or by displayName: then its claim row says
         // which group holds that name now.
@@ -141,13 +143,13 @@ public sealed class DirectoryReader
         return roles;
     }
 
-    /// <summary>The ids of the groups a user is in, from its memberof rows: the one place the reader finds them, so
-    /// it is one change if membership moves onto the user row.</summary>
-    async Task<IReadOnlyList<string>> GroupIdsOfUserAsync(string tenant, string userId, CancellationToken ct)
+    /// <summary>The ids of the groups a user is in: those its row keeps, else (a user in very many groups) from its
+    /// memberof rows, one range query. The one place the reader finds them.</summary>
+    async Task<IReadOnlyList<string>> GroupIdsOfUserAsync(string tenant, DirectoryUser user, CancellationToken ct)
     {
+        if (user.Groups is { } kept) return [.. kept.Select(g => g.GroupId)];
         var ids = new List<string>();
-        if (!ResourceIds.IsWellFormed(userId)) return ids;
-        await foreach (var id in IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(userId), ct)) ids.Add(id);
+        await foreach (var id in IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(user.Id), ct)) ids.Add(id);
         return ids;
     }
 
@@ -212,6 +214,7 @@ public sealed class DirectoryReader
         {
             Roles = (row.GetString(RowProperties.Roles) is { } roles ? DirectoryRole.Parse(JsonNode.Parse(roles)) : null) ?? [],
             AwaitingActivation = row.GetBoolean(RowProperties.AwaitingActivation) == true,
+            Groups = UserGroups.Read(row),
         };
     }
 

@@ -68,7 +68,7 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
         {
             try
             {
-                written = Applied(request, group, await membership.EditAsync(request.Tenant, group.Id, ids, [], ETag.All, request.Write, request.Aborted, LiveUsersOnly(request),
+                written = Applied(request, group, await membership.EditAsync(request.Tenant, group.Id, ids, [], ETag.All, request.Write, request.Aborted,
                     DisplayName(group)));
             }
             catch (Exception e) when (e is not ScimException)
@@ -158,8 +158,8 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
             {
                 var etag = request.HasIfMatch && ReferenceEquals(updated, current) ? current.ETag : ETag.All;
                 var result = edit.ClearAll
-                    ? await membership.ReplaceAllAsync(request.Tenant, id, edit.Add, etag, request.Write, request.Aborted, LiveUsersOnly(request), DisplayName(updated))
-                    : await membership.EditAsync(request.Tenant, id, edit.Add, edit.Remove, etag, request.Write, request.Aborted, LiveUsersOnly(request), DisplayName(updated));
+                    ? await membership.ReplaceAllAsync(request.Tenant, id, edit.Add, etag, request.Write, request.Aborted, DisplayName(updated))
+                    : await membership.EditAsync(request.Tenant, id, edit.Add, edit.Remove, etag, request.Write, request.Aborted, DisplayName(updated));
                 written = Applied(request, updated, result);
             }
             if (updated.RenamePending) await PropagateNameAsync(request, id);
@@ -232,8 +232,6 @@ public sealed class GroupHandlers(ResourceStore store, MembershipStore membershi
                 .Select(id => Uri.EscapeDataString(Cut(id, MaxUnappliedIdLength)))));
 
     /// <summary>Only tenants that deprovision by disabling keep deleted users' rows (see MembershipStore).</summary>
-    static bool LiveUsersOnly(ScimRequest request) => request.Settings.Deprovision == ScimFunctions.Storage.Tenants.DeprovisionMode.Disable;
-
     /// <summary>The first <paramref name="max"/> characters, never splitting a surrogate pair.</summary>
     static string Cut(string text, int max) =>
         text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)];

@@ -27,15 +27,12 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
     public QueryExecutor.Source Source(ScimRequest request, ListQuery query) => new(ResourceKind.User, query,
         query.Projection.Includes("groups") ? (rendered, stored) => AddGroupsAsync(request, rendered, stored) : null);
 
-    /// <summary>The read-only <c>groups</c> attribute, from the user's reverse membership rows (one range query, the
-    /// names on the rows): not read at all
-    /// for a user known to be in no group (a new user, or one never added to a group), so creating, reading
-    /// and patching such a user costs no range query.</summary>
+    /// <summary>The read-only <c>groups</c> attribute: those the user row keeps (no storage request, whatever their
+    /// number), else from the user's memberof rows (see <see cref="MembershipStore.GroupsOfUserAsync"/>).</summary>
     async Task AddGroupsAsync(ScimRequest request, JsonObject rendered, StoredResource user)
     {
-        if (user.NoGroups) return;
         var groups = new JsonArray();
-        await foreach (var group in membership.GroupsOfUserAsync(request.Tenant, user.Id, request.Aborted))
+        await foreach (var group in membership.GroupsOfUserAsync(request.Tenant, user, request.Aborted))
         {
             var item = new JsonObject { ["value"] = group.GroupId, ["$ref"] = ResourceRenderer.Location(request.BaseUrl, ResourceKind.Group, group.GroupId) };
             if (group.DisplayName is not null) item["display"] = group.DisplayName;
@@ -92,9 +89,9 @@ public sealed class UserHandlers(ResourceStore store, MembershipStore membership
                 await brake.HoldAsync(request.Tenant, user, HeldAction.Delete, request.Write, request.Aborted);
                 return new ScimEmptyResult(HttpStatusCode.NoContent);
             }
-            // Memberships first: a retry after an interruption finds the user and finishes the job. A user in no
-            // group has none (a membership added since the read moves the ETag: the delete below fails and retries).
-            if (!user.NoGroups) await membership.RemoveUserFromAllGroupsAsync(request.Tenant, user.Id, request.Write, request.Aborted);
+            // Memberships first: a retry after an interruption finds the user and finishes the job. The groups are
+            // those of the row read (a membership changed since moves the ETag: the delete below fails and retries).
+            await membership.RemoveUserFromAllGroupsAsync(request.Tenant, user, request.Write, request.Aborted);
             if (request.Settings.Deprovision == DeprovisionMode.Disable)
                 await store.SoftDeleteAsync(request.Tenant, user, request.Write, request.Aborted);
             else

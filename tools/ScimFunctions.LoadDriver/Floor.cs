@@ -13,9 +13,11 @@ namespace ScimFunctions.LoadDriver;
 /// </summary>
 public sealed class Floor(TableClient table, string partition, int concurrency, int iterations)
 {
-    /// <summary>One storage request each, except <see cref="Step.GroupNames"/>: the display names of a user's
-    /// groups, two point reads in parallel (the cycle's users in groups are in two on average).</summary>
-    enum Step { ReadHit, ReadMiss, Insert, Range, Txn2Update, Txn4, Txn5, Txn17, Txn98, GroupNames }
+    /// <summary>One storage request each, except the member reads: a member batch's point reads of its users' rows
+    /// (their groups and ETags), 4, 5 or 32 of them, 16 at a time.</summary>
+    enum Step { ReadHit, ReadMiss, Insert, Range, Txn2Update, Txn4, Txn5, Txn17, Txn98, MemberReads4, MemberReads5, MemberReads32 }
+
+    static int ReadsOf(Step step) => step switch { Step.MemberReads4 => 4, Step.MemberReads5 => 5, Step.MemberReads32 => 32, _ => 1 };
 
     /// <summary>Plan name → steps, run in sequence. The first six are the primitives themselves.</summary>
     static readonly (string Name, Step[] Steps)[] Plans =
@@ -27,13 +29,12 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
         ("small range query", [Step.Range]),
         ("transaction: 98 operations", [Step.Txn98]),
         ("2 point reads", [Step.ReadHit, Step.ReadHit]),
-        ("2 point reads + range query + 2 parallel point reads", [Step.ReadHit, Step.ReadHit, Step.Range, Step.GroupNames]),
         ("transaction: insert 4 rows", [Step.Txn4]),
         ("point read + 2-row transaction", [Step.ReadHit, Step.Txn2Update]),
-        ("point read + 2-row transaction + range query + 2 parallel point reads", [Step.ReadHit, Step.Txn2Update, Step.Range, Step.GroupNames]),
-        ("point read + 4 transactions of 98 operations", [Step.ReadHit, Step.Txn98, Step.Txn98, Step.Txn98, Step.Txn98]),
-        ("point read + 17-operation transaction", [Step.ReadHit, Step.Txn17]),
-        ("point read + range query + 2 transactions", [Step.ReadHit, Step.Range, Step.Txn17, Step.Txn5]),
+        ("point read + 3 × (32 member reads + transaction of 98 operations) + 4 member reads + 17-operation transaction",
+            [Step.ReadHit, Step.MemberReads32, Step.Txn98, Step.MemberReads32, Step.Txn98, Step.MemberReads32, Step.Txn98, Step.MemberReads4, Step.Txn17]),
+        ("point read + 5 member reads + 17-operation transaction", [Step.ReadHit, Step.MemberReads5, Step.Txn17]),
+        ("point read + 2 transactions", [Step.ReadHit, Step.Txn17, Step.Txn5]),
     ];
 
     /// <summary>Which plan is each SCIM operation's floor. The request count of the plan is the layout's minimum.</summary>
@@ -42,23 +43,22 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
         [Kinds.TestConnection] = "point read (miss)",
         [Kinds.QueryUserMiss] = "point read (miss)",
         [Kinds.CreateUser] = "transaction: insert 5 rows",
-        // Before any group exists: the user row says it is in no group (NoGroups), so no range query.
         [Kinds.SetManager] = "point read + 2-row transaction",
         [Kinds.QueryGroupMiss] = "point read (miss)",
         [Kinds.CreateGroup] = "transaction: insert 4 rows",
-        [Kinds.AddMembers100] = "point read + 4 transactions of 98 operations",
-        // Incremental cycle: every user is in the largest group, and in two groups on average, whose names the
-        // response's groups attribute shows.
-        [Kinds.QueryUserHit] = "2 point reads + range query + 2 parallel point reads",
-        [Kinds.UpdateUser] = "point read + 2-row transaction + range query + 2 parallel point reads",
-        [Kinds.DisableUser] = "point read + 2-row transaction + range query + 2 parallel point reads",
+        [Kinds.AddMembers100] = "point read + 3 × (32 member reads + transaction of 98 operations) + 4 member reads + 17-operation transaction",
+        // Incremental cycle: the user row keeps the user's groups (ids and names), so the response's groups
+        // attribute and a delete's memberships cost no further request.
+        [Kinds.QueryUserHit] = "2 point reads",
+        [Kinds.UpdateUser] = "point read + 2-row transaction",
+        [Kinds.DisableUser] = "point read + 2-row transaction",
         [Kinds.QueryGroupHit] = "2 point reads",
-        [Kinds.AddMembers] = "point read + 17-operation transaction",
-        [Kinds.RemoveMembers] = "point read + 17-operation transaction",
-        [Kinds.DeleteUser] = "point read + range query + 2 transactions",
+        [Kinds.AddMembers] = "point read + 5 member reads + 17-operation transaction",
+        [Kinds.RemoveMembers] = "point read + 5 member reads + 17-operation transaction",
+        [Kinds.DeleteUser] = "point read + 2 transactions",
     };
 
-    public static int RequestsOf(string plan) => Plans.First(p => p.Name == plan).Steps.Sum(s => s == Step.GroupNames ? 2 : 1);
+    public static int RequestsOf(string plan) => Plans.First(p => p.Name == plan).Steps.Sum(ReadsOf);
 
     public static IEnumerable<string> Primitives => Plans.Take(6).Select(p => p.Name);
 
@@ -175,8 +175,8 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
             case Step.ReadHit:
                 if (!(await table.GetEntityIfExistsAsync<TableEntity>(_partition, K + "user|" + user)).HasValue) throw new InvalidOperationException("seeded row missing");
                 break;
-            case Step.GroupNames:
-                await Task.WhenAll(RunAsync(Step.ReadHit), RunAsync(Step.ReadHit));
+            case Step.MemberReads4 or Step.MemberReads5 or Step.MemberReads32:
+                await Parallel.ForEachAsync(Enumerable.Range(0, ReadsOf(step)), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, _) => await RunAsync(Step.ReadHit));
                 break;
             case Step.ReadMiss:
                 await table.GetEntityIfExistsAsync<TableEntity>(_partition, K + "username|" + Guid.NewGuid());

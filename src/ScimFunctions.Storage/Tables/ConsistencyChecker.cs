@@ -29,6 +29,10 @@ public enum FindingKind
     /// <summary>A memberof row whose group name (<see cref="RowProperties.Display"/>) is not its group's displayName,
     /// while the group has no rename in progress.</summary>
     StaleGroupName,
+
+    /// <summary>A user row whose own copy of its groups (<see cref="RowProperties.Groups"/>) is not its memberof rows, or
+    /// shows a group's name other than its displayName while the group has no rename in progress.</summary>
+    UserGroupsMismatch,
 }
 
 /// <summary>One problem: what kind, which row, and why.</summary>
@@ -43,7 +47,8 @@ public sealed record ConsistencyReport(string Tenant, int RowsScanned, int Users
 /// Checks one tenant's partition against the invariants the stores keep with their transactions: every
 /// index row belongs to a live resource whose document has that value, every live resource has all its
 /// index rows, membership rows come in pairs between a live user and a live group, and a memberof row's group
-/// name is its group's (rows without one, written before names were kept, are read through to the group). One scan of the
+/// name is its group's (rows without one, written before names were kept, are read through to the group), and a user row
+/// that keeps its groups keeps exactly those of its memberof rows. One scan of the
 /// partition; memory holds row keys, never documents. Run it on a quiet tenant: writes in flight between
 /// two of their transactions (a group's member batches, a delete's clean-up) can show up as findings that
 /// the write itself then resolves.
@@ -60,6 +65,7 @@ public sealed class ConsistencyChecker(TableClient table)
         var membership = new HashSet<string>(StringComparer.Ordinal);
         var shownNames = new Dictionary<string, string>(StringComparer.Ordinal);   // memberof row key → the group name it carries
         var groupNames = new Dictionary<string, string?>(StringComparer.Ordinal);  // "group|id" → displayName, of groups with no rename in progress
+        var keptGroups = new Dictionary<string, IReadOnlyList<GroupReference>>(StringComparer.Ordinal); // user id → the groups its row keeps
         int rows = 0, users = 0, groups = 0;
 
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant.Value}");
@@ -83,6 +89,7 @@ public sealed class ConsistencyChecker(TableClient table)
                 {
                     var resource = ResourceStore.ToResource(k, entity);
                     if (k == ResourceKind.Group && !resource.RenamePending) groupNames[key] = ScimJson.GetString(resource.Document, "displayName");
+                    if (resource.Groups is { } kept) keptGroups[resource.Id] = kept;
                     var keys = IndexKeys.For(k, resource.Id, resource.Document);
                     foreach (var needed in keys.Lookups.Prepend(keys.UniqueClaim).Concat(resource.ExtensionIndexKeys)) expected[needed] = resource.Id;
                 }
@@ -149,6 +156,16 @@ public sealed class ConsistencyChecker(TableClient table)
                     findings.Add(new(FindingKind.DanglingMembership, key, deleted.Contains(resourceKey)
                         ? $"names {resourceKey}, which is deleted" : $"names {resourceKey}, which does not exist"));
             }
+        }
+        var memberOf = membership.Where(k => RowKeys.KindOf(k) == RowKind.MemberOf).Select(k => k.Split('|')).Where(p => p.Length == 3)
+            .ToLookup(p => p[1], p => p[2], StringComparer.Ordinal);
+        foreach (var (userId, kept) in keptGroups)
+        {
+            var rowKey = RowKeys.User(userId);
+            if (!kept.Select(g => g.GroupId).Order(StringComparer.Ordinal).SequenceEqual(memberOf[userId].Order(StringComparer.Ordinal)))
+                findings.Add(new(FindingKind.UserGroupsMismatch, rowKey, $"keeps the groups [{string.Join(", ", kept.Select(g => g.GroupId))}], its memberof rows name [{string.Join(", ", memberOf[userId])}]"));
+            foreach (var group in kept.Where(g => groupNames.TryGetValue(RowKeys.Group(g.GroupId), out var name) && g.DisplayName != name))
+                findings.Add(new(FindingKind.UserGroupsMismatch, rowKey, $"shows group {group.GroupId} as \"{group.DisplayName}\", its displayName is \"{groupNames[RowKeys.Group(group.GroupId)]}\""));
         }
         return new ConsistencyReport(tenant, rows, users, groups, findings);
     }

@@ -11,12 +11,14 @@ namespace ScimFunctions.Storage.Tables;
 
 /// <summary>
 /// Group membership as rows in the tenant partition, both directions (member|group|user and
-/// memberof|user|group), never as a list inside the group entity.
+/// memberof|user|group), never as a list inside the group entity; the user row keeps its own copy of its groups
+/// (<see cref="UserGroups"/>), so reading a user's groups costs no query.
 ///
-/// Invariant: a member row pair exists only while its group row and its user row exist. Every
-/// transaction that adds a pair also merges the user row (and the group row), and a Merge fails the
-/// whole transaction when the row is gone; deletes of a user or group remove the pairs first and then
-/// delete the row conditionally on the ETag they read, which every membership write moves.
+/// Invariants: a member row pair exists only while its group row and its user row exist, and a user row that keeps
+/// its groups keeps exactly those of its memberof rows. Every transaction that adds or removes a pair also merges
+/// the user row's new groups, conditional on the ETag it read (a Merge fails the whole transaction when the row is
+/// gone or changed); deletes of a user or group remove the pairs first and then delete the row conditionally on the
+/// ETag they read, which every membership write moves.
 /// </summary>
 public sealed class MembershipStore(ScimTables tables, ResourceStore resources, TimeProvider time)
 {
@@ -51,24 +53,21 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
         return [.. candidates.Where((_, i) => found[i])];
     }
 
-    /// <summary>Adds and removes members (the two lists never overlap). Cost: one transaction per 32 additions
-    /// or 48 removals, whatever the group's size, and no reads: the transaction itself finds what is already
-    /// done (a member row is inserted, so an existing member fails it with 409; a missing one's delete fails
-    /// with 404), and only then is the chunk's rows read once to drop what does not apply. Entra's usual
-    /// requests (new members, removal of members) so cost one transaction per chunk.
+    /// <summary>Adds and removes members (the two lists never overlap). Cost, whatever the group's size: one point
+    /// read of each user named (its groups and ETag, read in parallel) and one transaction per 32 changes. The
+    /// users' rows tell what is already done (a member added again, one removed already: nothing is written, so
+    /// LastModified stays; Entra re-sends existing members), and which users do not exist or are deleted (unapplied).
     /// <paramref name="groupETag"/> makes the first transaction conditional on the group's version (If-Match).
-    /// <paramref name="liveUsersOnly"/>: see <see cref="DropDeletedUsersAsync"/>.
-    /// <paramref name="displayName"/>: the group's displayName as the caller read it, stored on the new memberof rows
+    /// <paramref name="displayName"/>: the group's displayName as the caller read it, stored with the new memberships
     /// (see <see cref="CheckNamesAsync"/>).</summary>
     public async Task<MembershipChange> EditAsync(TenantId tenant, string groupId, IReadOnlyList<string> add, IReadOnlyList<string> remove,
-        ETag groupETag, WriteContext write, CancellationToken ct, bool liveUsersOnly = false, string? displayName = null)
+        ETag groupETag, WriteContext write, CancellationToken ct, string? displayName = null)
     {
         var batch = new Batch(this, tenant, write, groupId, groupETag, displayName);
         batch.Unapplied.AddRange(add.Where(id => !ResourceIds.IsWellFormed(id)));
-        // Distinct: one transaction cannot name a row twice. Already a member: the repair drops it, nothing is
-        // written (Entra re-sends existing members), so LastModified stays.
+        // Distinct: one transaction cannot name a row twice.
         var removing = remove.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal);
-        var adding = await DropDeletedUsersAsync(tenant, [.. add.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal)], liveUsersOnly, batch.Unapplied, ct);
+        var adding = add.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal);
         await batch.SubmitAsync([.. removing.Select(u => Pair.Remove(u, groupId)), .. adding.Select(u => Pair.Add(u, groupId))], ct);
         await CheckNamesAsync(tenant, groupId, displayName, batch.Added, ct);
         return batch.Result;
@@ -78,18 +77,18 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
     /// current member rows once, deleting those not wanted as it goes, then adds the missing ones.
     /// Memory holds the requested ids, never the current members.</summary>
     public async Task<MembershipChange> ReplaceAllAsync(TenantId tenant, string groupId, IReadOnlyList<string> members, ETag groupETag, WriteContext write,
-        CancellationToken ct, bool liveUsersOnly = false, string? displayName = null)
+        CancellationToken ct, string? displayName = null)
     {
         var batch = new Batch(this, tenant, write, groupId, groupETag, displayName);
         batch.Unapplied.AddRange(members.Where(id => !ResourceIds.IsWellFormed(id)));
-        members = await DropDeletedUsersAsync(tenant, [.. members.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal)], liveUsersOnly, batch.Unapplied, ct);
+        members = [.. members.Where(ResourceIds.IsWellFormed).Distinct(StringComparer.Ordinal)];
         var missing = members.ToHashSet(StringComparer.Ordinal);
         var unwanted = new List<Pair>();
         await foreach (var userId in MembersAsync(tenant, groupId, ct))
         {
             if (missing.Remove(userId)) continue;
             unwanted.Add(Pair.Remove(userId, groupId));
-            if (unwanted.Count == Batch.Capacity(Pair.RemoveCost, withGroupMerge: true))
+            if (unwanted.Count == Batch.Capacity(withGroupMerge: true))
             {
                 await batch.SubmitAsync(unwanted, ct);
                 unwanted.Clear();
@@ -101,22 +100,28 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
         return batch.Result;
     }
 
-    /// <summary>Deletes every member row pair of a group, before the group row itself is deleted. The group
-    /// row is not touched, so the caller's conditional delete fails only if another request wrote to it.</summary>
+    /// <summary>Deletes every member row pair of a group, before the group row itself is deleted (a point read of each
+    /// member's row, one transaction per 32 members). The group row is not touched, so the caller's conditional delete
+    /// fails only if another request wrote to it.</summary>
     public async Task RemoveAllMembersAsync(TenantId tenant, string groupId, WriteContext write, CancellationToken ct)
     {
         var batch = new Batch(this, tenant, write, touchGroup: null, ETag.All, displayName: null);
-        await batch.SubmitStreamAsync(MembersAsync(tenant, groupId, ct), u => Pair.Remove(u, groupId), Pair.RemoveCost, ct);
+        await batch.SubmitStreamAsync(MembersAsync(tenant, groupId, ct), u => Pair.Remove(u, groupId), ct);
     }
 
-    /// <summary>The groups a user belongs to, with their display names: one range query over the user's memberof
-    /// rows, which carry the name (<see cref="RowProperties.Display"/>), whatever the number of groups. Rows written
-    /// before the name was kept there cost a point read of their group (the first <see cref="MaxNamedGroups"/> of them;
-    /// later ones come without a display name): the read fallback for older data, no migration needed.</summary>
-    public async IAsyncEnumerable<GroupReference> GroupsOfUserAsync(TenantId tenant, string userId, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>The groups of <paramref name="user"/>, with their display names: those its row keeps (no storage
+    /// request), else one range query over its memberof rows, which carry the name (<see cref="RowProperties.Display"/>)
+    /// whatever the number of groups. Memberof rows written before the name was kept there cost a point read of their
+    /// group (the first <see cref="MaxNamedGroups"/> of them; later ones come without a display name): the read
+    /// fallback for older data, no migration needed.</summary>
+    public async IAsyncEnumerable<GroupReference> GroupsOfUserAsync(TenantId tenant, StoredResource user, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (!ResourceIds.IsWellFormed(userId)) yield break;
-        var prefix = RowKeys.MemberOfPrefix(userId);
+        if (user.Groups is { } kept)
+        {
+            foreach (var group in kept) yield return group;
+            yield break;
+        }
+        var prefix = RowKeys.MemberOfPrefix(user.Id);
         var unnamed = 0;
         await foreach (var page in _table.QueryAsync<TableEntity>(RowKeys.RangeFilter(tenant, prefix), maxPerPage: 1000, select: ["RowKey", RowProperties.Display], cancellationToken: ct).AsPages())
         {
@@ -148,10 +153,10 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
         }
     }
 
-    /// <summary>Brings a renamed group's memberof rows to its displayName, then clears its
-    /// <see cref="RowProperties.RenamePending"/> flag. Cost: one read of the group, the member rows streamed
-    /// (1,000 a page), one transaction per 100 members, one read and one merge of the group: ⌈M/1000⌉ + ⌈M/100⌉ + 3
-    /// requests for M members. A rename during the pass (the document's version moved) starts it again with the
+    /// <summary>Brings a renamed group's memberof rows and its members' own copies of their groups to its displayName,
+    /// then clears its <see cref="RowProperties.RenamePending"/> flag. Cost: one read of the group, the member rows
+    /// streamed (1,000 a page), a point read of each member's row, one transaction per 48 members, one read and one
+    /// merge of the group: ⌈M/1000⌉ + M + ⌈M/48⌉ + 3 requests for M members. A rename during the pass (the document's version moved) starts it again with the
     /// newer name; a failure leaves the flag set, and the group's next write (or maintenance) runs it again.</summary>
     public async Task PropagateNameAsync(TenantId tenant, string groupId, CancellationToken ct)
     {
@@ -175,37 +180,54 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
         }
     }
 
-    /// <summary>Sets the Display of the memberof rows (user → <paramref name="groupId"/>) of <paramref name="userIds"/>,
-    /// 100 rows a transaction. A Merge, never an insert: a member removed meanwhile fails its transaction (404) and is
-    /// dropped, so no memberof row is ever written without its member row.</summary>
+    /// <summary>Sets the group's name on the memberof rows (user → <paramref name="groupId"/>) of <paramref name="userIds"/>
+    /// and in the groups their rows keep, 48 users a transaction. Merges, never inserts: a member removed meanwhile is
+    /// dropped (its row no longer names the group, or its memberof Merge fails with 404), so no memberof row is ever
+    /// written without its member row; a user row changed meanwhile (412) is read again.</summary>
     async Task WriteNamesAsync(TenantId tenant, string groupId, string name, IAsyncEnumerable<string> userIds, CancellationToken ct)
     {
-        await foreach (var chunk in userIds.Chunk(100).WithCancellation(ct))
+        await foreach (var chunk in userIds.Chunk(MaxOperations / 2).WithCancellation(ct))
         {
-            var rows = chunk.ToList();
-            for (var attempt = 1; rows.Count > 0; attempt++)
+            var members = chunk.ToList();
+            for (var attempt = 1; members.Count > 0; attempt++)
             {
+                var rows = await ReadUsersAsync(tenant, members, ct);
+                members.RemoveAll(u => !rows.TryGetValue(u, out var row) || row.Groups is { } kept && !UserGroups.Contains(kept, groupId));
+                var actions = new List<TableTransactionAction>();
+                var owners = new List<string>();
+                foreach (var userId in members)
+                {
+                    actions.Add(new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.MemberOf(userId, groupId)) { [RowProperties.Display] = name }, ETag.All));
+                    owners.Add(userId);
+                    if (rows[userId].Groups is not { } groups) continue;
+                    actions.Add(rows[userId].Merge(tenant, userId, groups.Select(g => g.GroupId == groupId ? g with { DisplayName = name } : g)));
+                    owners.Add(userId);
+                }
+                if (actions.Count == 0) break;
                 try
                 {
-                    await _table.SubmitTransactionAsync(rows.Select(u => new TableTransactionAction(TableTransactionActionType.UpdateMerge,
-                        new TableEntity(tenant, RowKeys.MemberOf(u, groupId)) { [RowProperties.Display] = name }, ETag.All)), ct);
+                    await _table.SubmitTransactionAsync(actions, ct);
                     break;
                 }
-                catch (TableTransactionFailedException e) when (e.Status == 404 && e.FailedTransactionActionIndex is { } failed && failed < rows.Count && attempt < rows.Count + 1)
+                catch (TableTransactionFailedException e) when (e.Status is 404 or 412 && e.FailedTransactionActionIndex is { } failed && failed < actions.Count && attempt < MaxRepairs)
                 {
-                    rows.RemoveAt(failed);
+                    // A memberof row gone: that member left. A user row gone or changed: read again.
+                    if (actions[failed].Entity.RowKey.StartsWith(RowKeys.MemberOfPrefix(owners[failed]), StringComparison.Ordinal)) members.Remove(owners[failed]);
                 }
             }
         }
     }
 
-    /// <summary>Removes the user from every group (before the user row is deleted), in batches, moving
-    /// each group's LastModified. The user row is not touched (see <see cref="RemoveAllMembersAsync"/>).</summary>
-    public async Task RemoveUserFromAllGroupsAsync(TenantId tenant, string userId, WriteContext write, CancellationToken ct)
+    /// <summary>Removes <paramref name="user"/> from every group (before the user row is deleted), in batches, moving
+    /// each group's LastModified: the groups its row keeps, else those of its memberof rows (a range query). The user
+    /// row is not touched (see <see cref="RemoveAllMembersAsync"/>): a membership changed since the caller's read moved
+    /// its ETag, so the caller's conditional delete fails and is retried.</summary>
+    public async Task RemoveUserFromAllGroupsAsync(TenantId tenant, StoredResource user, WriteContext write, CancellationToken ct)
     {
-        if (!ResourceIds.IsWellFormed(userId)) return;
+        if (user.NoGroups || !ResourceIds.IsWellFormed(user.Id)) return;
+        var groups = user.Groups is { } kept ? kept.Select(g => g.GroupId).ToAsyncEnumerable() : IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(user.Id), ct);
         var batch = new Batch(this, tenant, write, touchGroup: null, ETag.All, displayName: null);
-        await batch.SubmitStreamAsync(IdsUnderAsync(tenant, RowKeys.MemberOfPrefix(userId), ct), g => Pair.RemoveTouchingGroup(userId, g), Pair.RemoveTouchingGroupCost, ct);
+        await batch.SubmitStreamAsync(groups, g => Pair.RemoveTouchingGroup(user.Id, g), ct);
     }
 
     async Task<GroupReference[]> NameAsync(TenantId tenant, List<string> groupIds, CancellationToken ct) =>
@@ -230,57 +252,69 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
         return found;
     }
 
-    /// <summary>A user deleted in a tenant that deprovisions by disabling keeps its (hidden) row, so the
-    /// transaction's Merge would find it: with <paramref name="check"/>, one point read per id first, and a
-    /// deleted user is reported unapplied like an unknown id. Tenants that delete for good skip the reads.</summary>
-    async Task<List<string>> DropDeletedUsersAsync(TenantId tenant, List<string> userIds, bool check, List<string> unapplied, CancellationToken ct)
+    /// <summary>The rows of <paramref name="userIds"/> as a membership write needs them (point reads, a few at a
+    /// time, of three columns): missing users are absent from the answer.</summary>
+    async Task<Dictionary<string, UserRow>> ReadUsersAsync(TenantId tenant, IReadOnlyCollection<string> userIds, CancellationToken ct)
     {
-        if (!check || userIds.Count == 0) return userIds;
-        var deleted = new bool[userIds.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, userIds.Count), new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = ct },
-            async (i, token) => deleted[i] = (await _table.GetEntityIfExistsAsync<TableEntity>(tenant, RowKeys.User(userIds[i]), [RowProperties.Deleted], token))
-                is { HasValue: true, Value: { } row } && RowProperties.IsDeleted(row));
-        unapplied.AddRange(userIds.Where((_, i) => deleted[i]));
-        return [.. userIds.Where((_, i) => !deleted[i])];
+        var rows = new System.Collections.Concurrent.ConcurrentDictionary<string, UserRow>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(userIds, new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = ct }, async (userId, token) =>
+        {
+            var response = await _table.GetEntityIfExistsAsync<TableEntity>(tenant, RowKeys.User(userId), [RowProperties.Groups, RowProperties.NoGroups, RowProperties.Deleted], token);
+            if (response is { HasValue: true, Value: { } row }) rows[userId] = new UserRow(row.ETag, UserGroups.Read(row), RowProperties.IsDeleted(row));
+        });
+        return new(rows, StringComparer.Ordinal);
     }
 
-    enum PairKind { Add, Remove, RemoveTouchingGroup }
+    /// <summary>A user row as read by a membership write: the ETag its merge is conditional on, and the groups it keeps
+    /// (null when it does not keep them).</summary>
+    readonly record struct UserRow(ETag ETag, IReadOnlyList<GroupReference>? Groups, bool Deleted)
+    {
+        /// <summary>The merge that writes the row's new groups, conditional on the version read (so a concurrent
+        /// membership change or document write is never overwritten); also the existence check of the user.</summary>
+        public TableTransactionAction Merge(TenantId tenant, string userId, IEnumerable<GroupReference> groups) =>
+            new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.User(userId)) { [RowProperties.Groups] = UserGroups.Write(groups) }, ETag);
+    }
 
-    /// <summary>One membership change: both rows, plus the merge that proves the user (add) or moves the
-    /// group's LastModified (a user leaving all groups) in the same transaction.</summary>
+    enum PairKind { Add, Remove, RemoveTouchingGroup, RemoveRowsOnly }
+
+    /// <summary>One membership change: both rows, plus in the same transaction the merge of the user row's groups (add,
+    /// remove) or of the group's LastModified (a user leaving all its groups before its row is deleted).</summary>
     readonly record struct Pair(PairKind Kind, string UserId, string GroupId)
     {
-        public const int AddCost = 3;
-        public const int RemoveCost = 2;
-        public const int RemoveTouchingGroupCost = 3;
+        /// <summary>A pair's operations in a transaction, at most.</summary>
+        public const int Cost = 3;
 
         public static Pair Add(string userId, string groupId) => new(PairKind.Add, userId, groupId);
         public static Pair Remove(string userId, string groupId) => new(PairKind.Remove, userId, groupId);
         public static Pair RemoveTouchingGroup(string userId, string groupId) => new(PairKind.RemoveTouchingGroup, userId, groupId);
 
-        public int Cost => Kind == PairKind.Remove ? RemoveCost : AddCost;
+        /// <summary>Whether the pair writes the user row's groups, so the row is read first.</summary>
+        public bool WritesUser => Kind is PairKind.Add or PairKind.Remove;
 
-        public IEnumerable<TableTransactionAction> Actions(TenantId tenant, DateTimeOffset now, string? displayName)
+        public IEnumerable<TableTransactionAction> Actions(TenantId tenant, DateTimeOffset now, string? displayName, UserRow? user)
         {
+            var groupId = GroupId;
             var member = new TableEntity(tenant, RowKeys.Member(GroupId, UserId)) { [RowProperties.Id] = UserId };
             var memberOf = new TableEntity(tenant, RowKeys.MemberOf(UserId, GroupId)) { [RowProperties.Id] = GroupId };
-            if (Kind == PairKind.Add && displayName is not null) memberOf[RowProperties.Display] = displayName;
             if (Kind == PairKind.Add)
             {
-                // Insert, not upsert: an existing member fails the transaction (409), which tells EditAsync the
-                // member was there without a read beforehand (see Batch.DropPresentMembersAsync).
+                if (displayName is not null) memberOf[RowProperties.Display] = displayName;
+                // Insert, not upsert: an existing member the user row did not tell of fails the transaction (409),
+                // see Batch.DropPresentMembersAsync.
                 yield return new(TableTransactionActionType.Add, member);
                 yield return new(TableTransactionActionType.UpsertReplace, memberOf);
-                // The existence check for the user: a Merge of a missing row fails the transaction (404). It also
-                // clears the user's NoGroups flag, atomically with its first memberof row.
-                yield return new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.User(UserId))
-                    { ["MemberTouched"] = now, [RowProperties.NoGroups] = false }, ETag.All);
+                // A row that does not keep its groups still gets a Merge: the user's existence check (404 when gone).
+                yield return user is { Groups: { } groups } row
+                    ? row.Merge(tenant, UserId, [.. groups, new GroupReference(GroupId, displayName)])
+                    : new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.User(UserId)) { ["MemberTouched"] = now }, ETag.All);
                 yield break;
             }
             yield return new(TableTransactionActionType.Delete, member, ETag.All);
             yield return new(TableTransactionActionType.Delete, memberOf, ETag.All);
             if (Kind == PairKind.RemoveTouchingGroup)
                 yield return new(TableTransactionActionType.UpdateMerge, GroupTouch(tenant, GroupId, now), ETag.All);
+            else if (Kind == PairKind.Remove && user is { Groups: { } kept } row)
+                yield return row.Merge(tenant, UserId, kept.Where(g => g.GroupId != groupId));
         }
     }
 
@@ -288,11 +322,10 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
         new(tenant, RowKeys.Group(groupId)) { [RowProperties.LastModified] = now };
 
     /// <summary>Packs pairs into transactions and submits them, repairing a transaction that failed because
-    /// a concurrent request changed its rows (a user deleted, a member already removed) and trying again.</summary>
+    /// a concurrent request changed its rows (a user deleted or changed, a member already removed) and trying again.</summary>
     sealed class Batch(MembershipStore store, TenantId tenant, WriteContext write, string? touchGroup, ETag groupETag, string? displayName)
     {
         DateTimeOffset? _lastModified;
-        bool _membersSeen;
 
         public List<string> Unapplied { get; } = [];
 
@@ -300,47 +333,27 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
         public List<string> Added { get; } = [];
         public MembershipChange Result => new(_lastModified, Unapplied);
 
-        public static int Capacity(int pairCost, bool withGroupMerge) => (MaxOperations - (withGroupMerge ? 1 : 0)) / pairCost;
+        public static int Capacity(bool withGroupMerge) => (MaxOperations - (withGroupMerge ? 1 : 0)) / Pair.Cost;
+
+        int Capacity() => Capacity(touchGroup is not null);
 
         /// <summary>Streams ids and submits a transaction whenever one is full: bounded memory for any size.</summary>
-        public async Task SubmitStreamAsync(IAsyncEnumerable<string> ids, Func<string, Pair> pair, int pairCost, CancellationToken ct)
+        public async Task SubmitStreamAsync(IAsyncEnumerable<string> ids, Func<string, Pair> pair, CancellationToken ct)
         {
-            var pending = new List<Pair>();
-            await foreach (var id in ids)
-            {
-                pending.Add(pair(id));
-                if (pending.Count < Capacity(pairCost, touchGroup is not null)) continue;
-                await SubmitAsync(pending, ct);
-                pending.Clear();
-            }
-            await SubmitAsync(pending, ct);
+            await foreach (var chunk in ids.Select(pair).Chunk(Capacity()).WithCancellation(ct)) await SubmitChunkAsync([.. chunk], ct);
         }
 
         public async Task SubmitAsync(IReadOnlyList<Pair> pairs, CancellationToken ct)
         {
-            var chunk = new List<Pair>();
-            var operations = touchGroup is null ? 0 : 1;
-            foreach (var pair in pairs)
-            {
-                if (operations + pair.Cost > MaxOperations)
-                {
-                    await SubmitChunkAsync(chunk, ct);
-                    chunk = [];
-                    operations = touchGroup is null ? 0 : 1;
-                }
-                chunk.Add(pair);
-                operations += pair.Cost;
-            }
-            await SubmitChunkAsync(chunk, ct);
+            foreach (var chunk in pairs.Chunk(Capacity())) await SubmitChunkAsync([.. chunk], ct);
         }
 
         async Task SubmitChunkAsync(List<Pair> chunk, CancellationToken ct)
         {
-            // Once a chunk of this request met existing members, the client is re-sending members it sent before
-            // (a restarted Entra cycle re-adds every member): read the next chunks first instead of failing each.
-            if (_membersSeen && chunk.Any(p => p.Kind == PairKind.Add)) await DropPresentMembersAsync(chunk, audit: null, ct);
             for (var attempt = 1; chunk.Count > 0; attempt++)
             {
+                var users = await DropWhatIsDoneAsync(chunk, ct);
+                if (chunk.Count == 0) return;
                 var now = store._time.GetUtcNow();
                 var actions = new List<TableTransactionAction>();
                 // The group's LastModified moves in every transaction (it is part of meta.version), and the
@@ -349,7 +362,7 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
                 var owners = new List<int>();
                 foreach (var (pair, index) in chunk.Select((p, i) => (p, i)))
                 {
-                    foreach (var action in pair.Actions(tenant, now, displayName))
+                    foreach (var action in pair.Actions(tenant, now, displayName, users.TryGetValue(pair.UserId, out var user) ? user : null))
                     {
                         actions.Add(action);
                         owners.Add(index);
@@ -373,19 +386,20 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
                     var offset = touchGroup is null ? 0 : 1;
                     if (failed < offset && e.Status == 412) throw new ConcurrencyConflictException();
                     if (failed < offset && e.Status == 404) throw new ResourceNotFoundException(ResourceKind.Group, touchGroup!);
-                    if (e.Status is not (404 or 409) || failed - offset >= owners.Count || attempt == MaxRepairs) throw;
-                    if (e.Status == 404)
+                    if (e.Status is not (404 or 409 or 412) || failed - offset >= owners.Count || attempt == MaxRepairs) throw;
+                    var action = actions[failed];
+                    var pair = chunk[owners[failed - offset]];
+                    if (e.Status == 409)
                     {
-                        await RepairAsync(chunk, chunk[owners[failed - offset]], ct);
-                        continue;
-                    }
-                    // 409: only a member row's insert can conflict.
-                    _membersSeen = true;
-                    if (await DropPresentMembersAsync(chunk, audit, ct))
-                    {
+                        // Only a member row's insert can conflict.
+                        if (!await DropPresentMembersAsync(chunk, audit, ct)) continue;
                         Committed(chunk, now);
                         return;
                     }
+                    if (action.ActionType == TableTransactionActionType.Delete) await DropRemovedPairsAsync(chunk, ct);
+                    // A group deleted without its rows cannot happen by the invariant; if it ever did, stop touching it.
+                    else if (action.Entity.RowKey == RowKeys.Group(pair.GroupId)) chunk[chunk.IndexOf(pair)] = pair with { Kind = PairKind.RemoveRowsOnly };
+                    // Else a user row changed or deleted since it was read: the next attempt reads it again.
                 }
             }
         }
@@ -398,35 +412,42 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
             Added.AddRange(chunk.Where(p => p.Kind == PairKind.Add).Select(p => p.UserId));
         }
 
+        /// <summary>Reads the rows of the users whose groups the chunk writes, and drops what does not apply: an add of a
+        /// user that does not exist or is deleted (unapplied), a change the user's groups show done already.</summary>
+        async Task<Dictionary<string, UserRow>> DropWhatIsDoneAsync(List<Pair> chunk, CancellationToken ct)
+        {
+            var users = await store.ReadUsersAsync(tenant, [.. chunk.Where(p => p.WritesUser).Select(p => p.UserId)], ct);
+            foreach (var pair in chunk.Where(p => p.WritesUser).ToList())
+            {
+                var found = users.TryGetValue(pair.UserId, out var user);
+                if (pair.Kind == PairKind.Add && (!found || user.Deleted))
+                {
+                    Unapplied.Add(pair.UserId);
+                    chunk.Remove(pair);
+                }
+                else if (found && user.Groups is { } groups && UserGroups.Contains(groups, pair.GroupId) == (pair.Kind == PairKind.Add))
+                {
+                    chunk.Remove(pair);
+                }
+            }
+            return users;
+        }
+
         /// <summary>After a 409 on a member row: reads the chunk's member rows (and this attempt's audit row) once
         /// and drops the members already present. Returns true when this very transaction had committed: every
-        /// member row and its audit row exist, so the SDK re-sent it after a lost response. Without an audit row (the
-        /// read before a chunk is sent) it only drops members already present.</summary>
-        async Task<bool> DropPresentMembersAsync(List<Pair> chunk, TableTransactionAction? audit, CancellationToken ct)
+        /// member row and its audit row exist, so the SDK re-sent it after a lost response.</summary>
+        async Task<bool> DropPresentMembersAsync(List<Pair> chunk, TableTransactionAction audit, CancellationToken ct)
         {
             var adds = chunk.Where(p => p.Kind == PairKind.Add).ToList();
-            var present = await store.ExistAsync(tenant, [.. adds.Select(p => RowKeys.Member(p.GroupId, p.UserId)), .. audit is null ? [] : new[] { audit.Entity.RowKey }], ct);
-            if (audit is not null && present.All(p => p)) return true;
+            var present = await store.ExistAsync(tenant, [.. adds.Select(p => RowKeys.Member(p.GroupId, p.UserId)), audit.Entity.RowKey], ct);
+            if (present.All(p => p)) return true;
             chunk.RemoveAll(adds.Where((_, i) => present[i]).Contains);
             return false;
         }
 
-        /// <summary>After a 404 in <paramref name="failed"/>: re-reads what the chunk depends on and drops
-        /// the pairs that no longer apply (users that do not exist, members already removed).</summary>
-        async Task RepairAsync(List<Pair> chunk, Pair failed, CancellationToken ct)
+        /// <summary>After a 404 on a member row's delete: drops the removals whose member row is gone already.</summary>
+        async Task DropRemovedPairsAsync(List<Pair> chunk, CancellationToken ct)
         {
-            if (failed.Kind == PairKind.Add)
-            {
-                var adds = chunk.Where(p => p.Kind == PairKind.Add).ToList();
-                var exists = await store.ExistAsync(tenant, [.. adds.Select(p => RowKeys.User(p.UserId))], ct);
-                var unknown = adds.Where((_, i) => !exists[i]).ToList();
-                Unapplied.AddRange(unknown.Select(p => p.UserId));
-                chunk.RemoveAll(unknown.Contains);
-                return;
-            }
-            // A group deleted without its rows cannot happen by the invariant; if it ever did, stop touching it.
-            if (failed.Kind == PairKind.RemoveTouchingGroup && !(await store.ExistAsync(tenant, [RowKeys.Group(failed.GroupId)], ct))[0])
-                chunk[chunk.IndexOf(failed)] = failed with { Kind = PairKind.Remove };
             var removes = chunk.Where(p => p.Kind != PairKind.Add).ToList();
             var present = await store.ExistAsync(tenant, [.. removes.Select(p => RowKeys.Member(p.GroupId, p.UserId))], ct);
             chunk.RemoveAll(removes.Where((_, i) => !present[i]).Contains);

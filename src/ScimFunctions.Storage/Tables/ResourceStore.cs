@@ -48,8 +48,8 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var entity = ToEntity(tenant, kind, id, document, version: 1, created: now, lastModified: now);
         if (pending) entity[RowProperties.Pending] = true;
         if (awaitingActivation) entity[RowProperties.AwaitingActivation] = true;
-        // Cleared by the first membership added (MembershipStore merges it to false in that transaction).
-        if (kind == ResourceKind.User) entity[RowProperties.NoGroups] = true;
+        // Kept by every membership change from now on (MembershipStore writes it in that change's transaction).
+        if (kind == ResourceKind.User) entity[RowProperties.Groups] = UserGroups.Write([]);
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, entity) };
         actions.Add(new(TableTransactionActionType.Add, IndexRow(tenant, keys.UniqueClaim, id)));
         actions.AddRange(keys.Lookups.Select(k => new TableTransactionAction(TableTransactionActionType.Add, IndexRow(tenant, k, id))));
@@ -63,7 +63,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var claims = AddExtensionRows(actions, tenant, id, extension);
         var created = new StoredResource(kind, id, document, 1, now, now, ETag.All)
         {
-            Pending = pending, AppKey = appKey, AwaitingActivation = awaitingActivation, NoGroups = kind == ResourceKind.User, ExtensionIndexKeys = [.. extension.Select(r => r.RowKey)],
+            Pending = pending, AppKey = appKey, AwaitingActivation = awaitingActivation, Groups = kind == ResourceKind.User ? [] : null, ExtensionIndexKeys = [.. extension.Select(r => r.RowKey)],
         };
         AddAudit(actions, tenant, write, kind, id, now);
         AddFeed(actions, tenant, write, now, FeedEventFactory.Created(created), document);
@@ -82,8 +82,6 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var newKeys = IndexKeys.For(existing.Kind, existing.Id, document);
         var entity = ToEntity(tenant, existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, now);
         CarryFlags(entity, existing);
-        // Safe to carry: a membership added since the read moved the ETag, so this replace fails and is retried.
-        if (existing.NoGroups) entity[RowProperties.NoGroups] = true;
         // A rename is marked in its own transaction, so the members' memberof rows are brought to the new name
         // even when the request stops after this commit (the group's next write or maintenance resumes it).
         var renamed = existing.Kind == ResourceKind.Group && (existing.RenamePending
@@ -147,6 +145,8 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         var entity = ToEntity(tenant, existing.Kind, existing.Id, document, existing.Version + 1, existing.Created, now);
         entity[RowProperties.Deleted] = true;
         CarryFlags(entity, existing);
+        // The caller removed the user from every group first (MembershipStore.RemoveUserFromAllGroupsAsync).
+        entity[RowProperties.Groups] = UserGroups.Write([]);
         var actions = new List<TableTransactionAction>
         {
             new(TableTransactionActionType.UpdateReplace, entity, existing.ETag),
@@ -434,6 +434,8 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
         if (existing.Pending) entity[RowProperties.Pending] = true;
         if (existing.AwaitingActivation) entity[RowProperties.AwaitingActivation] = true;
         if (existing.AppKey is not null) entity[RowProperties.AppKey] = existing.AppKey;
+        // Safe to carry: a membership changed since the read moved the ETag, so this write fails and is retried.
+        if (existing.Groups is { } groups) entity[RowProperties.Groups] = UserGroups.Write(groups);
     }
 
     static ResourceKind? KindOf(string rowKey) => RowKeys.KindOf(rowKey) switch
@@ -473,7 +475,7 @@ public sealed class ResourceStore(ScimTables tables, TimeProvider time)
             Pending = entity.GetBoolean(RowProperties.Pending) == true,
             AppKey = entity.GetString(RowProperties.AppKey),
             AwaitingActivation = entity.GetBoolean(RowProperties.AwaitingActivation) == true,
-            NoGroups = entity.GetBoolean(RowProperties.NoGroups) == true,
+            Groups = kind == ResourceKind.User ? UserGroups.Read(entity) : null,
             RenamePending = entity.GetBoolean(RowProperties.RenamePending) == true,
             ExtensionIndexKeys = ExtensionRows.Recorded(entity),
         };

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Azure;
+using ScimFunctions.Contract;
 
 namespace ScimFunctions.Storage.Tables;
 
@@ -26,12 +27,14 @@ public sealed record StoredResource(
     /// <summary>The application's own key for the user, set by the admin CLI import (a row property, not SCIM).</summary>
     public string? AppKey { get; init; }
 
-    /// <summary>A user known to be in no group: no membership was ever added since the row was created, so it
-    /// has no memberof rows and its <c>groups</c> cost no range query. False means "may have groups" (also for
-    /// rows written before the flag existed).</summary>
-    public bool NoGroups { get; init; }
+    /// <summary>A user's groups as its row keeps them (<see cref="UserGroups"/>): empty for a user in no group, null
+    /// when the row does not keep them (read the memberof rows then).</summary>
+    public IReadOnlyList<GroupReference>? Groups { get; init; }
 
-    /// <summary>A group renamed whose members' <c>memberof</c> rows may still carry the old displayName
+    /// <summary>A user known to be in no group: its <c>groups</c> and its deletion cost no membership read.</summary>
+    public bool NoGroups => Groups is { Count: 0 };
+
+    /// <summary>A group renamed whose members' <c>memberof</c> and user rows may still carry the old displayName
     /// (<see cref="MembershipStore.PropagateNameAsync"/> finishes the job and clears it).</summary>
     public bool RenamePending { get; init; }
 

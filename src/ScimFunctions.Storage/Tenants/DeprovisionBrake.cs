@@ -121,7 +121,7 @@ public sealed class DeprovisionBrake(ScimTables tables, ResourceStore resources,
                     await resources.ReplaceAsync(tenant, user, document, write, ct);
                     break;
                 }
-                if (!user.NoGroups) await membership.RemoveUserFromAllGroupsAsync(tenant, user.Id, write, ct);
+                await membership.RemoveUserFromAllGroupsAsync(tenant, user, write, ct);
                 if (settings.Deprovision == DeprovisionMode.Disable) await resources.SoftDeleteAsync(tenant, user, write, ct);
                 else await resources.DeleteAsync(tenant, user, write, ct);
                 break;

@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using ScimFunctions.Admin;
 
@@ -51,8 +52,10 @@ public sealed class ConsistencyCheckerTests(AzuriteFixture azurite) : TenantTest
         // Missing index rows: alice's email lookup and the group's name claim are gone.
         await Table.DeleteEntityAsync(Tenant, RowKeys.UserEmailPrefix("alice@contoso.test") + _alice);
         await Table.DeleteEntityAsync(Tenant, RowKeys.GroupName("Sales"));
-        // Unpaired membership: bob's reverse row is gone.
+        // Unpaired membership: bob's reverse row is gone (and his row still keeps the group).
         await Table.DeleteEntityAsync(Tenant, RowKeys.MemberOf(_bob, _group));
+        // Alice's row shows the group under a name it does not have.
+        await Table.UpdateEntityAsync(new TableEntity(Tenant, RowKeys.User(_alice)) { [RowProperties.Groups] = UserGroups.Write([new(_group, "Old name")]) }, ETag.All, TableUpdateMode.Merge);
         // Dangling membership: a pair naming a user that does not exist.
         await Table.AddEntityAsync(new TableEntity(Tenant, RowKeys.Member(_group, ghost)) { ["Id"] = ghost });
         await Table.AddEntityAsync(new TableEntity(Tenant, RowKeys.MemberOf(ghost, _group)) { ["Id"] = _group });
@@ -73,7 +76,10 @@ public sealed class ConsistencyCheckerTests(AzuriteFixture azurite) : TenantTest
         Found(FindingKind.DanglingMembership, RowKeys.Member(_group, ghost));
         Found(FindingKind.DanglingMembership, RowKeys.MemberOf(ghost, _group));
         Found(FindingKind.InvalidDocument, RowKeys.User(broken));
-        Assert.Equal(9, findings.Count);
+        Assert.Equal(2, findings.Count(f => f.Kind == FindingKind.UserGroupsMismatch
+            && (f.RowKey == RowKeys.User(_bob) && f.Detail.StartsWith("keeps the groups", StringComparison.Ordinal)
+                || f.RowKey == RowKeys.User(_alice) && f.Detail.Contains("\"Old name\"", StringComparison.Ordinal))));
+        Assert.Equal(11, findings.Count);
     }
 
     [Fact]
@@ -107,16 +113,16 @@ public sealed class ConsistencyCheckerTests(AzuriteFixture azurite) : TenantTest
         Assert.Equal(0, clean.Exit);
         Assert.Contains("2 users, 1 groups: no problems found.", clean.Out);
 
-        await Table.DeleteEntityAsync(Tenant, RowKeys.MemberOf(_alice, _group));
+        await Table.DeleteEntityAsync(Tenant, RowKeys.Member(_group, _alice));
         var human = await RunAsync("check", Tenant);
         Assert.Equal(1, human.Exit);
-        Assert.Contains($"UnpairedMembership\t{RowKeys.Member(_group, _alice)}", human.Out);
+        Assert.Contains($"UnpairedMembership\t{RowKeys.MemberOf(_alice, _group)}", human.Out);
 
         var json = await RunAsync("check", Tenant, "--json");
         Assert.Equal(1, json.Exit);
         var finding = JsonNode.Parse(json.Out)!.GetArray("findings").Single()!;
         Assert.Equal("UnpairedMembership", finding.GetString("kind"));
-        Assert.Equal(RowKeys.Member(_group, _alice), finding.GetString("rowKey"));
+        Assert.Equal(RowKeys.MemberOf(_alice, _group), finding.GetString("rowKey"));
 
         Assert.Equal(1, (await RunAsync("check", "no-such-tenant")).Exit);
     }

@@ -146,8 +146,9 @@ public sealed class MembershipConsistencyTests(AzuriteFixture azurite) : GroupTe
 
         // A retried (or repeated) cleanup finds nothing left and succeeds.
         var id = (await CreateGroupAsync("Twice", user)).Id();
-        await store.RemoveUserFromAllGroupsAsync(Client.Tenant, user, write, CancellationToken.None);
-        await store.RemoveUserFromAllGroupsAsync(Client.Tenant, user, write, CancellationToken.None);
+        var member = (await Host.Services.GetRequiredService<ResourceStore>().GetAsync(Client.Tenant, ResourceKind.User, user, CancellationToken.None))!;
+        await store.RemoveUserFromAllGroupsAsync(Client.Tenant, member, write, CancellationToken.None);
+        await store.RemoveUserFromAllGroupsAsync(Client.Tenant, member, write, CancellationToken.None);
         await store.RemoveAllMembersAsync(Client.Tenant, id, write, CancellationToken.None);
         Assert.Empty(await RowKeysAsync("member"));
         Assert.Empty(await MemberIdsAsync(id));

@@ -4,9 +4,10 @@ using ScimFunctions.IntegrationTests.Reliability;
 
 namespace ScimFunctions.IntegrationTests.Groups;
 
-/// <summary>A user's requests cost the same whatever its number of groups: the memberof rows carry the group's
-/// name (<see cref="RowProperties.Display"/>), so <c>groups</c> is one range query; a rename reaches them, even
-/// when it was interrupted; an applied write answers its success even when its <c>groups</c> cannot be read.</summary>
+/// <summary>A user's requests cost the same whatever its number of groups: the user row keeps its groups with their
+/// names (<see cref="UserGroups"/>), so <c>groups</c> costs no request; past the bound its memberof rows, which carry
+/// the names too, answer (one range query); a rename reaches both, even when it was interrupted; an applied write
+/// answers its success even when the <c>groups</c> of a user past the bound cannot be read.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class UserGroupCostTests(AzuriteFixture azurite, ITestOutputHelper output)
     : GroupTestBase(azurite, new StorageFaultOptions { Rate = 0 }) // only the faults a test schedules
@@ -40,9 +41,30 @@ public sealed class UserGroupCostTests(AzuriteFixture azurite, ITestOutputHelper
             costs.Add([StorageRequests(get), StorageRequests(query), StorageRequests(patch)]);
             output.WriteLine($"user in {count} groups: GET {costs[^1][0]}, filter userName eq (hit) {costs[^1][1]}, PATCH {costs[^1][2]} storage requests");
         }
-        // GET: the row and the memberof range query. Filter hit: the claim row, then the same. PATCH: the row, one
-        // transaction, the range query for the response's groups.
-        Assert.All(costs, c => Assert.Equal([2, 3, 3], c));
+        // GET: the row (it keeps the groups). Filter hit: the claim row, then the row. PATCH: the row, one transaction.
+        Assert.All(costs, c => Assert.Equal([1, 2, 2], c));
+        Assert.Empty((await CheckAsync()).Findings);
+    }
+
+    [Fact]
+    public async Task A_user_in_more_groups_than_its_row_keeps_reads_them_from_its_memberof_rows()
+    {
+        // 50 groups of 600-character names: past UserGroups.MaxLength at the 46th.
+        var groups = new List<string>();
+        for (var i = 0; i < 50; i++) groups.Add((await CreateGroupAsync($"{i:D2} " + new string('x', 597))).Id());
+        var user = (await Client.CreateUserAsync("many@example.com")).Id();
+        foreach (var group in groups) await PatchNoContentAsync(group, Op("Add", "members", Refs(user)));
+
+        Assert.Equal("", (await UserRowAsync(user)).GetString(RowProperties.Groups));
+        var get = await Client.GetAsync($"Users/{user}");
+        Assert.Equal(groups.Order(StringComparer.Ordinal), (await get.ReadJsonAsync()).GetArray("groups").Select(g => g!.GetString("value")));
+        Assert.Equal(1 + 1, StorageRequests(get)); // the row, the memberof range query
+
+        // Leaving groups does not bring the copy back (the row cannot tell it is under the bound again without the
+        // range query); the memberof rows stay right, and so does the consistency check.
+        await PatchNoContentAsync(groups[0], Op("Remove", "members", Refs(user)));
+        Assert.Equal(49, (await Client.GetJsonAsync($"Users/{user}")).GetArray("groups").Count);
+        Assert.Equal("", (await UserRowAsync(user)).GetString(RowProperties.Groups));
         Assert.Empty((await CheckAsync()).Findings);
     }
 
@@ -82,6 +104,8 @@ public sealed class UserGroupCostTests(AzuriteFixture azurite, ITestOutputHelper
     {
         var user = (await Client.CreateUserAsync("busy@example.com")).Id();
         var group = (await CreateGroupAsync("Busy", user)).Id();
+        // As a user past the bound (see above): its row does not keep its groups.
+        await Table.UpdateEntityAsync(new TableEntity(Client.Tenant, RowKeys.User(user)) { [RowProperties.Groups] = "" }, ETag.All, TableUpdateMode.Merge);
 
         Faults.Schedule(StorageFault.Error503, SdkAttempts, IsMemberOfRange);
         var patch = await Client.PatchAsync($"Users/{user}", Patch(Op("Replace", "title", "Applied")));
@@ -104,6 +128,8 @@ public sealed class UserGroupCostTests(AzuriteFixture azurite, ITestOutputHelper
 
     async Task<string> ShownNameAsync(string user, string group) =>
         (await Client.GetJsonAsync($"Users/{user}")).GetArray("groups").Single(g => g!.GetString("value") == group)!.GetString("display");
+
+    async Task<TableEntity> UserRowAsync(string user) => (await Table.GetEntityAsync<TableEntity>(Client.Tenant, RowKeys.User(user))).Value;
 
     async Task<TableEntity> GroupRowAsync(string group) => (await Table.GetEntityAsync<TableEntity>(Client.Tenant, RowKeys.Group(group))).Value;
 }
