@@ -25,16 +25,16 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
         ("point read", [Step.ReadHit]),
         ("point read (miss)", [Step.ReadMiss]),
         ("single insert", [Step.Insert]),
-        ("transaction: insert 5 rows", [Step.Txn5]),
+        ("transaction: insert 5 rows + feed row", [Step.Txn5]),
         ("small range query", [Step.Range]),
-        ("transaction: 98 operations", [Step.Txn98]),
+        ("transaction: 99 operations", [Step.Txn98]),
         ("2 point reads", [Step.ReadHit, Step.ReadHit]),
-        ("transaction: insert 4 rows", [Step.Txn4]),
-        ("point read + 2-row transaction", [Step.ReadHit, Step.Txn2Update]),
-        ("point read + 3 × (32 member reads + transaction of 98 operations) + 4 member reads + 17-operation transaction + point read",
+        ("transaction: insert 4 rows + feed row", [Step.Txn4]),
+        ("point read + 2-row transaction + feed row", [Step.ReadHit, Step.Txn2Update]),
+        ("point read + 3 × (32 member reads + transaction of 99 operations) + 4 member reads + 18-operation transaction + point read",
             [Step.ReadHit, Step.MemberReads32, Step.Txn98, Step.MemberReads32, Step.Txn98, Step.MemberReads32, Step.Txn98, Step.MemberReads4, Step.Txn17, Step.ReadHit]),
-        ("point read + 5 member reads + 17-operation transaction", [Step.ReadHit, Step.MemberReads5, Step.Txn17]),
-        ("point read + 5 member reads + 17-operation transaction + point read", [Step.ReadHit, Step.MemberReads5, Step.Txn17, Step.ReadHit]),
+        ("point read + 5 member reads + 18-operation transaction", [Step.ReadHit, Step.MemberReads5, Step.Txn17]),
+        ("point read + 5 member reads + 18-operation transaction + point read", [Step.ReadHit, Step.MemberReads5, Step.Txn17, Step.ReadHit]),
         ("point read + 2 transactions", [Step.ReadHit, Step.Txn17, Step.Txn5]),
     ];
 
@@ -43,20 +43,20 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
     {
         [Kinds.TestConnection] = "point read (miss)",
         [Kinds.QueryUserMiss] = "point read (miss)",
-        [Kinds.CreateUser] = "transaction: insert 5 rows",
-        [Kinds.SetManager] = "point read + 2-row transaction",
+        [Kinds.CreateUser] = "transaction: insert 5 rows + feed row",
+        [Kinds.SetManager] = "point read + 2-row transaction + feed row",
         [Kinds.QueryGroupMiss] = "point read (miss)",
-        [Kinds.CreateGroup] = "transaction: insert 4 rows",
+        [Kinds.CreateGroup] = "transaction: insert 4 rows + feed row",
         // Member adds end with a read of the group's name (a rename committed meanwhile reaches the new memberships).
-        [Kinds.AddMembers100] = "point read + 3 × (32 member reads + transaction of 98 operations) + 4 member reads + 17-operation transaction + point read",
+        [Kinds.AddMembers100] = "point read + 3 × (32 member reads + transaction of 99 operations) + 4 member reads + 18-operation transaction + point read",
         // Incremental cycle: the user row keeps the user's groups (ids and names), so the response's groups
         // attribute and a delete's memberships cost no further request.
         [Kinds.QueryUserHit] = "2 point reads",
-        [Kinds.UpdateUser] = "point read + 2-row transaction",
-        [Kinds.DisableUser] = "point read + 2-row transaction",
+        [Kinds.UpdateUser] = "point read + 2-row transaction + feed row",
+        [Kinds.DisableUser] = "point read + 2-row transaction + feed row",
         [Kinds.QueryGroupHit] = "2 point reads",
-        [Kinds.AddMembers] = "point read + 5 member reads + 17-operation transaction + point read",
-        [Kinds.RemoveMembers] = "point read + 5 member reads + 17-operation transaction",
+        [Kinds.AddMembers] = "point read + 5 member reads + 18-operation transaction + point read",
+        [Kinds.RemoveMembers] = "point read + 5 member reads + 18-operation transaction",
         [Kinds.DeleteUser] = "point read + 2 transactions",
     };
 
@@ -192,14 +192,15 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
                 await foreach (var _ in table.QueryAsync<TableEntity>(filter, select: ["RowKey"])) { }
                 break;
             case Step.Txn2Update:
-                await table.SubmitTransactionAsync([new(TableTransactionActionType.UpdateReplace, UserRow(user), ETag.All), Audit()]);
+                await table.SubmitTransactionAsync([new(TableTransactionActionType.UpdateReplace, UserRow(user), ETag.All), Audit(), Feed(withDocument: true)]);
                 break;
             case Step.Txn4 or Step.Txn5:
                 await table.SubmitTransactionAsync([new(TableTransactionActionType.Add, UserRow(Guid.NewGuid().ToString(), inserted: true)),
-                    .. Enumerable.Range(0, step == Step.Txn4 ? 2 : 3).Select(_ => Index()), Audit()]);
+                    .. Enumerable.Range(0, step == Step.Txn4 ? 2 : 3).Select(_ => Index()), Audit(), Feed(withDocument: true)]);
                 break;
             case Step.Txn17 or Step.Txn98:
-                // A member batch: the group's LastModified, then per member its two rows and the user-row merge, then the audit row.
+                // A member batch: the group's LastModified, then per member its two rows and the merge of the user row's
+                // groups, then the audit row and the feed row.
                 var pairs = step == Step.Txn17 ? 5 : 32;
                 var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, new TableEntity(_partition, K + "group|" + _group) { ["LastModified"] = DateTimeOffset.UtcNow }, ETag.All) };
                 // Consecutive seeded users from a shared counter: distinct within the transaction, which may name a row once.
@@ -210,9 +211,10 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
                     var key = Guid.NewGuid().ToString();
                     actions.Add(new(TableTransactionActionType.Add, new TableEntity(_partition, New($"member|{key}|{member}")) { ["Id"] = member }));
                     actions.Add(new(TableTransactionActionType.UpsertReplace, new TableEntity(_partition, New($"memberof|{member}|{key}")) { ["Id"] = key }));
-                    actions.Add(new(TableTransactionActionType.UpdateMerge, new TableEntity(_partition, K + "user|" + member) { ["MemberTouched"] = DateTimeOffset.UtcNow }, ETag.All));
+                    actions.Add(new(TableTransactionActionType.UpdateMerge, new TableEntity(_partition, K + "user|" + member) { ["Groups"] = SampleGroups }, ETag.All));
                 }
                 actions.Add(Audit());
+                actions.Add(Feed(withDocument: false));
                 await table.SubmitTransactionAsync(actions);
                 break;
         }
@@ -227,6 +229,23 @@ public sealed class Floor(TableClient table, string partition, int concurrency, 
         ["Time"] = DateTimeOffset.UtcNow, ["Operation"] = "PATCH User", ["ResourceType"] = "User", ["ResourceId"] = Guid.NewGuid().ToString(),
         ["Outcome"] = "applied", ["Client"] = "other", ["RequestId"] = "0HN000000000:00000001",
     });
+
+    /// <summary>A change-feed row as the service writes it in the same transaction: the event, and for a resource's
+    /// create or replace the document that version has (full events are built from it).</summary>
+    TableTransactionAction Feed(bool withDocument)
+    {
+        var row = new TableEntity(_partition, New("feed|" + Guid.NewGuid())) { ["Type"] = "user.replaced", ["Event"] = SampleEvent };
+        if (withDocument) row["Doc"] = _document;
+        return new(TableTransactionActionType.Add, row);
+    }
+
+    /// <summary>A user row's groups as the cycle's users have them (two groups on average).</summary>
+    const string SampleGroups = """[{"value":"0199a6b4-1c1e-7d3a-9f00-000000000001","display":"Loadtest group 001"},{"value":"0199a6b4-1c1e-7d3a-9f00-000000000002","display":"Loadtest group 002"}]""";
+
+    /// <summary>A change-feed event of the size the cycle's writes have.</summary>
+    const string SampleEvent = """
+        {"schemaVersion":1,"id":"0199a6b41c1e7d3a9f000000000000000","type":"user.replaced","tenant":"loadtest","time":"2026-12-03T19:53:00.0000000+00:00","requestId":"0HN000000000:00000001","resourceType":"User","resourceId":"0199a6b4-1c1e-7d3a-9f00-000000000000","version":2,"userName":"a1b2c3.user000123@contoso.test","externalId":"a1b2c3-000123","active":true,"changed":["title"]}
+        """;
 
     /// <summary>A stored user document of the size the cycle's users have (~1 KB of JSON).</summary>
     static string SampleDocument() => """
