@@ -17,7 +17,8 @@ namespace ScimFunctions.Storage.Tables;
 /// Invariants: a member row pair exists only while its group row and its user row exist, and a user row that keeps
 /// its groups keeps exactly those of its memberof rows. Every transaction that adds or removes a pair also merges
 /// the user row's new groups, conditional on the ETag it read (a Merge fails the whole transaction when the row is
-/// gone or changed); deletes of a user or group remove the pairs first and then delete the row conditionally on the
+/// gone or changed), or, on a row that does not keep them, moves its ETag the same way, so a reader of the row, then of its
+/// memberof rows, can write the copy conditional on the first read (<see cref="KeepGroupsAsync"/>); deletes of a user or group remove the pairs first and then delete the row conditionally on the
 /// ETag they read, which every membership write moves.
 /// </summary>
 public sealed class MembershipStore(ScimTables tables, ResourceStore resources, TimeProvider time)
@@ -113,7 +114,7 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
     /// request), else one range query over its memberof rows, which carry the name (<see cref="RowProperties.Display"/>)
     /// whatever the number of groups. Memberof rows written before the name was kept there cost a point read of their
     /// group (the first <see cref="MaxNamedGroups"/> of them; later ones come without a display name): the read
-    /// fallback for older data, no migration needed.</summary>
+    /// fallback for rows past the bound and for older rows the maintenance backfill (<see cref="KeepGroupsAsync"/>) has not reached.</summary>
     public async IAsyncEnumerable<GroupReference> GroupsOfUserAsync(TenantId tenant, StoredResource user, [EnumeratorCancellation] CancellationToken ct)
     {
         if (user.Groups is { } kept)
@@ -121,12 +122,41 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
             foreach (var group in kept) yield return group;
             yield break;
         }
-        var prefix = RowKeys.MemberOfPrefix(user.Id);
+        await foreach (var group in MemberOfGroupsAsync(tenant, user.Id, MaxNamedGroups, ct)) yield return group;
+    }
+
+    /// <summary>Gives a user row that does not keep its groups and never did (written before the column existed:
+    /// <see cref="UserGroups.Read"/> null, no <see cref="RowProperties.Groups"/> column) its copy, from its memberof rows
+    /// (one range query; a row without the group's name costs a point read of the group), merged conditional on
+    /// <paramref name="etag"/>, the version read before the memberof rows: every membership write moves that version
+    /// (see <see cref="UserRow.Touch"/>), so a change in between fails the merge rather than being overwritten.
+    /// Past the bound the copy is "" (not kept, for good). A <paramref name="deleted"/> user (disable mode) is in no group:
+    /// deprovisioning removed its memberships before marking it, and no membership is ever added to it, so its copy
+    /// costs no query. False when the row changed or is gone: the next run retries.</summary>
+    public async Task<bool> KeepGroupsAsync(TenantId tenant, string userId, ETag etag, bool deleted, CancellationToken ct)
+    {
+        List<GroupReference> groups = deleted ? [] : await MemberOfGroupsAsync(tenant, userId, int.MaxValue, ct).ToListAsync(ct);
+        try
+        {
+            await _table.UpdateEntityAsync(new TableEntity(tenant, RowKeys.User(userId)) { [RowProperties.Groups] = UserGroups.Write(groups) }, etag, TableUpdateMode.Merge, ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The groups of a user's memberof rows, one range query, with the names the rows carry; the first
+    /// <paramref name="maxNamed"/> rows without one cost a point read of their group, later ones come without a name.</summary>
+    async IAsyncEnumerable<GroupReference> MemberOfGroupsAsync(TenantId tenant, string userId, int maxNamed, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var prefix = RowKeys.MemberOfPrefix(userId);
         var unnamed = 0;
         await foreach (var page in _table.QueryAsync<TableEntity>(RowKeys.RangeFilter(tenant, prefix), maxPerPage: 1000, select: ["RowKey", RowProperties.Display], cancellationToken: ct).AsPages())
         {
             var groups = page.Values.Select(row => new GroupReference(row.RowKey[prefix.Length..], row.GetString(RowProperties.Display))).ToList();
-            var legacy = groups.Where(g => g.DisplayName is null).Take(Math.Max(0, MaxNamedGroups - unnamed)).Select(g => g.GroupId).ToList();
+            var legacy = groups.Where(g => g.DisplayName is null).Take(Math.Max(0, maxNamed - unnamed)).Select(g => g.GroupId).ToList();
             unnamed += legacy.Count;
             var named = new Dictionary<string, string?>(StringComparer.Ordinal);
             foreach (var chunk in legacy.Chunk(ReadParallelism))
@@ -199,8 +229,9 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
                 {
                     actions.Add(new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.MemberOf(userId, groupId)) { [RowProperties.Display] = name }, ETag.All));
                     owners.Add(userId);
-                    if (rows[userId].Groups is not { } groups) continue;
-                    actions.Add(rows[userId].Merge(tenant, userId, groups.Select(g => g.GroupId == groupId ? g with { DisplayName = name } : g)));
+                    actions.Add(rows[userId].Groups is { } groups
+                        ? rows[userId].Merge(tenant, userId, groups.Select(g => g.GroupId == groupId ? g with { DisplayName = name } : g))
+                        : rows[userId].Touch(tenant, userId, _time.GetUtcNow()));
                     owners.Add(userId);
                 }
                 if (actions.Count == 0) break;
@@ -273,7 +304,15 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
         /// membership change or document write is never overwritten); also the existence check of the user.</summary>
         public TableTransactionAction Merge(TenantId tenant, string userId, IEnumerable<GroupReference> groups) =>
             new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.User(userId)) { [RowProperties.Groups] = UserGroups.Write(groups) }, ETag);
+
+        /// <summary>For a row that does not keep its groups: moves its version, conditional on the one read, so the
+        /// maintenance backfill's merge (<see cref="KeepGroupsAsync"/>), conditional on the version it read before the
+        /// memberof rows, fails whenever those rows changed since; also the existence check of the user.</summary>
+        public TableTransactionAction Touch(TenantId tenant, string userId, DateTimeOffset now) => TouchUser(tenant, userId, now, ETag);
     }
+
+    static TableTransactionAction TouchUser(TenantId tenant, string userId, DateTimeOffset now, ETag etag) =>
+        new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.User(userId)) { ["MemberTouched"] = now }, etag);
 
     enum PairKind { Add, Remove, RemoveTouchingGroup, RemoveRowsOnly }
 
@@ -306,7 +345,7 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
                 // A row that does not keep its groups still gets a Merge: the user's existence check (404 when gone).
                 yield return user is { Groups: { } groups } row
                     ? row.Merge(tenant, UserId, [.. groups, new GroupReference(GroupId, displayName)])
-                    : new(TableTransactionActionType.UpdateMerge, new TableEntity(tenant, RowKeys.User(UserId)) { ["MemberTouched"] = now }, ETag.All);
+                    : TouchUser(tenant, UserId, now, user?.ETag ?? ETag.All);
                 yield break;
             }
             yield return new(TableTransactionActionType.Delete, member, ETag.All);
@@ -315,6 +354,8 @@ public sealed class MembershipStore(ScimTables tables, ResourceStore resources, 
                 yield return new(TableTransactionActionType.UpdateMerge, GroupTouch(tenant, GroupId, now), ETag.All);
             else if (Kind == PairKind.Remove && user is { Groups: { } kept } row)
                 yield return row.Merge(tenant, UserId, kept.Where(g => g.GroupId != groupId));
+            else if (Kind == PairKind.Remove && user is { } read)
+                yield return read.Touch(tenant, UserId, now);
         }
     }
 
