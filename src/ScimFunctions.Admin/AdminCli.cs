@@ -295,13 +295,14 @@ public static partial class AdminCli
     static Command MaintenanceCommands(TextWriter output)
     {
         var maintenance = new Command("maintenance", "The clean-up the timer function runs.");
-        var run = new Command("run", "Disable expired and superseded tokens, delete long-dead ones, purge old audit and feed entries, warn about expiring tokens, retire superseded signing keys.");
+        var run = new Command("run", "Disable expired and superseded tokens, delete long-dead ones, purge old audit and feed entries, warn about expiring tokens, retire superseded signing keys, give older user rows their groups, delete expired scan bookmarks.");
         run.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
         {
             var summary = await core.Audit.RunMaintenanceAsync(ct);
             await WriteAsync(output, parse, summary,
                 $"{summary.Tenants} tenants; {summary.TokensDisabled} token versions disabled; {summary.TokensDeleted} deleted; "
-                + $"{summary.AuditEntriesPurged} audit entries and {summary.FeedEventsPurged} feed events purged; {summary.TokensExpiringSoon} tokens expire within 30 days; {summary.SigningKeysRetired} signing keys retired.");
+                + $"{summary.AuditEntriesPurged} audit entries and {summary.FeedEventsPurged} feed events purged; {summary.TokensExpiringSoon} tokens expire within 30 days; {summary.SigningKeysRetired} signing keys retired; "
+                + $"{summary.UserGroupsBackfilled} user rows given their groups; {summary.ScanBookmarksPurged} expired scan bookmarks deleted.");
             return Success;
         }));
         maintenance.Subcommands.Add(run);

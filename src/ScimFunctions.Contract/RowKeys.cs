@@ -154,7 +154,10 @@ public static class RowKeys
 
     /// <summary>The key of a listing's row in <see cref="ScanBookmarksPartition"/>: the tenant, then the listing (resource
     /// kind and canonical filter), encoded; one row per listing, so paging it again overwrites rather than adds.</summary>
-    public static string ScanBookmark(string tenant, string listing) => tenant + Separator + Encode(listing);
+    public static string ScanBookmark(string tenant, string listing) => ScanBookmarkPrefix(tenant) + Encode(listing);
+
+    /// <summary>The keys of a tenant's rows in <see cref="ScanBookmarksPartition"/> start with this (for <see cref="RangeFilter"/>).</summary>
+    public static string ScanBookmarkPrefix(string tenant) => tenant + Separator;
 
     /// <summary>The key of a receiver's row in <see cref="EventReceiversPartition"/>: <c>{tenant}|{id}</c>.</summary>
     public static string EventReceiverIndex(string tenant, string id) => tenant + Separator + id;
@@ -163,8 +166,8 @@ public static class RowKeys
     public static (string Tenant, string Id) OfEventReceiverIndex(string indexKey) =>
         indexKey.IndexOf(Separator) is var bar ? (indexKey[..bar], indexKey[(bar + 1)..]) : default;
 
-    /// <summary>The rows of a tenant whose keys start with <paramref name="prefix"/> (a prefix ending in the
-    /// separator): the range up to the separator's successor.</summary>
+    /// <summary>The rows of a tenant (or of a partition no tenant can have) whose keys start with <paramref name="prefix"/>
+    /// (a prefix ending in the separator): the range up to the separator's successor.</summary>
     public static string RangeFilter(string tenant, string prefix) =>
         TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + (char)(prefix[^1] + 1)}");
 

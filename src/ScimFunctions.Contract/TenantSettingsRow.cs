@@ -60,6 +60,11 @@ public static class TenantSettingsRow
     /// <summary>The deprovisioning brake's window in minutes. Absent on older rows: the default, 60.</summary>
     public const string BrakeWindowMinutes = "BrakeWindowMinutes";
 
+    /// <summary>When every user row of the tenant was known to keep its groups (<see cref="RowProperties.Groups"/>): set
+    /// at creation, and on tenants created by earlier versions by the maintenance job once it has given each older
+    /// row its copy; absent until then. Bookkeeping, not a setting.</summary>
+    public const string UserGroupsKept = "UserGroupsKept";
+
     /// <summary>When the tenant was created.</summary>
     public const string Created = "Created";
 

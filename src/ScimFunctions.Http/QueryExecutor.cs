@@ -222,7 +222,7 @@ public sealed class QueryExecutor(ResourceStore store, ScanBookmarks bookmarks, 
         if (count == 0 && from.Index <= counted && (from.Index == 1 || resume is not null)) after = resume ?? from;
         if (after is not null && (after.Index > counted || (after.Token is null && after.Skip == 0 && after.Index > 1))) after = null;
         if (indexPaging && after is not null && count > 0)
-            await bookmarks.SaveAsync(request.Tenant, listing, new ScanBookmarks.Bookmark(after.Token, after.Skip, after.Index, counted, storagePages ?? scanned),
+            await bookmarks.SaveAsync(request.Tenant, listing, new ScanBookmark(after.Token, after.Skip, after.Index, counted, storagePages ?? scanned),
                 request.Aborted);
         return new Part(page, counted, after);
     }

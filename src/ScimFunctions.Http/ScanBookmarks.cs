@@ -1,10 +1,9 @@
 using Azure;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
-using ScimFunctions.Storage;
+using ScimFunctions.Storage.Tables;
 
 namespace ScimFunctions.Http;
 
@@ -20,7 +19,7 @@ namespace ScimFunctions.Http;
 /// RFC 7644 §3.4.2.4 allows for paging over changing data. Cursor paging (RFC 9865) carries the same position in the
 /// cursor instead.
 /// </summary>
-public sealed class ScanBookmarks(ScimTables tables, TimeProvider time, ILogger<ScanBookmarks> log)
+public sealed class ScanBookmarks(ScanBookmarkStore rows, TimeProvider time, ILogger<ScanBookmarks> log)
 {
     static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
@@ -28,45 +27,29 @@ public sealed class ScanBookmarks(ScimTables tables, TimeProvider time, ILogger<
     /// costs the listing's storage pages. Up to two pages, scanning again costs no more: nothing is shared.</summary>
     public const int ShareAbovePages = 2;
 
-    /// <summary>The page holding the next match starts at <see cref="PageToken"/> (null: the first page); skip
-    /// <see cref="SkipRows"/> raw rows in it; the next match there is number <see cref="NextMatch"/> (1-based).
-    /// <see cref="StoragePages"/> is what scanning the whole listing again costs.</summary>
-    public sealed record Bookmark(string? PageToken, int SkipRows, int NextMatch, int Total, int StoragePages);
-
     readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
     /// <summary>The bookmark for <paramref name="startIndex"/> of the listing: this instance's, else the shared one.</summary>
-    public async Task<Bookmark?> FindAsync(TenantId tenant, string listing, int startIndex, CancellationToken ct)
+    public async Task<ScanBookmark?> FindAsync(TenantId tenant, string listing, int startIndex, CancellationToken ct)
     {
-        if (_cache.TryGetValue((tenant, listing, startIndex), out Bookmark? bookmark)) return bookmark;
+        if (_cache.TryGetValue((tenant, listing, startIndex), out ScanBookmark? bookmark)) return bookmark;
         // The first page counts everything anyway: nothing to look up.
         if (startIndex == 1) return null;
-        var response = await tables.Resources.GetEntityIfExistsAsync<TableEntity>(RowKeys.ScanBookmarksPartition,
-            RowKeys.ScanBookmark(tenant.Value, listing), cancellationToken: ct);
-        if (!response.HasValue || response.Value is not { } row) return null;
         // The row is the listing's latest bookmark: it serves only the page it leads to, until it expires.
-        if (row.GetInt32(nameof(Bookmark.NextMatch)) != startIndex || row.GetDateTimeOffset("Expires") < time.GetUtcNow()) return null;
-        return new Bookmark(row.GetString(nameof(Bookmark.PageToken)), row.GetInt32(nameof(Bookmark.SkipRows)) ?? 0, startIndex,
-            row.GetInt32(nameof(Bookmark.Total)) ?? 0, row.GetInt32(nameof(Bookmark.StoragePages)) ?? 0);
+        return await rows.GetAsync(tenant, listing, ct) is { } shared && shared.Bookmark.NextMatch == startIndex && shared.Expires >= time.GetUtcNow()
+            ? shared.Bookmark : null;
     }
 
-    /// <summary>Keeps the bookmark in memory, and in the shared row when the listing is large enough to be worth it.</summary>
-    public async Task SaveAsync(TenantId tenant, string listing, Bookmark bookmark, CancellationToken ct)
+    /// <summary>Keeps the bookmark in memory, and in the shared row when the listing is large enough to be worth it
+    /// (expired rows are purged by maintenance).</summary>
+    public async Task SaveAsync(TenantId tenant, string listing, ScanBookmark bookmark, CancellationToken ct)
     {
         var expires = time.GetUtcNow() + Lifetime;
         _cache.Set((tenant, listing, bookmark.NextMatch), bookmark, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = expires });
         if (bookmark.StoragePages <= ShareAbovePages) return;
         try
         {
-            await tables.Resources.UpsertEntityAsync(new TableEntity(RowKeys.ScanBookmarksPartition, RowKeys.ScanBookmark(tenant.Value, listing))
-            {
-                [nameof(Bookmark.PageToken)] = bookmark.PageToken,
-                [nameof(Bookmark.SkipRows)] = bookmark.SkipRows,
-                [nameof(Bookmark.NextMatch)] = bookmark.NextMatch,
-                [nameof(Bookmark.Total)] = bookmark.Total,
-                [nameof(Bookmark.StoragePages)] = bookmark.StoragePages,
-                ["Expires"] = expires,
-            }, TableUpdateMode.Replace, ct);
+            await rows.SaveAsync(tenant, listing, bookmark, expires, ct);
         }
         catch (RequestFailedException e)
         {

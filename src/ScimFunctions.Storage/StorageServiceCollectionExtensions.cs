@@ -28,6 +28,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ScimTables>();
         services.AddSingleton<ResourceStore>();
         services.AddSingleton<MembershipStore>();
+        services.AddSingleton<UserGroupsBackfill>();
+        services.AddSingleton<ScanBookmarkStore>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<TenantSchemaService>();
         services.AddSingleton<DeprovisionBrake>();

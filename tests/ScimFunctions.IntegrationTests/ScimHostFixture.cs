@@ -39,15 +39,18 @@ public sealed class ScimHost(LocalScimHarness harness) : IAsyncDisposable
     }
 
     /// <summary>The admin core in its own services (the CLI's or the application's), over the tables with
-    /// <paramref name="tablePrefix"/> in Azurite: a separate instance from any running host.</summary>
-    public static ServiceProvider AdminServices(AzuriteFixture azurite, string tablePrefix)
+    /// <paramref name="tablePrefix"/> in Azurite: a separate instance from any running host. <paramref name="configure"/>:
+    /// registrations over it (a <see cref="StoragePipelinePolicy"/> that acts between the job's requests).</summary>
+    public static ServiceProvider AdminServices(AzuriteFixture azurite, string tablePrefix, Action<IServiceCollection>? configure = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = azurite.ConnectionString,
             ["Storage:TablePrefix"] = tablePrefix,
         }).Build();
-        return new ServiceCollection().AddLogging().AddScimStorage(configuration).AddScimAdministration().BuildServiceProvider();
+        var services = new ServiceCollection().AddLogging().AddScimStorage(configuration).AddScimAdministration();
+        configure?.Invoke(services);
+        return services.BuildServiceProvider();
     }
 
     /// <summary>Creates a tenant (a new id unless given) and issues its token.</summary>

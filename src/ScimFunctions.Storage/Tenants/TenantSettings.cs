@@ -44,6 +44,10 @@ public sealed record TenantSettings(TenantId Tenant, DeprovisionMode Deprovision
     /// far above what joiners and leavers of an ordinary tenant produce and far below such a mistake.</summary>
     public const int DefaultBrakeThreshold = 100, DefaultBrakeWindowMinutes = 60;
 
+    /// <summary>When every user row was known to keep its groups (<see cref="ScimFunctions.Contract.TenantSettingsRow.UserGroupsKept"/>):
+    /// null on a tenant created before rows kept them, until maintenance has given them their copy.</summary>
+    public DateTimeOffset? UserGroupsKept { get; init; }
+
     /// <summary>The longest brake window: a week.</summary>
     public const int MaxBrakeWindowMinutes = 10_080;
 }

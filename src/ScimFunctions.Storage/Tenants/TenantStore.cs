@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Azure;
 using Azure.Data.Tables;
 using ScimFunctions.Contract;
 using ScimFunctions.Protocol;
@@ -24,7 +25,9 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
     {
         try
         {
-            await table.AddEntityAsync(ToEntity(new TenantSettings(tenant, DeprovisionMode.Delete, OperationMode.Sync, time.GetUtcNow())), ct);
+            var now = time.GetUtcNow();
+            // Every user row this version writes keeps its groups: nothing for the maintenance backfill to do.
+            await table.AddEntityAsync(ToEntity(new TenantSettings(tenant, DeprovisionMode.Delete, OperationMode.Sync, now) { UserGroupsKept = now }), ct);
             return true;
         }
         catch (Azure.RequestFailedException e) when (e.Status == 409)
@@ -46,6 +49,12 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
             actions.AddRange(FeedRows.Rows(settings.Tenant, time.GetUtcNow(), requestId, new FeedEvent { Type = FeedEventTypes.SettingsChanged, Changed = changed }));
         await table.SubmitTransactionAsync(actions, ct);
     }
+
+    /// <summary>Records that every user row of the tenant keeps its groups (<see cref="TenantSettingsRow.UserGroupsKept"/>):
+    /// a merge of that property alone, so no setting is touched. A settings save that read the row before this merge
+    /// replaces it without the mark: the next maintenance run then scans once more and finds nothing to do.</summary>
+    public async Task MarkUserGroupsKeptAsync(TenantId tenant, DateTimeOffset at, CancellationToken ct) =>
+        await table.UpdateEntityAsync(new TableEntity(tenant, RowKeys.TenantSettings) { [TenantSettingsRow.UserGroupsKept] = at }, ETag.All, TableUpdateMode.Merge, ct);
 
     /// <summary>The settings a change event names (the row's other properties are bookkeeping).</summary>
     static readonly string[] SettingNames =
@@ -79,6 +88,7 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
             [TenantSettingsRow.BrakeThreshold] = s.BrakeThreshold,
             [TenantSettingsRow.BrakeWindowMinutes] = s.BrakeWindowMinutes,
         };
+        if (s.UserGroupsKept is { } kept) entity[TenantSettingsRow.UserGroupsKept] = kept;
         if (s.GroupRoles.Count > 0)
         {
             var json = GroupRoleMapping.ToJson(s.GroupRoles).ToJsonString();
@@ -110,5 +120,6 @@ public sealed class TenantStore(ScimTables tables, TimeProvider time)
         GroupRoles = GroupRoleMapping.Parse(e.GetString(TenantSettingsRow.GroupRoles)),
         BrakeThreshold = e.GetInt32(TenantSettingsRow.BrakeThreshold) ?? TenantSettings.DefaultBrakeThreshold,
         BrakeWindowMinutes = e.GetInt32(TenantSettingsRow.BrakeWindowMinutes) ?? TenantSettings.DefaultBrakeWindowMinutes,
+        UserGroupsKept = e.GetDateTimeOffset(TenantSettingsRow.UserGroupsKept),
     };
 }

@@ -241,7 +241,7 @@ public sealed class ChangeFeedTests(AzuriteFixture azurite, ITestOutputHelper ou
         var time = new ManualTimeProvider();
         var job = new MaintenanceJob(Service<TenantStore>(), Service<ITokenStore>(),
             new AuditLog(tables, time), new AuditOptions(), new FeedRows(tables), new FeedOptions { Retention = TimeSpan.FromDays(30) },
-            Service<SigningKeyRing>(), time, NullLogger<MaintenanceJob>.Instance);
+            Service<SigningKeyRing>(), Service<UserGroupsBackfill>(), Service<ScanBookmarkStore>(), time, NullLogger<MaintenanceJob>.Instance);
 
         time.Advance(TimeSpan.FromDays(29));
         await job.RunAsync(CancellationToken.None);

@@ -76,6 +76,35 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
         Assert.Equal(0, (await job.RunAsync(CancellationToken.None)).SigningKeysRetired);
     }
 
+    [Fact]
+    public async Task Deletes_expired_scan_bookmarks_of_each_tenant_and_keeps_live_ones()
+    {
+        var tables = await TablesAsync();
+        var time = new ManualTimeProvider();
+        var books = TenantId.Parse("books");
+        // Its keys start with "books" too: the purge of "books" must not reach it.
+        var other = TenantId.Parse("books-2");
+        await new TenantStore(tables, time).CreateAsync(books, CancellationToken.None);
+        var rows = new ScanBookmarkStore(tables);
+        var bookmark = new ScanBookmark("token", 3, 1001, 2500, 3);
+        var now = time.GetUtcNow();
+        await rows.SaveAsync(books, "Users|active eq true", bookmark, now - TimeSpan.FromMinutes(1), CancellationToken.None);
+        await rows.SaveAsync(books, "Groups|", bookmark, now + TimeSpan.FromMinutes(4), CancellationToken.None);
+        await rows.SaveAsync(other, "Users|active eq true", bookmark, now - TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        Assert.Equal(1, (await Job(tables, time).RunAsync(CancellationToken.None)).ScanBookmarksPurged);
+        Assert.Null(await rows.GetAsync(books, "Users|active eq true", CancellationToken.None));
+        Assert.Equal((bookmark, now + TimeSpan.FromMinutes(4)), await rows.GetAsync(books, "Groups|", CancellationToken.None));
+        Assert.NotNull(await rows.GetAsync(other, "Users|active eq true", CancellationToken.None));
+        Assert.Equal(0, (await Job(tables, time).RunAsync(CancellationToken.None)).ScanBookmarksPurged);
+
+        // Expired later: purged then.
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(1, (await Job(tables, time).RunAsync(CancellationToken.None)).ScanBookmarksPurged);
+        Assert.Null(await rows.GetAsync(books, "Groups|", CancellationToken.None));
+        Assert.Equal(1, await rows.PurgeExpiredAsync(other, time.GetUtcNow(), CancellationToken.None));
+    }
+
     static async Task<string[]> PublishedKidsAsync(ScimTables tables, TimeProvider time) =>
         [.. (await new SigningKeyRing(new TableKeyStore(tables.Tokens, KeyRing.EventSigning), time, new SigningKeyOptions()).GetJwksAsync(CancellationToken.None))["keys"]!
             .AsArray().Select(k => k!["kid"]!.GetValue<string>())];
@@ -88,9 +117,14 @@ public sealed class MaintenanceJobTests(AzuriteFixture azurite)
         return tables;
     }
 
-    static MaintenanceJob Job(ScimTables tables, TimeProvider time, SigningKeyRing? keys = null) =>
-        new(new TenantStore(tables, time), new TableTokenStore(tables), new AuditLog(tables, time), new AuditOptions(), new FeedRows(tables), new FeedOptions(),
-            keys ?? new SigningKeyRing(new TableKeyStore(tables.Tokens, KeyRing.EventSigning), time, new SigningKeyOptions()), time, NullLogger<MaintenanceJob>.Instance);
+    static MaintenanceJob Job(ScimTables tables, TimeProvider time, SigningKeyRing? keys = null)
+    {
+        var tenants = new TenantStore(tables, time);
+        return new(tenants, new TableTokenStore(tables), new AuditLog(tables, time), new AuditOptions(), new FeedRows(tables), new FeedOptions(),
+            keys ?? new SigningKeyRing(new TableKeyStore(tables.Tokens, KeyRing.EventSigning), time, new SigningKeyOptions()),
+            new UserGroupsBackfill(tables, new MembershipStore(tables, new ResourceStore(tables, time), time), tenants, time), new ScanBookmarkStore(tables),
+            time, NullLogger<MaintenanceJob>.Instance);
+    }
 
     [Theory]
     [InlineData(365, null)]
