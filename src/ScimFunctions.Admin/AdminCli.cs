@@ -154,7 +154,7 @@ public static partial class AdminCli
         var activation = EnumOption<UserActivation>("--activation", "Manual holds users created by SCIM for an admin's activation (`users activate`)");
         var groups = EnumOption<GroupProvisioningState>("--group-provisioning", "Off makes the tenant users-only (/Groups refused with 403)");
         var brake = new Option<int?>("--brake") { Description = "Deprovisionings (user deletes and deactivations) per window past which they are held for review (`held list`); 0 turns the brake off. Default 100." };
-        var brakeWindow = new Option<int?>("--brake-window") { Description = "The brake's window in minutes (1-10080). Default 60." };
+        var brakeWindow = new Option<int?>("--brake-window") { Description = $"The brake's window in minutes (1-{TenantSettings.MaxBrakeWindowMinutes}). Default 60." };
         var settingsCommand = new Command("settings", "Change a tenant's settings (writes honour them at once on every instance, reads within 30 s).")
             { Tenant, deprovision, mode, provisioning, activation, groups, brake, brakeWindow };
         settingsCommand.SetAction((parse, ct) => WithCoreAsync(parse, async core =>
